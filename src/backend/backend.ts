@@ -1,0 +1,143 @@
+// The kernel contract every backend implements. It is storage-oriented: a backend owns buffers
+// and runs a fixed set of kernels on strided views of them. Everything a user calls (broadcasting,
+// dtype promotion, autograd, composite ops) lives above this file, so adding a backend means
+// implementing this interface and nothing else. Inputs handed to a kernel share one dtype unless a
+// kernel says otherwise; outputs are written into views the caller allocated.
+
+import type { DType, TypedArray } from "../tensor/dtype.js";
+
+/** A backend's handle to one allocation. The cpu backend's buffers are plain typed arrays. */
+export type Buffer = unknown;
+
+/** A strided window onto a buffer: element (i0, i1, …) lives at offset + Σ ik·strides[k]. */
+export interface View {
+  readonly buf: Buffer;
+  readonly dtype: DType;
+  readonly shape: readonly number[];
+  readonly strides: readonly number[];
+  readonly offset: number;
+}
+
+export type UnaryOp =
+  | "neg" | "abs" | "exp" | "log" | "sqrt" | "rsqrt" | "square" | "sin" | "cos" | "tan" | "atan"
+  | "relu" | "sigmoid" | "tanh" | "sign" | "reciprocal" | "floor" | "ceil" | "round" | "trunc"
+  | "logicalNot" | "expm1" | "log1p" | "erf" | "softplus" | "softsign" | "gelu" | "geluTanh"
+  | "isnan" | "isinf";
+
+/**
+ * Unary ops with scalar parameters: x^p (powScalar), clamp(min, max), leakyRelu(slope),
+ * elu(alpha), selu, hardtanh(min, max), step(threshold), and affine a·x + b.
+ */
+export type ParamUnaryOp = "powScalar" | "clamp" | "leakyRelu" | "elu" | "hardtanh" | "step" | "affine";
+
+export type BinaryOp =
+  | "add" | "sub" | "mul" | "div" | "pow" | "maximum" | "minimum" | "atan2"
+  | "eq" | "ne" | "lt" | "le" | "gt" | "ge" | "logicalAnd" | "logicalOr" | "logicalXor";
+
+export type ReduceOp = "sum" | "prod" | "max" | "min";
+
+/** Resolved geometry of a 1d/2d/3d convolution or pooling window (one entry per spatial dim). */
+export interface WindowParams {
+  kernel: number[];
+  stride: number[];
+  padBefore: number[];
+  padAfter: number[];
+  dilation: number[];
+}
+
+export interface ConvParams extends WindowParams {
+  groups: number;
+}
+
+export interface AvgPoolParams extends WindowParams {
+  countIncludePad: boolean;
+  divisorOverride?: number;
+}
+
+export interface Backend {
+  readonly name: string;
+  /** Whether buffers can be read without awaiting (the cpu and native backends can). */
+  readonly syncReadable: boolean;
+
+  // ---- storage -----------------------------------------------------------------------------
+  alloc(dtype: DType, size: number): Buffer;
+  /** Adopt (cpu) or upload (device) host data as a new buffer. */
+  fromHost(data: TypedArray): Buffer;
+  free(buf: Buffer): void;
+  /** Host copy of `size` elements starting at `offset`. */
+  readSync(buf: Buffer, dtype: DType, offset: number, size: number): TypedArray;
+  read(buf: Buffer, dtype: DType, offset: number, size: number): Promise<TypedArray>;
+
+  // ---- data movement -----------------------------------------------------------------------
+  /** Strided copy; also the cast kernel (x and out may differ in dtype). */
+  copy(x: View, out: View): void;
+  fill(out: View, value: number): void;
+
+  // ---- elementwise -------------------------------------------------------------------------
+  unary(op: UnaryOp, x: View, out: View): void;
+  paramUnary(op: ParamUnaryOp, x: View, out: View, params: readonly number[]): void;
+  /** a and b are already broadcast to out's shape (stride 0 on broadcast dims). Comparisons write bool. */
+  binary(op: BinaryOp, a: View, b: View, out: View): void;
+  /** cond is bool; a, b, out share a dtype; all broadcast to out's shape. */
+  where(cond: View, a: View, b: View, out: View): void;
+
+  // ---- reductions --------------------------------------------------------------------------
+  /** Reduce over `axes`; out has x's rank with the reduced dims of size 1 (keepdim layout). */
+  reduce(op: ReduceOp, x: View, axes: readonly number[], out: View): void;
+  /** Index (int32) of the max/min along one axis; first occurrence wins, like PyTorch. */
+  argReduce(op: "argmax" | "argmin", x: View, axis: number, out: View): void;
+
+  // ---- linear algebra ----------------------------------------------------------------------
+  /** out[..., M, N] = a[..., M, K] · b[..., K, N]; batch dims of a and b already broadcast. */
+  matmul(a: View, b: View, out: View): void;
+
+  // ---- convolution (x: [N, C, ...spatial] contiguous; w: [Cout, Cin/groups, ...k]) ------------
+  conv(x: View, w: View, out: View, p: ConvParams): void;
+  convBackwardData(gy: View, w: View, gx: View, p: ConvParams): void;
+  convBackwardFilter(x: View, gy: View, gw: View, p: ConvParams): void;
+
+  // ---- pooling (x: [N, C, ...spatial] contiguous) --------------------------------------------
+  /** indices (int32) receives the flat spatial index of each window's max, for backward. */
+  maxPool(x: View, out: View, indices: View, p: WindowParams): void;
+  maxPoolBackward(gy: View, indices: View, gx: View): void;
+  avgPool(x: View, out: View, p: AvgPoolParams): void;
+  avgPoolBackward(gy: View, gx: View, p: AvgPoolParams): void;
+  /** Adaptive pooling: window i spans floor(i·L/O) .. ceil((i+1)·L/O) per spatial dim. */
+  adaptiveAvgPool(x: View, out: View): void;
+  adaptiveAvgPoolBackward(gy: View, gx: View): void;
+  adaptiveMaxPool(x: View, out: View, indices: View): void;
+
+  // ---- softmax along one axis ----------------------------------------------------------------
+  softmax(x: View, axis: number, out: View, log: boolean): void;
+  /** Given y = (log)softmax(x) and dy, write dx. */
+  softmaxBackward(y: View, gy: View, axis: number, gx: View, log: boolean): void;
+
+  // ---- normalisation -----------------------------------------------------------------------
+  /**
+   * Per-row moments of x viewed as [rows, cols] contiguous: mean[r] and rstd[r] = 1/sqrt(var+eps)
+   * (biased variance). Batch norm uses it on the channel-major layout, layer/group norm directly.
+   */
+  moments(x: View, rows: number, cols: number, eps: number, mean: View, rstd: View): void;
+  /**
+   * Batch norm on x [N, C, S]: y = (x - mean[c]) * rstd[c] * w[c] + b[c] (w, b optional).
+   */
+  batchNormApply(x: View, mean: View, rstd: View, weight: View | null, bias: View | null, out: View): void;
+  /** Gradients of batchNormApply in training mode (mean/rstd are the batch's own statistics). */
+  batchNormBackward(
+    gy: View, x: View, mean: View, rstd: View, weight: View | null,
+    gx: View, gWeight: View | null, gBias: View | null,
+  ): void;
+  /** Per-channel mean and biased variance of x [N, C, S] (batch statistics). */
+  channelMoments(x: View, mean: View, variance: View): void;
+
+  // ---- indexing (index views are int32) -------------------------------------------------------
+  indexSelect(x: View, axis: number, index: View, out: View): void;
+  /** out[..., index[i], ...] += src[..., i, ...] along axis (the backward of indexSelect). */
+  indexAdd(out: View, axis: number, index: View, src: View): void;
+  gather(x: View, axis: number, index: View, out: View): void;
+  scatterAdd(out: View, axis: number, index: View, src: View): void;
+
+  // ---- random (counter-based, so every backend draws the same numbers for a seed) -----------
+  /** Fill with U[0,1) ("uniform") or N(0,1) ("normal") from Philox4x32-10 at (seed, offset). */
+  random(out: View, dist: "uniform" | "normal", seed: bigint, offset: bigint): void;
+}

@@ -1,0 +1,41 @@
+// The pure-TypeScript backend: every kernel of the contract, on JavaScript-owned typed arrays.
+// It is the reference every other backend is tested against, and it runs anywhere JS runs.
+
+import type { Backend } from "../backend.js";
+import { registerBackend } from "../registry.js";
+import { arrayFor, type DType, type TypedArray } from "../../tensor/dtype.js";
+import { copy, fill, unary, paramUnary, binary, where } from "./elementwise.js";
+import { reduce, argReduce } from "./reduce.js";
+import { matmul } from "./matmul.js";
+import { conv, convBackwardData, convBackwardFilter } from "./conv.js";
+import {
+  maxPool, maxPoolBackward, avgPool, avgPoolBackward,
+  adaptiveAvgPool, adaptiveAvgPoolBackward, adaptiveMaxPool,
+} from "./pool.js";
+import { softmax, softmaxBackward } from "./softmax.js";
+import { moments, channelMoments, batchNormApply, batchNormBackward } from "./norm.js";
+import { indexSelect, indexAdd, gather, scatterAdd } from "./indexing.js";
+import { random } from "./random.js";
+
+export const cpuBackend: Backend = {
+  name: "cpu",
+  syncReadable: true,
+  alloc: (dtype: DType, size: number) => arrayFor(dtype, size),
+  fromHost: (data: TypedArray) => data,
+  free: () => {
+    // JavaScript owns the memory: dropping the reference is enough.
+  },
+  readSync: (buf, _dtype, offset, size) => (buf as TypedArray).slice(offset, offset + size),
+  read: async (buf, _dtype, offset, size) => (buf as TypedArray).slice(offset, offset + size),
+  copy, fill, unary, paramUnary, binary, where,
+  reduce, argReduce,
+  matmul,
+  conv, convBackwardData, convBackwardFilter,
+  maxPool, maxPoolBackward, avgPool, avgPoolBackward, adaptiveAvgPool, adaptiveAvgPoolBackward, adaptiveMaxPool,
+  softmax, softmaxBackward,
+  moments, channelMoments, batchNormApply, batchNormBackward,
+  indexSelect, indexAdd, gather, scatterAdd,
+  random,
+};
+
+registerBackend("cpu", 100, () => cpuBackend);

@@ -1,0 +1,73 @@
+// Which backends exist, which one is active, and how a device name maps to one.
+
+import type { Backend } from "./backend.js";
+
+interface Entry {
+  /** Lower is preferred as the default. */
+  priority: number;
+  load: () => Backend | null;
+  backend?: Backend | null;
+  /** Why load() returned null or threw, for backends() diagnostics. */
+  reason?: string;
+}
+
+const entries = new Map<string, Entry>();
+let active: Backend | null = null;
+
+/** Make a backend known. `load` runs lazily and returns null (or throws) when it cannot work here. */
+export function registerBackend(name: string, priority: number, load: () => Backend | null): void {
+  entries.set(name, { priority, load });
+}
+
+function tryLoad(name: string): Backend | null {
+  const e = entries.get(name);
+  if (!e) return null;
+  if (e.backend === undefined) {
+    try {
+      e.backend = e.load();
+      if (e.backend === null) e.reason ??= "not available on this machine";
+    } catch (err) {
+      e.backend = null;
+      e.reason = err instanceof Error ? err.message : String(err);
+    }
+  }
+  return e.backend;
+}
+
+/** Names of the backends usable in this process, fastest first. */
+export function backends(): string[] {
+  return [...entries.entries()]
+    .sort((a, b) => a[1].priority - b[1].priority)
+    .filter(([name]) => tryLoad(name) !== null)
+    .map(([name]) => name);
+}
+
+/** Why a registered backend is not usable (undefined when it is). */
+export function backendUnavailableReason(name: string): string | undefined {
+  return tryLoad(name) === null ? (entries.get(name)?.reason ?? "unknown backend") : undefined;
+}
+
+export function getBackendByName(name: string, where = "backend"): Backend {
+  if (typeof name !== "string") throw new TypeError(`${where}: device must be a string such as "cpu", got ${String(name)}`);
+  const b = tryLoad(name);
+  if (b) return b;
+  const known = [...entries.keys()];
+  const why = entries.has(name) ? `it is not usable here: ${entries.get(name)?.reason}` : `known backends are ${known.join(", ")}`;
+  throw new Error(`${where}: backend "${name}" is not available; ${why}`);
+}
+
+/** The backend new tensors are created on: NABLA_BACKEND, else the fastest usable one. */
+export function activeBackend(): Backend {
+  if (active) return active;
+  const fromEnv = typeof process !== "undefined" ? process.env?.NABLA_BACKEND : undefined;
+  active = fromEnv ? getBackendByName(fromEnv, "NABLA_BACKEND") : getBackendByName(backends()[0]);
+  return active;
+}
+
+export function setBackend(name: string): void {
+  active = getBackendByName(name, "setBackend");
+}
+
+export function getBackend(): string {
+  return activeBackend().name;
+}

@@ -1,0 +1,24 @@
+// nabla's public surface: `import * as nb from "nabla"`.
+
+import "./backend/cpu/index.js";
+import "./autograd/index.js";
+
+export { Tensor } from "./tensor/tensor.js";
+export type { DType, TypedArray } from "./tensor/dtype.js";
+export {
+  tensor, zeros, ones, full, empty, zerosLike, onesLike, fullLike, arange, linspace, eye, rand, randn, randint,
+  type TensorOptions, type RandomOptions,
+} from "./tensor/creation.js";
+export { Generator, manualSeed, defaultGenerator } from "./tensor/random.js";
+export { tidy, keep } from "./tensor/scope.js";
+export { noGrad, enableGrad, isGradEnabled } from "./autograd/index.js";
+export { backends, setBackend, getBackend, backendUnavailableReason } from "./backend/registry.js";
+export type { Backend, View } from "./backend/backend.js";
+
+export * from "./ops/elementwise.js";
+export * from "./ops/reduce.js";
+export {
+  reshape, view, flatten, unflatten, permute, transpose, squeeze, unsqueeze, expand, expandAs, contiguous, clone,
+  slice, narrow, to,
+} from "./ops/view.js";
+export type { TensorLike } from "./ops/util.js";

@@ -1,0 +1,181 @@
+// Reductions over one, several or all dims, with keepdim, and their gradients.
+
+import type { ReduceOp } from "../backend/backend.js";
+import { isFloating, type DType } from "../tensor/dtype.js";
+import { Tensor } from "../tensor/tensor.js";
+import { formatShape, normalizeDim, normalizeDims, numelOf } from "../tensor/shape.js";
+import { record } from "../autograd/node.js";
+import { assertTensor, empty, scalar } from "./util.js";
+import { add, div, eq, exp, log, mul, sub, where, square, sqrt } from "./elementwise.js";
+import { expand, reshape, flatten } from "./view.js";
+
+export type Dims = number | readonly number[] | undefined;
+
+/** The keepdim shape of reducing `shape` over `axes`. */
+function keptShape(shape: readonly number[], axes: readonly number[]): number[] {
+  return shape.map((s, i) => (axes.includes(i) ? 1 : s));
+}
+
+function finalShape(shape: readonly number[], axes: readonly number[], keepdim: boolean): number[] {
+  return keepdim ? keptShape(shape, axes) : shape.filter((_, i) => !axes.includes(i));
+}
+
+function reduceForward(op: ReduceOp, x: Tensor, axes: number[], keepdim: boolean, dtype: DType): Tensor {
+  const kept = keptShape(x.shape, axes);
+  const out = empty(kept, dtype, x.backend);
+  const src = x.dtype === dtype ? x : x.to(dtype);
+  x.backend.reduce(op, src.raw(), axes, out.raw());
+  if (src !== x) src.dispose();
+  if (keepdim) return out;
+  const result = new Tensor(out.storage.retain(), finalShape(x.shape, axes, false));
+  out.dispose();
+  return result;
+}
+
+/** Broadcast a reduced gradient back over the input's shape. */
+function spread(g: Tensor, inShape: readonly number[], axes: readonly number[]): Tensor {
+  return expand(reshape(g, keptShape(inShape, axes)), inShape);
+}
+
+export function sum(x: Tensor, dim?: Dims, keepdim = false): Tensor {
+  assertTensor("sum", x);
+  const axes = normalizeDims("sum", dim, x.ndim);
+  const dtype: DType = isFloating(x.dtype) ? x.dtype : "int32";
+  const out = reduceForward("sum", x, axes, keepdim, dtype);
+  const inShape = [...x.shape];
+  return record("SumBackward", [x], out, (g) => [spread(g, inShape, axes)]);
+}
+
+export function mean(x: Tensor, dim?: Dims, keepdim = false): Tensor {
+  assertTensor("mean", x);
+  if (!isFloating(x.dtype)) {
+    throw new TypeError(`mean: input must be a floating-point tensor, got ${x.dtype}; convert it with .to("float32") first`);
+  }
+  const axes = normalizeDims("mean", dim, x.ndim);
+  const count = numelOf(axes.map((a) => x.shape[a]));
+  return div(sum(x, axes, keepdim), count);
+}
+
+function extremum(op: "max" | "min", x: Tensor, dim: Dims, keepdim: boolean): Tensor {
+  assertTensor(op, x);
+  const axes = normalizeDims(op, dim, x.ndim);
+  if (x.numel() === 0) throw new RangeError(`${op}: cannot reduce a tensor with no elements (shape ${formatShape(x.shape)})`);
+  const out = reduceForward(op, x, axes, keepdim, x.dtype === "bool" ? "bool" : x.dtype);
+  const inShape = [...x.shape];
+  return record(op === "max" ? "MaxBackward" : "MinBackward", [x], out, (g, [sx, sy]) => {
+    // Ties share the gradient evenly, as torch.amax/amin.
+    const hit = eq(sx, spread(sy, inShape, axes));
+    const count = sum(hit, axes, true);
+    return [div(mul(spread(g, inShape, axes), hit), count)];
+  }, [x, out]);
+}
+
+export const max = (x: Tensor, dim?: Dims, keepdim = false): Tensor => extremum("max", x, dim, keepdim);
+export const min = (x: Tensor, dim?: Dims, keepdim = false): Tensor => extremum("min", x, dim, keepdim);
+
+export function prod(x: Tensor, dim?: Dims, keepdim = false): Tensor {
+  assertTensor("prod", x);
+  const axes = normalizeDims("prod", dim, x.ndim);
+  const dtype: DType = isFloating(x.dtype) ? x.dtype : "int32";
+  const out = reduceForward("prod", x, axes, keepdim, dtype);
+  const inShape = [...x.shape];
+  return record("ProdBackward", [x], out, (g, [sx]) => {
+    // ∂/∂x_i Π x = Π_{j≠i} x_j, exact with zeros: count them per slice and use the product of
+    // the non-zero elements.
+    const isZero = eq(sx, 0);
+    const zeros = sum(isZero, axes, true);
+    const nonZeroProd = spread(prod(where(isZero, 1, sx), axes, true), inShape, axes);
+    const zerosB = spread(zeros, inShape, axes);
+    const noZero = div(nonZeroProd, where(isZero, 1, sx));
+    const grad = where(eq(zerosB, 0), noZero, where(isZero, where(eq(zerosB, 1), nonZeroProd, 0), 0));
+    return [mul(spread(g, inShape, axes), grad)];
+  }, [x]);
+}
+
+export interface VarOptions {
+  /** Subtracted from the count in the divisor: 1 (default) is the unbiased estimate, 0 the population one. */
+  correction?: number;
+  /** Older spelling: unbiased=false is correction 0. */
+  unbiased?: boolean;
+}
+
+export function variance(x: Tensor, dim?: Dims, keepdim = false, opts: VarOptions = {}): Tensor {
+  assertTensor("var", x);
+  if (!isFloating(x.dtype)) throw new TypeError(`var: input must be a floating-point tensor, got ${x.dtype}`);
+  const axes = normalizeDims("var", dim, x.ndim);
+  const correction = opts.correction ?? (opts.unbiased === false ? 0 : 1);
+  const n = numelOf(axes.map((a) => x.shape[a]));
+  const centered = sub(x, mean(x, axes, true));
+  return div(sum(square(centered), axes, keepdim), Math.max(0, n - correction));
+}
+
+export function std(x: Tensor, dim?: Dims, keepdim = false, opts: VarOptions = {}): Tensor {
+  return sqrt(variance(x, dim, keepdim, opts));
+}
+
+/** log Σ exp(x) over dims, computed stably. */
+export function logsumexp(x: Tensor, dim: Dims, keepdim = false): Tensor {
+  const axes = normalizeDims("logsumexp", dim, x.ndim);
+  const m = max(x, axes, true).detach();
+  const safeM = where(eq(m, Infinity), 0, where(eq(m, -Infinity), 0, m));
+  const r = add(log(sum(exp(sub(x, safeM)), axes, true)), safeM);
+  return keepdim ? r : reshape(r, finalShape(x.shape, axes, false));
+}
+
+function argExtremum(op: "argmax" | "argmin", x: Tensor, dim: number | undefined, keepdim: boolean): Tensor {
+  assertTensor(op, x);
+  if (dim === undefined) {
+    const flat = flatten(x);
+    const r = argExtremum(op, flat, 0, false);
+    return keepdim ? reshape(r, x.shape.map(() => 1)) : r;
+  }
+  const axis = normalizeDim(op, dim, x.ndim);
+  if (x.ndim === 0) return scalar(0, "int32", x.backend);
+  const kept = keptShape(x.shape, [axis]);
+  const out = empty(kept, "int32", x.backend);
+  x.backend.argReduce(op, x.raw(), axis, out.raw());
+  return keepdim ? out : reshape(out, finalShape(x.shape, [axis], false));
+}
+
+export const argmax = (x: Tensor, dim?: number, keepdim = false): Tensor => argExtremum("argmax", x, dim, keepdim);
+export const argmin = (x: Tensor, dim?: number, keepdim = false): Tensor => argExtremum("argmin", x, dim, keepdim);
+
+/** Whether every / any element is non-zero (over dims, like torch.all/any). */
+export function all(x: Tensor, dim?: Dims, keepdim = false): Tensor {
+  const axes = normalizeDims("all", dim, x.ndim);
+  return reduceForward("min", x.to("bool"), axes, keepdim, "bool");
+}
+export function any(x: Tensor, dim?: Dims, keepdim = false): Tensor {
+  const axes = normalizeDims("any", dim, x.ndim);
+  return reduceForward("max", x.to("bool"), axes, keepdim, "bool");
+}
+
+declare module "../tensor/tensor.js" {
+  interface Tensor {
+    sum(dim?: Dims, keepdim?: boolean): Tensor;
+    mean(dim?: Dims, keepdim?: boolean): Tensor;
+    max(dim?: Dims, keepdim?: boolean): Tensor;
+    min(dim?: Dims, keepdim?: boolean): Tensor;
+    prod(dim?: Dims, keepdim?: boolean): Tensor;
+    var(dim?: Dims, keepdim?: boolean, opts?: VarOptions): Tensor;
+    std(dim?: Dims, keepdim?: boolean, opts?: VarOptions): Tensor;
+    logsumexp(dim: Dims, keepdim?: boolean): Tensor;
+    argmax(dim?: number, keepdim?: boolean): Tensor;
+    argmin(dim?: number, keepdim?: boolean): Tensor;
+    all(dim?: Dims, keepdim?: boolean): Tensor;
+    any(dim?: Dims, keepdim?: boolean): Tensor;
+  }
+}
+
+Tensor.prototype.sum = function (d, k) { return sum(this, d, k); };
+Tensor.prototype.mean = function (d, k) { return mean(this, d, k); };
+Tensor.prototype.max = function (d, k) { return max(this, d, k); };
+Tensor.prototype.min = function (d, k) { return min(this, d, k); };
+Tensor.prototype.prod = function (d, k) { return prod(this, d, k); };
+Tensor.prototype.var = function (d, k, o) { return variance(this, d, k, o); };
+Tensor.prototype.std = function (d, k, o) { return std(this, d, k, o); };
+Tensor.prototype.logsumexp = function (d, k) { return logsumexp(this, d, k); };
+Tensor.prototype.argmax = function (d, k) { return argmax(this, d, k); };
+Tensor.prototype.argmin = function (d, k) { return argmin(this, d, k); };
+Tensor.prototype.all = function (d, k) { return all(this, d, k); };
+Tensor.prototype.any = function (d, k) { return any(this, d, k); };
