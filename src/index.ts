@@ -22,3 +22,10 @@ export {
   slice, narrow, to,
 } from "./ops/view.js";
 export type { TensorLike } from "./ops/util.js";
+export * from "./ops/linalg.js";
+export * from "./ops/conv.js";
+export * from "./ops/pool.js";
+export * from "./ops/softmax.js";
+export * from "./ops/norm.js";
+export * from "./ops/dropout.js";
+export * from "./ops/indexing.js";
