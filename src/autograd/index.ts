@@ -6,12 +6,14 @@ import { backward, type BackwardOptions } from "./engine.js";
 declare module "../tensor/tensor.js" {
   interface Tensor {
     /** Accumulate d(this)/d(leaf) into every leaf's .grad (grad defaults to 1 for scalars). */
-    backward(grad?: Tensor | number, opts?: BackwardOptions): void;
+    backward(grad?: Tensor | number | BackwardOptions, opts?: BackwardOptions): void;
   }
 }
 
-Tensor.prototype.backward = function (grad?: Tensor | number, opts?: BackwardOptions) {
-  backward(this, grad, opts);
+Tensor.prototype.backward = function (grad?: Tensor | number | BackwardOptions, opts?: BackwardOptions) {
+  // backward({ retainGraph: true }) is accepted as shorthand for backward(undefined, {...}).
+  if (grad !== undefined && typeof grad === "object" && !(grad instanceof Tensor)) backward(this, undefined, grad);
+  else backward(this, grad, opts);
 };
 
 export { backward, type BackwardOptions } from "./engine.js";
