@@ -20,9 +20,10 @@ let nextId = 1;
 
 export class Tensor {
   readonly id = nextId++;
-  readonly shape: number[];
-  readonly strides: number[];
-  readonly offset: number;
+  // Not readonly only so setData() can swap them; nothing else assigns them.
+  shape: number[];
+  strides: number[];
+  offset: number;
   private _storage: Storage | null;
   private _requiresGrad = false;
   /** The accumulated gradient of a leaf (or of a non-leaf that called retainGrad()). */
@@ -186,6 +187,23 @@ export class Tensor {
     const out = new Tensor(new Storage(b, b.alloc(this.dtype, size), this.dtype, size), [...this.shape], undefined, 0, true);
     b.copy(this.raw(), out.raw());
     return out;
+  }
+
+  /**
+   * Make this tensor object refer to src's data (PyTorch's `param.data = src`): its identity, and
+   * so every reference held by optimizers and modules, stays; its graph history does not change.
+   */
+  setData(src: Tensor): void {
+    const storage = src.storage.retain();
+    if (this._storage) {
+      finalizer.unregister(this);
+      this._storage.release();
+    }
+    this._storage = storage;
+    finalizer.register(this, storage, this);
+    this.shape = [...src.shape];
+    this.strides = [...src.strides];
+    this.offset = src.offset;
   }
 
   // ---- memory --------------------------------------------------------------------------------
