@@ -29,3 +29,6 @@ export * from "./ops/softmax.js";
 export * from "./ops/norm.js";
 export * from "./ops/dropout.js";
 export * from "./ops/indexing.js";
+export * as nn from "./nn/index.js";
+export * as optim from "./optim/index.js";
+export * as regularizers from "./regularizers.js";

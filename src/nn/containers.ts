@@ -1,0 +1,89 @@
+// Containers: Sequential (runs children in order), ModuleList and ModuleDict (hold children).
+
+import { Module } from "./module.js";
+
+export class Sequential extends Module {
+  constructor(...layers: (Module | Record<string, Module>)[]) {
+    super();
+    // new Sequential({ conv: ..., relu: ... }) names the children; otherwise they are "0", "1", …
+    if (layers.length === 1 && !(layers[0] instanceof Module)) {
+      for (const [name, m] of Object.entries(layers[0])) this.addModule(name, m);
+    } else {
+      layers.forEach((m, i) => {
+        if (!(m instanceof Module)) throw new TypeError(`Sequential: argument ${i} is not a Module`);
+        this.addModule(String(i), m);
+      });
+    }
+  }
+
+  forward(x: unknown): any {
+    let out = x;
+    for (const m of this.children()) out = m.forward(out);
+    return out;
+  }
+
+  get length(): number {
+    return this.children().length;
+  }
+  at(i: number): Module {
+    const c = this.children();
+    const m = c[i < 0 ? i + c.length : i];
+    if (!m) throw new RangeError(`Sequential: index ${i} is out of range for ${c.length} layers`);
+    return m;
+  }
+  append(m: Module): this {
+    this.addModule(String(this.children().length), m);
+    return this;
+  }
+  [Symbol.iterator](): Iterator<Module> {
+    return this.children()[Symbol.iterator]();
+  }
+}
+
+export class ModuleList extends Module {
+  constructor(modules: Module[] = []) {
+    super();
+    modules.forEach((m) => this.append(m));
+  }
+  forward(): never {
+    throw new Error("ModuleList: has no forward; iterate over it and call its modules");
+  }
+  get length(): number {
+    return this.children().length;
+  }
+  at(i: number): Module {
+    const c = this.children();
+    const m = c[i < 0 ? i + c.length : i];
+    if (!m) throw new RangeError(`ModuleList: index ${i} is out of range for ${c.length} modules`);
+    return m;
+  }
+  append(m: Module): this {
+    this.addModule(String(this.children().length), m);
+    return this;
+  }
+  [Symbol.iterator](): Iterator<Module> {
+    return this.children()[Symbol.iterator]();
+  }
+}
+
+export class ModuleDict extends Module {
+  constructor(modules: Record<string, Module> = {}) {
+    super();
+    for (const [k, m] of Object.entries(modules)) this.set(k, m);
+  }
+  forward(): never {
+    throw new Error("ModuleDict: has no forward; look modules up with get(name)");
+  }
+  get(name: string): Module | undefined {
+    const v = (this as unknown as Record<string, unknown>)[name];
+    return v instanceof Module ? v : undefined;
+  }
+  set(name: string, m: Module): this {
+    if (name.startsWith("_") || name === "training") throw new RangeError(`ModuleDict: invalid key ${JSON.stringify(name)}`);
+    this.addModule(name, m);
+    return this;
+  }
+  keys(): string[] {
+    return this.namedChildren().map(([k]) => k);
+  }
+}

@@ -1,0 +1,15 @@
+// nb.nn: modules, layers, losses, initialisation and utilities.
+
+export { Module, type StateDict, type LoadResult } from "./module.js";
+export { Parameter } from "./parameter.js";
+export { Sequential, ModuleList, ModuleDict } from "./containers.js";
+export * from "./linear.js";
+export * from "./conv.js";
+export * from "./pooling.js";
+export * from "./dropout.js";
+export * from "./normalization.js";
+export * from "./activation.js";
+export * from "./loss.js";
+export * as functional from "./functional.js";
+export * as init from "./init.js";
+export * as utils from "./utils.js";
