@@ -23,6 +23,8 @@ export abstract class Module {
   private _bufferNames = new Set<string>();
   /** Buffers left out of the state dict. */
   private _nonPersistent = new Set<string>();
+  /** Dotted name inside the model, learned when a parent lists its modules (for error messages). */
+  _path = "";
 
   abstract forward(...inputs: any[]): any;
 
@@ -52,6 +54,8 @@ export abstract class Module {
 
   /** This module and every descendant, with dotted names ("" for this one). */
   namedModules(prefix = ""): [string, Module][] {
+    // Remember the most qualified name seen, so errors can say which layer of a model failed.
+    if (prefix.length > this._path.length) this._path = prefix;
     const out: [string, Module][] = [[prefix, this]];
     for (const [name, child] of this.namedChildren()) out.push(...child.namedModules(prefix ? `${prefix}.${name}` : name));
     return out;
@@ -197,6 +201,12 @@ export abstract class Module {
       }
     });
     return this;
+  }
+
+  /** An error that names this layer: `Conv2d "features.0": expected ...`. */
+  layerError(message: string, kind: "type" | "range" | "plain" = "range"): Error {
+    const text = `${this.constructor.name}${this._path ? ` "${this._path}"` : ""}: ${message}`;
+    return kind === "type" ? new TypeError(text) : kind === "range" ? new RangeError(text) : new Error(text);
   }
 
   // ---- printing -----------------------------------------------------------------------------
