@@ -1,2 +1,322 @@
-// Being written.
-export {};
+// Pooling ops with torch.nn.functional semantics: max, min, average, power-average (LP) and
+// adaptive pooling over 1, 2 or 3 spatial dims, batched [N, C, ...] or unbatched [C, ...], with
+// their gradients. Window geometry (output sizes, ceil mode, padding limits) follows torch.
+
+import type { AvgPoolParams, WindowParams } from "../backend/backend.js";
+import { Tensor } from "../tensor/tensor.js";
+import { formatShape } from "../tensor/shape.js";
+import { record } from "../autograd/node.js";
+import { assertFloating, assertTensor, empty, normalizeTuple } from "./util.js";
+import { abs, mul, neg, pow, relu, sign } from "./elementwise.js";
+import { contiguous, squeeze, unsqueeze } from "./view.js";
+
+type IntOrTuple = number | readonly number[];
+
+export interface MaxPoolOptions {
+  /** Defaults to kernelSize (null or [] also mean the default, as torch's stride=None). */
+  stride?: IntOrTuple | null;
+  /** Implicit -infinity padding on both sides; at most half the kernel size. */
+  padding?: IntOrTuple;
+  dilation?: IntOrTuple;
+  /** Use ceil instead of floor for the output size (the last window must start inside the input or left padding). */
+  ceilMode?: boolean;
+}
+
+export interface AvgPoolOptions {
+  stride?: IntOrTuple | null;
+  /** Implicit zero padding on both sides; at most half the kernel size. */
+  padding?: IntOrTuple;
+  ceilMode?: boolean;
+  /** Whether zero padding counts in the divisor (default true, as torch). */
+  countIncludePad?: boolean;
+  /** Divide every window's sum by this instead of its size. */
+  divisorOverride?: number | null;
+}
+
+export interface LpPoolOptions {
+  stride?: IntOrTuple | null;
+  ceilMode?: boolean;
+}
+
+/** An adaptive output size: one size for every dim, or one per dim where null keeps the input's size. */
+export type AdaptiveSize = number | null | readonly (number | null)[];
+
+// ---------------------------------------------------------------------------------------------
+// input checks and geometry
+
+/**
+ * Check x is a floating tensor of rank nd+1 (unbatched) or nd+2 (batched) with non-empty
+ * non-batch dims, and return it as a contiguous batched tensor.
+ */
+function batched(op: string, x: Tensor, nd: number): { xb: Tensor; unbatched: boolean } {
+  assertTensor(op, x);
+  assertFloating(op, x);
+  if (x.ndim !== nd + 1 && x.ndim !== nd + 2) {
+    throw new RangeError(`${op}: expected a ${nd + 1}D (unbatched) or ${nd + 2}D (batched) input, got shape ${formatShape(x.shape)}`);
+  }
+  const unbatched = x.ndim === nd + 1;
+  if (x.shape.some((s, i) => s === 0 && (unbatched || i > 0))) {
+    throw new RangeError(`${op}: expected non-zero sizes in every dim but the batch dim, got shape ${formatShape(x.shape)}`);
+  }
+  const xb = contiguous(unbatched ? unsqueeze(x, 0) : x);
+  return { xb, unbatched };
+}
+
+const unbatch = (t: Tensor, unbatched: boolean): Tensor => (unbatched ? squeeze(t, 0) : t);
+
+interface Window {
+  kernel: number[];
+  stride: number[];
+  padding: number[];
+  dilation: number[];
+  ceilMode: boolean;
+}
+
+function positiveTuple(op: string, name: string, v: IntOrTuple, nd: number): number[] {
+  const t = normalizeTuple(op, name, v, nd);
+  if (t.some((x) => x <= 0)) throw new RangeError(`${op}: ${name} must be positive, got ${formatShape(t)}`);
+  return t;
+}
+
+function resolveWindow(
+  op: string, nd: number, kernelSize: IntOrTuple,
+  opts: { stride?: IntOrTuple | null; padding?: IntOrTuple; dilation?: IntOrTuple; ceilMode?: boolean },
+): Window {
+  const kernel = positiveTuple(op, "kernelSize", kernelSize, nd);
+  const noStride = opts.stride == null || (Array.isArray(opts.stride) && opts.stride.length === 0);
+  const stride = noStride ? kernel : positiveTuple(op, "stride", opts.stride as IntOrTuple, nd);
+  const dilation = positiveTuple(op, "dilation", opts.dilation ?? 1, nd);
+  const padding = normalizeTuple(op, "padding", opts.padding ?? 0, nd);
+  padding.forEach((p, i) => {
+    if (p < 0) throw new RangeError(`${op}: padding must be non-negative, got ${formatShape(padding)}`);
+    if (p > kernel[i] / 2) throw new RangeError(`${op}: padding ${p} must be at most half of kernel size ${kernel[i]}`);
+  });
+  return { kernel, stride, padding, dilation, ceilMode: opts.ceilMode ?? false };
+}
+
+/** torch's pooling output size: floor (or ceil, keeping the last window's start inside input or left padding). */
+function pooledLength(L: number, k: number, s: number, p: number, d: number, ceil: boolean): number {
+  let o = Math.floor((L + 2 * p - d * (k - 1) - 1 + (ceil ? s - 1 : 0)) / s) + 1;
+  if (ceil && (o - 1) * s >= L + p) o--;
+  return o;
+}
+
+function pooledShape(op: string, xb: Tensor, w: Window): number[] {
+  const spatial = xb.shape.slice(2);
+  const out = spatial.map((L, i) => pooledLength(L, w.kernel[i], w.stride[i], w.padding[i], w.dilation[i], w.ceilMode));
+  const shape = [xb.shape[0], xb.shape[1], ...out];
+  if (out.some((o) => o < 1)) {
+    throw new RangeError(
+      `${op}: input of size ${formatShape(xb.shape)} gives output size ${formatShape(shape)}, which is too small ` +
+      `(kernelSize ${formatShape(w.kernel)}, stride ${formatShape(w.stride)}, padding ${formatShape(w.padding)}, dilation ${formatShape(w.dilation)})`,
+    );
+  }
+  return shape;
+}
+
+/** Kernel geometry: padAfter is the real (symmetric) padding; the kernel reads the window count from out. */
+function windowParams(w: Window): WindowParams {
+  return { kernel: w.kernel, stride: w.stride, padBefore: w.padding, padAfter: w.padding, dilation: w.dilation };
+}
+
+/** The gradient as a contiguous tensor of the given shape (engine gradients may be strided views). */
+const dense = (g: Tensor): Tensor => contiguous(g);
+
+// ---------------------------------------------------------------------------------------------
+// differentiable cores (batched, contiguous input)
+
+/** Input gradient from output gradient and argmax indices (shared by max and adaptive max pooling). */
+function scatterByIndices(g: Tensor, indices: Tensor, inShape: readonly number[]): Tensor {
+  const gy = dense(g);
+  const gx = empty(inShape, g.dtype, g.backend);
+  g.backend.maxPoolBackward(gy.raw(), indices.raw(), gx.raw());
+  return gx;
+}
+
+function maxPoolCore(xb: Tensor, outShape: number[], p: WindowParams, nd: number): [Tensor, Tensor] {
+  const b = xb.backend;
+  const out = empty(outShape, xb.dtype, b);
+  const indices = empty(outShape, "int32", b);
+  b.maxPool(xb.raw(), out.raw(), indices.raw(), p);
+  const inShape = [...xb.shape];
+  record(`MaxPool${nd}dBackward`, [xb], out, (g, [si]) => [scatterByIndices(g, si, inShape)], [indices]);
+  return [out, indices];
+}
+
+function avgPoolCore(xb: Tensor, outShape: number[], p: AvgPoolParams, nd: number): Tensor {
+  const b = xb.backend;
+  const out = empty(outShape, xb.dtype, b);
+  b.avgPool(xb.raw(), out.raw(), p);
+  const inShape = [...xb.shape];
+  return record(`AvgPool${nd}dBackward`, [xb], out, (g) => {
+    const gx = empty(inShape, g.dtype, g.backend);
+    g.backend.avgPoolBackward(dense(g).raw(), gx.raw(), p);
+    return [gx];
+  });
+}
+
+function adaptiveAvgCore(xb: Tensor, outShape: number[], nd: number): Tensor {
+  const b = xb.backend;
+  const out = empty(outShape, xb.dtype, b);
+  b.adaptiveAvgPool(xb.raw(), out.raw());
+  const inShape = [...xb.shape];
+  return record(`AdaptiveAvgPool${nd}dBackward`, [xb], out, (g) => {
+    const gx = empty(inShape, g.dtype, g.backend);
+    g.backend.adaptiveAvgPoolBackward(dense(g).raw(), gx.raw());
+    return [gx];
+  });
+}
+
+function adaptiveMaxCore(xb: Tensor, outShape: number[], nd: number): [Tensor, Tensor] {
+  const b = xb.backend;
+  const out = empty(outShape, xb.dtype, b);
+  const indices = empty(outShape, "int32", b);
+  b.adaptiveMaxPool(xb.raw(), out.raw(), indices.raw());
+  const inShape = [...xb.shape];
+  record(`AdaptiveMaxPool${nd}dBackward`, [xb], out, (g, [si]) => [scatterByIndices(g, si, inShape)], [indices]);
+  return [out, indices];
+}
+
+// ---------------------------------------------------------------------------------------------
+// max / min pooling
+
+function maxPoolWithIndices(op: string, nd: number, x: Tensor, kernelSize: IntOrTuple, opts: MaxPoolOptions): [Tensor, Tensor] {
+  const { xb, unbatched } = batched(op, x, nd);
+  const w = resolveWindow(op, nd, kernelSize, opts);
+  const [out, indices] = maxPoolCore(xb, pooledShape(op, xb, w), windowParams(w), nd);
+  return [unbatch(out, unbatched), unbatch(indices, unbatched)];
+}
+
+const maxPoolValues = (op: string, nd: number, x: Tensor, k: IntOrTuple, opts: MaxPoolOptions): Tensor =>
+  maxPoolWithIndices(op, nd, x, k, opts)[0];
+
+/** Max over each window of x [N, C, L] or [C, L]. */
+export const maxPool1d = (x: Tensor, kernelSize: IntOrTuple, opts: MaxPoolOptions = {}): Tensor =>
+  maxPoolValues("maxPool1d", 1, x, kernelSize, opts);
+/** Max over each window of x [N, C, H, W] or [C, H, W]. */
+export const maxPool2d = (x: Tensor, kernelSize: IntOrTuple, opts: MaxPoolOptions = {}): Tensor =>
+  maxPoolValues("maxPool2d", 2, x, kernelSize, opts);
+/** Max over each window of x [N, C, D, H, W] or [C, D, H, W]. */
+export const maxPool3d = (x: Tensor, kernelSize: IntOrTuple, opts: MaxPoolOptions = {}): Tensor =>
+  maxPoolValues("maxPool3d", 3, x, kernelSize, opts);
+
+/**
+ * Max pooling that also returns where each max came from: int32 flat indices into each (n, c)
+ * spatial plane (torch's return_indices=True; torch's are int64).
+ */
+export const maxPool1dWithIndices = (x: Tensor, kernelSize: IntOrTuple, opts: MaxPoolOptions = {}): [Tensor, Tensor] =>
+  maxPoolWithIndices("maxPool1dWithIndices", 1, x, kernelSize, opts);
+export const maxPool2dWithIndices = (x: Tensor, kernelSize: IntOrTuple, opts: MaxPoolOptions = {}): [Tensor, Tensor] =>
+  maxPoolWithIndices("maxPool2dWithIndices", 2, x, kernelSize, opts);
+export const maxPool3dWithIndices = (x: Tensor, kernelSize: IntOrTuple, opts: MaxPoolOptions = {}): [Tensor, Tensor] =>
+  maxPoolWithIndices("maxPool3dWithIndices", 3, x, kernelSize, opts);
+
+function minPool(op: string, nd: number, x: Tensor, kernelSize: IntOrTuple, opts: MaxPoolOptions): Tensor {
+  // Check under this op's name before negating, so errors do not blame neg or maxPool.
+  batched(op, x, nd);
+  return neg(maxPoolValues(op, nd, neg(x), kernelSize, opts));
+}
+
+/** Min over each window: -maxPool(-x), padding counting as +infinity. */
+export const minPool1d = (x: Tensor, kernelSize: IntOrTuple, opts: MaxPoolOptions = {}): Tensor =>
+  minPool("minPool1d", 1, x, kernelSize, opts);
+export const minPool2d = (x: Tensor, kernelSize: IntOrTuple, opts: MaxPoolOptions = {}): Tensor =>
+  minPool("minPool2d", 2, x, kernelSize, opts);
+export const minPool3d = (x: Tensor, kernelSize: IntOrTuple, opts: MaxPoolOptions = {}): Tensor =>
+  minPool("minPool3d", 3, x, kernelSize, opts);
+
+// ---------------------------------------------------------------------------------------------
+// average pooling
+
+function avgPool(op: string, nd: number, x: Tensor, kernelSize: IntOrTuple, opts: AvgPoolOptions): Tensor {
+  const { xb, unbatched } = batched(op, x, nd);
+  const w = resolveWindow(op, nd, kernelSize, { stride: opts.stride, padding: opts.padding, ceilMode: opts.ceilMode });
+  const divisorOverride = opts.divisorOverride ?? undefined;
+  if (divisorOverride !== undefined && (!Number.isFinite(divisorOverride) || divisorOverride === 0)) {
+    throw new RangeError(`${op}: divisorOverride must be a non-zero finite number, got ${divisorOverride}`);
+  }
+  const p: AvgPoolParams = { ...windowParams(w), countIncludePad: opts.countIncludePad ?? true, divisorOverride };
+  return unbatch(avgPoolCore(xb, pooledShape(op, xb, w), p, nd), unbatched);
+}
+
+/** Mean over each window of x [N, C, L] or [C, L]. */
+export const avgPool1d = (x: Tensor, kernelSize: IntOrTuple, opts: AvgPoolOptions = {}): Tensor =>
+  avgPool("avgPool1d", 1, x, kernelSize, opts);
+/** Mean over each window of x [N, C, H, W] or [C, H, W]. */
+export const avgPool2d = (x: Tensor, kernelSize: IntOrTuple, opts: AvgPoolOptions = {}): Tensor =>
+  avgPool("avgPool2d", 2, x, kernelSize, opts);
+/** Mean over each window of x [N, C, D, H, W] or [C, D, H, W]. */
+export const avgPool3d = (x: Tensor, kernelSize: IntOrTuple, opts: AvgPoolOptions = {}): Tensor =>
+  avgPool("avgPool3d", 3, x, kernelSize, opts);
+
+// ---------------------------------------------------------------------------------------------
+// power-average pooling
+
+function lpPool(op: string, nd: number, x: Tensor, normType: number, kernelSize: IntOrTuple, opts: LpPoolOptions): Tensor {
+  batched(op, x, nd);
+  if (typeof normType !== "number" || !Number.isFinite(normType) || normType === 0) {
+    throw new RangeError(`${op}: normType must be a non-zero finite number, got ${String(normType)}`);
+  }
+  const kernel = positiveTuple(op, "kernelSize", kernelSize, nd);
+  const windowSize = kernel.reduce((a, b) => a * b, 1);
+  // torch's definition: (mean of x^p over the window · window size)^(1/p), through
+  // sign(a)·relu(|a|) so gradients match torch's exactly.
+  const a = avgPool(op, nd, pow(x, normType), kernel, { stride: opts.stride, ceilMode: opts.ceilMode, padding: 0 });
+  return pow(mul(mul(sign(a), relu(abs(a))), windowSize), 1 / normType);
+}
+
+/** (Σ over each window of x^p)^(1/p) for x [N, C, L] or [C, L] (torch's lp_pool1d). */
+export const lpPool1d = (x: Tensor, normType: number, kernelSize: IntOrTuple, opts: LpPoolOptions = {}): Tensor =>
+  lpPool("lpPool1d", 1, x, normType, kernelSize, opts);
+/** (Σ over each window of x^p)^(1/p) for x [N, C, H, W] or [C, H, W] (torch's lp_pool2d). */
+export const lpPool2d = (x: Tensor, normType: number, kernelSize: IntOrTuple, opts: LpPoolOptions = {}): Tensor =>
+  lpPool("lpPool2d", 2, x, normType, kernelSize, opts);
+
+// ---------------------------------------------------------------------------------------------
+// adaptive pooling
+
+function adaptiveShape(op: string, xb: Tensor, outputSize: AdaptiveSize, nd: number): number[] {
+  const list = Array.isArray(outputSize) ? [...(outputSize as (number | null)[])] : new Array<number | null>(nd).fill(outputSize as number | null);
+  const bad = list.length !== nd || list.some((s) => s !== null && (!Number.isInteger(s) || s < 0));
+  if (bad) {
+    throw new RangeError(`${op}: outputSize must be a non-negative integer or an array of ${nd} (non-negative integers or null), got ${JSON.stringify(outputSize)}`);
+  }
+  return [xb.shape[0], xb.shape[1], ...list.map((s, i) => s ?? xb.shape[2 + i])];
+}
+
+function adaptiveAvgPool(op: string, nd: number, x: Tensor, outputSize: AdaptiveSize): Tensor {
+  const { xb, unbatched } = batched(op, x, nd);
+  return unbatch(adaptiveAvgCore(xb, adaptiveShape(op, xb, outputSize, nd), nd), unbatched);
+}
+
+function adaptiveMaxPool(op: string, nd: number, x: Tensor, outputSize: AdaptiveSize): [Tensor, Tensor] {
+  const { xb, unbatched } = batched(op, x, nd);
+  const [out, indices] = adaptiveMaxCore(xb, adaptiveShape(op, xb, outputSize, nd), nd);
+  return [unbatch(out, unbatched), unbatch(indices, unbatched)];
+}
+
+/** Average pooling to a fixed output length: window i spans floor(i·L/O) .. ceil((i+1)·L/O). */
+export const adaptiveAvgPool1d = (x: Tensor, outputSize: AdaptiveSize): Tensor =>
+  adaptiveAvgPool("adaptiveAvgPool1d", 1, x, outputSize);
+export const adaptiveAvgPool2d = (x: Tensor, outputSize: AdaptiveSize): Tensor =>
+  adaptiveAvgPool("adaptiveAvgPool2d", 2, x, outputSize);
+export const adaptiveAvgPool3d = (x: Tensor, outputSize: AdaptiveSize): Tensor =>
+  adaptiveAvgPool("adaptiveAvgPool3d", 3, x, outputSize);
+
+/** Max pooling to a fixed output size (same windows as adaptive average pooling). */
+export const adaptiveMaxPool1d = (x: Tensor, outputSize: AdaptiveSize): Tensor =>
+  adaptiveMaxPool("adaptiveMaxPool1d", 1, x, outputSize)[0];
+export const adaptiveMaxPool2d = (x: Tensor, outputSize: AdaptiveSize): Tensor =>
+  adaptiveMaxPool("adaptiveMaxPool2d", 2, x, outputSize)[0];
+export const adaptiveMaxPool3d = (x: Tensor, outputSize: AdaptiveSize): Tensor =>
+  adaptiveMaxPool("adaptiveMaxPool3d", 3, x, outputSize)[0];
+/** Adaptive max pooling with int32 flat in-plane indices of each max (torch's return_indices=True). */
+export const adaptiveMaxPool1dWithIndices = (x: Tensor, outputSize: AdaptiveSize): [Tensor, Tensor] =>
+  adaptiveMaxPool("adaptiveMaxPool1dWithIndices", 1, x, outputSize);
+export const adaptiveMaxPool2dWithIndices = (x: Tensor, outputSize: AdaptiveSize): [Tensor, Tensor] =>
+  adaptiveMaxPool("adaptiveMaxPool2dWithIndices", 2, x, outputSize);
+export const adaptiveMaxPool3dWithIndices = (x: Tensor, outputSize: AdaptiveSize): [Tensor, Tensor] =>
+  adaptiveMaxPool("adaptiveMaxPool3dWithIndices", 3, x, outputSize);
+
+/** Mean over H and W keeping them as size 1: [N, C, H, W] → [N, C, 1, 1] ([C, H, W] → [C, 1, 1]). */
+export const globalAvgPool2d = (x: Tensor): Tensor => adaptiveAvgPool("globalAvgPool2d", 2, x, 1);

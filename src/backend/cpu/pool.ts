@@ -1,10 +1,321 @@
-// Pooling kernels of the cpu backend. Being written.
+// Pooling kernels of the cpu backend: max, average and adaptive pooling over 1, 2 or 3 spatial
+// dims, forward and backward.
+//
+// Geometry. x is [N, C, ...spatial] contiguous; outputs and gradients are dense views the caller
+// allocated. The number of windows per dim is read from out's (or gy's) shape, so a ceil-mode
+// caller simply allocates the larger output; windows may then run past padAfter, and positions
+// beyond it count for nothing. Window o of a dim covers o·stride - padBefore + j·dilation for
+// j < kernel. padAfter is the real padding after the input: with countIncludePad, a window's
+// divisor counts its taps in [-padBefore, L + padAfter), which is torch's rule (a ceil-mode
+// window hanging past the padding is divided by less than the kernel size).
+//
+// Every kernel works plane by plane ((n, c) pairs) over per-dim tap tables built once per call:
+// for each output position of a dim, the in-range input coordinates its window touches, already
+// scaled by that dim's stride inside a plane. Fewer than 3 spatial dims are treated as 3 with
+// leading size-1 dims, so one triple loop serves 1d, 2d and 3d.
+
 import type { AvgPoolParams, View, WindowParams } from "../backend.js";
-const todo = (): never => { throw new Error("pooling: not implemented on the cpu backend yet"); };
-export function maxPool(_x: View, _out: View, _indices: View, _p: WindowParams): void { todo(); }
-export function maxPoolBackward(_gy: View, _indices: View, _gx: View): void { todo(); }
-export function avgPool(_x: View, _out: View, _p: AvgPoolParams): void { todo(); }
-export function avgPoolBackward(_gy: View, _gx: View, _p: AvgPoolParams): void { todo(); }
-export function adaptiveAvgPool(_x: View, _out: View): void { todo(); }
-export function adaptiveAvgPoolBackward(_gy: View, _gx: View): void { todo(); }
-export function adaptiveMaxPool(_x: View, _out: View, _indices: View): void { todo(); }
+import { arr, isDense, numel } from "./strided.js";
+
+/** For one spatial dim: which input offsets each output position's window reads. */
+interface DimTaps {
+  /** Taps of output o are pos[begin[o]] .. pos[begin[o + 1] - 1]. */
+  readonly begin: Int32Array;
+  /** Input coordinates times the dim's stride within a plane, in increasing order. */
+  readonly pos: Int32Array;
+  /** Per output: taps inside [-padBefore, L + padAfter), padding included (avg divisor). */
+  readonly padded: Int32Array;
+}
+
+/** The tap tables of all three (padded-to-3) spatial dims plus plane sizes. */
+interface Geometry {
+  readonly planes: number;
+  readonly inPlane: number;
+  readonly outPlane: number;
+  readonly dims: readonly [DimTaps, DimTaps, DimTaps];
+}
+
+const TRIVIAL: DimTaps = { begin: Int32Array.of(0, 1), pos: Int32Array.of(0), padded: Int32Array.of(1) };
+
+function assertDense(kernel: string, name: string, v: View): void {
+  if (!isDense(v)) throw new Error(`${kernel}: ${name} must be contiguous (shape [${v.shape.join(", ")}], strides [${v.strides.join(", ")}])`);
+}
+
+function assertSpatial(kernel: string, x: View, out: View): number {
+  const nd = x.shape.length - 2;
+  if (nd < 1 || nd > 3 || out.shape.length !== x.shape.length || out.shape[0] !== x.shape[0] || out.shape[1] !== x.shape[1]) {
+    throw new Error(`${kernel}: expected [N, C, ...spatial] operands with 1 to 3 spatial dims and matching N, C; got [${x.shape.join(", ")}] and [${out.shape.join(", ")}]`);
+  }
+  return nd;
+}
+
+/** Tap tables of a sliding window along one dim of length L with O outputs. */
+function windowTaps(L: number, O: number, k: number, s: number, pb: number, pa: number, d: number, scale: number): DimTaps {
+  const begin = new Int32Array(O + 1);
+  const pos: number[] = [];
+  const padded = new Int32Array(O);
+  for (let o = 0; o < O; o++) {
+    begin[o] = pos.length;
+    const first = o * s - pb;
+    let inPad = 0;
+    for (let j = 0; j < k; j++) {
+      const p = first + j * d;
+      if (p >= 0 && p < L) pos.push(p * scale);
+      if (p >= -pb && p < L + pa) inPad++;
+    }
+    padded[o] = inPad;
+  }
+  begin[O] = pos.length;
+  return { begin, pos: Int32Array.from(pos), padded };
+}
+
+/** Tap tables of adaptive pooling: output o spans floor(o·L/O) .. ceil((o+1)·L/O). */
+function adaptiveTaps(L: number, O: number, scale: number): DimTaps {
+  const begin = new Int32Array(O + 1);
+  const pos: number[] = [];
+  const padded = new Int32Array(O);
+  for (let o = 0; o < O; o++) {
+    begin[o] = pos.length;
+    const lo = Math.floor((o * L) / O);
+    const hi = Math.ceil(((o + 1) * L) / O);
+    for (let p = lo; p < hi; p++) pos.push(p * scale);
+    padded[o] = hi - lo;
+  }
+  begin[O] = pos.length;
+  return { begin, pos: Int32Array.from(pos), padded };
+}
+
+/** Build the geometry of x → out, padding the spatial dims to three. */
+function geometry(x: View, out: View, tapsOf: (dim: number, L: number, O: number, scale: number) => DimTaps): Geometry {
+  const nd = x.shape.length - 2;
+  const inS = x.shape.slice(2), outS = out.shape.slice(2);
+  const dims: DimTaps[] = [];
+  for (let i = 0; i < 3 - nd; i++) dims.push(TRIVIAL);
+  let scale = 1;
+  const scales = new Array<number>(nd);
+  for (let i = nd - 1; i >= 0; i--) {
+    scales[i] = scale;
+    scale *= inS[i];
+  }
+  for (let i = 0; i < nd; i++) dims.push(tapsOf(i, inS[i], outS[i], scales[i]));
+  return {
+    planes: x.shape[0] * x.shape[1],
+    inPlane: numel(inS),
+    outPlane: numel(outS),
+    dims: dims as unknown as [DimTaps, DimTaps, DimTaps],
+  };
+}
+
+function slidingGeometry(x: View, out: View, p: WindowParams): Geometry {
+  return geometry(x, out, (i, L, O, scale) =>
+    windowTaps(L, O, p.kernel[i], p.stride[i], p.padBefore[i], p.padAfter[i], p.dilation[i], scale));
+}
+
+function adaptiveGeometry(x: View, out: View): Geometry {
+  return geometry(x, out, (_i, L, O, scale) => adaptiveTaps(L, O, scale));
+}
+
+// ---------------------------------------------------------------------------------------------
+// max
+
+/**
+ * Max over each window, and the flat in-plane index of the winner. The first maximum wins ties;
+ * a NaN wins over numbers and a later NaN over an earlier one (torch's `val > max || isnan(val)`).
+ * A window of only -inf reports its first in-range tap; one with no in-range tap (possible with
+ * dilation) gives -inf and index -1, which backward skips.
+ */
+function maxOverTaps(x: View, out: View, indices: View, g: Geometry): void {
+  const xs = arr(x), os = arr(out), is = arr(indices);
+  const [D, H, W] = g.dims;
+  const OD = D.begin.length - 1, OH = H.begin.length - 1, OW = W.begin.length - 1;
+  const dB = D.begin, dP = D.pos, hB = H.begin, hP = H.pos, wB = W.begin, wP = W.pos;
+  let oi = out.offset, ii = indices.offset;
+  for (let plane = 0; plane < g.planes; plane++) {
+    const xo = x.offset + plane * g.inPlane;
+    for (let od = 0; od < OD; od++) {
+      const d0 = dB[od], d1 = dB[od + 1];
+      for (let oh = 0; oh < OH; oh++) {
+        const h0 = hB[oh], h1 = hB[oh + 1];
+        for (let ow = 0; ow < OW; ow++, oi++, ii++) {
+          const w0 = wB[ow], w1 = wB[ow + 1];
+          let best = -Infinity;
+          let bestAt = d0 < d1 && h0 < h1 && w0 < w1 ? dP[d0] + hP[h0] + wP[w0] : -1;
+          for (let a = d0; a < d1; a++) {
+            const pa = dP[a];
+            for (let b = h0; b < h1; b++) {
+              const pab = pa + hP[b];
+              for (let c = w0; c < w1; c++) {
+                const at = pab + wP[c];
+                const v = xs[xo + at];
+                if (v > best || v !== v) {
+                  best = v;
+                  bestAt = at;
+                }
+              }
+            }
+          }
+          os[oi] = best;
+          is[ii] = bestAt;
+        }
+      }
+    }
+  }
+}
+
+export function maxPool(x: View, out: View, indices: View, p: WindowParams): void {
+  assertSpatial("maxPool", x, out);
+  assertDense("maxPool", "x", x);
+  assertDense("maxPool", "out", out);
+  assertDense("maxPool", "indices", indices);
+  if (numel(out.shape) === 0) return;
+  maxOverTaps(x, out, indices, slidingGeometry(x, out, p));
+}
+
+export function adaptiveMaxPool(x: View, out: View, indices: View): void {
+  assertSpatial("adaptiveMaxPool", x, out);
+  assertDense("adaptiveMaxPool", "x", x);
+  assertDense("adaptiveMaxPool", "out", out);
+  assertDense("adaptiveMaxPool", "indices", indices);
+  if (numel(out.shape) === 0) return;
+  maxOverTaps(x, out, indices, adaptiveGeometry(x, out));
+}
+
+/** Route each output gradient to the input position its index names (accumulating overlaps). */
+export function maxPoolBackward(gy: View, indices: View, gx: View): void {
+  assertSpatial("maxPoolBackward", gx, gy);
+  assertDense("maxPoolBackward", "gy", gy);
+  assertDense("maxPoolBackward", "indices", indices);
+  assertDense("maxPoolBackward", "gx", gx);
+  const gs = arr(gy), is = arr(indices), xs = arr(gx);
+  xs.fill(0, gx.offset, gx.offset + numel(gx.shape));
+  const planes = gx.shape[0] * gx.shape[1];
+  const inPlane = numel(gx.shape.slice(2)), outPlane = numel(gy.shape.slice(2));
+  let gi = gy.offset, ii = indices.offset;
+  for (let plane = 0; plane < planes; plane++) {
+    const xo = gx.offset + plane * inPlane;
+    for (let o = 0; o < outPlane; o++, gi++, ii++) {
+      const at = is[ii];
+      if (at >= 0) xs[xo + at] += gs[gi];
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// average
+
+/**
+ * Per output position of each dim, the factor the divisor takes from that dim: the window's
+ * taps counting padding (countIncludePad) or only the in-range ones.
+ */
+function divisorFactors(t: DimTaps, countPadding: boolean): Int32Array {
+  if (countPadding) return t.padded;
+  const n = t.begin.length - 1;
+  const f = new Int32Array(n);
+  for (let o = 0; o < n; o++) f[o] = t.begin[o + 1] - t.begin[o];
+  return f;
+}
+
+/** Mean of each window (sum / divisor); backward below spells out the same loop, kept apart so each hot loop stays simple. */
+function averageOverTaps(x: View, out: View, g: Geometry, countPadding: boolean, override: number): void {
+  const xs = arr(x), os = arr(out);
+  const [D, H, W] = g.dims;
+  const OD = D.begin.length - 1, OH = H.begin.length - 1, OW = W.begin.length - 1;
+  const dB = D.begin, dP = D.pos, hB = H.begin, hP = H.pos, wB = W.begin, wP = W.pos;
+  const fD = divisorFactors(D, countPadding), fH = divisorFactors(H, countPadding), fW = divisorFactors(W, countPadding);
+  let oi = out.offset;
+  for (let plane = 0; plane < g.planes; plane++) {
+    const xo = x.offset + plane * g.inPlane;
+    for (let od = 0; od < OD; od++) {
+      const d0 = dB[od], d1 = dB[od + 1];
+      for (let oh = 0; oh < OH; oh++) {
+        const h0 = hB[oh], h1 = hB[oh + 1];
+        const fDH = fD[od] * fH[oh];
+        for (let ow = 0; ow < OW; ow++, oi++) {
+          const w0 = wB[ow], w1 = wB[ow + 1];
+          // A window that touches no input gives 0, as torch.
+          if (d0 === d1 || h0 === h1 || w0 === w1) {
+            os[oi] = 0;
+            continue;
+          }
+          let sum = 0;
+          for (let a = d0; a < d1; a++) {
+            const pa = xo + dP[a];
+            for (let b = h0; b < h1; b++) {
+              const pab = pa + hP[b];
+              for (let c = w0; c < w1; c++) sum += xs[pab + wP[c]];
+            }
+          }
+          os[oi] = sum / (override !== 0 ? override : fDH * fW[ow]);
+        }
+      }
+    }
+  }
+}
+
+function averageBackwardOverTaps(gy: View, gx: View, g: Geometry, countPadding: boolean, override: number): void {
+  const gs = arr(gy), xs = arr(gx);
+  xs.fill(0, gx.offset, gx.offset + numel(gx.shape));
+  const [D, H, W] = g.dims;
+  const OD = D.begin.length - 1, OH = H.begin.length - 1, OW = W.begin.length - 1;
+  const dB = D.begin, dP = D.pos, hB = H.begin, hP = H.pos, wB = W.begin, wP = W.pos;
+  const fD = divisorFactors(D, countPadding), fH = divisorFactors(H, countPadding), fW = divisorFactors(W, countPadding);
+  let gi = gy.offset;
+  for (let plane = 0; plane < g.planes; plane++) {
+    const xo = gx.offset + plane * g.inPlane;
+    for (let od = 0; od < OD; od++) {
+      const d0 = dB[od], d1 = dB[od + 1];
+      for (let oh = 0; oh < OH; oh++) {
+        const h0 = hB[oh], h1 = hB[oh + 1];
+        const fDH = fD[od] * fH[oh];
+        for (let ow = 0; ow < OW; ow++, gi++) {
+          const w0 = wB[ow], w1 = wB[ow + 1];
+          if (d0 === d1 || h0 === h1 || w0 === w1) continue;
+          const share = gs[gi] / (override !== 0 ? override : fDH * fW[ow]);
+          for (let a = d0; a < d1; a++) {
+            const pa = xo + dP[a];
+            for (let b = h0; b < h1; b++) {
+              const pab = pa + hP[b];
+              for (let c = w0; c < w1; c++) xs[pab + wP[c]] += share;
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+function divisorOverrideOf(kernel: string, p: AvgPoolParams): number {
+  const d = p.divisorOverride ?? 0;
+  if (!Number.isFinite(d)) throw new Error(`${kernel}: divisorOverride must be a finite number, got ${d}`);
+  return d;
+}
+
+export function avgPool(x: View, out: View, p: AvgPoolParams): void {
+  assertSpatial("avgPool", x, out);
+  assertDense("avgPool", "x", x);
+  assertDense("avgPool", "out", out);
+  if (numel(out.shape) === 0) return;
+  averageOverTaps(x, out, slidingGeometry(x, out, p), p.countIncludePad, divisorOverrideOf("avgPool", p));
+}
+
+export function avgPoolBackward(gy: View, gx: View, p: AvgPoolParams): void {
+  assertSpatial("avgPoolBackward", gx, gy);
+  assertDense("avgPoolBackward", "gy", gy);
+  assertDense("avgPoolBackward", "gx", gx);
+  averageBackwardOverTaps(gy, gx, slidingGeometry(gx, gy, p), p.countIncludePad, divisorOverrideOf("avgPoolBackward", p));
+}
+
+export function adaptiveAvgPool(x: View, out: View): void {
+  assertSpatial("adaptiveAvgPool", x, out);
+  assertDense("adaptiveAvgPool", "x", x);
+  assertDense("adaptiveAvgPool", "out", out);
+  if (numel(out.shape) === 0) return;
+  averageOverTaps(x, out, adaptiveGeometry(x, out), true, 0);
+}
+
+export function adaptiveAvgPoolBackward(gy: View, gx: View): void {
+  assertSpatial("adaptiveAvgPoolBackward", gx, gy);
+  assertDense("adaptiveAvgPoolBackward", "gy", gy);
+  assertDense("adaptiveAvgPoolBackward", "gx", gx);
+  averageBackwardOverTaps(gy, gx, adaptiveGeometry(gx, gy), true, 0);
+}
