@@ -45,8 +45,8 @@ export function add(a: TensorLike, b: TensorLike, opts?: { alpha?: number }): Te
 
 export function sub(a: TensorLike, b: TensorLike, opts?: { alpha?: number }): Tensor {
   if (opts?.alpha !== undefined && opts.alpha !== 1) return sub(a, scaled(b, opts.alpha));
-  if (a instanceof Tensor && a.dtype === "bool" && b instanceof Tensor && b.dtype === "bool") {
-    throw new TypeError("sub: subtracting two bool tensors is not supported; use logicalXor or cast with .to(\"int32\")");
+  if ((a instanceof Tensor || b instanceof Tensor) && resultType(a, b) === "bool") {
+    throw new TypeError("sub: subtracting bools (tensors or true/false) is not supported; use logicalXor or cast with .to(\"int32\")");
   }
   const out = binaryForward("sub", a, b);
   return record("SubBackward", [tensorOrNull(a), tensorOrNull(b)], out, (g, _s, needs) => [g, needs[1] ? neg(g) : null]);
@@ -115,7 +115,7 @@ export function atan2(a: Tensor, b: TensorLike): Tensor {
   const ops = operands(a, b);
   return record("Atan2Backward", [a, tensorOrNull(b)], out, (g, s, needs) => {
     const [av, bv] = ops.restore(s);
-    const denom = add(mul(av, av), mul(bv, bv));
+    const denom = add(mul(av, av), bv instanceof Tensor ? mul(bv, bv) : Number(bv) * Number(bv));
     return [needs[0] ? div(mul(g, bv), denom) : null, needs[1] ? neg(div(mul(g, av), denom)) : null];
   }, ops.saved);
 }
@@ -189,7 +189,13 @@ function defineUnary(op: UnaryOp, nodeName: string, grad: UnaryGrad | null, save
 
 const zeroGrad: UnaryGrad = (g) => mul(g, 0);
 
-export const neg = defineUnary("neg", "NegBackward", (g) => neg(g));
+const neg_ = defineUnary("neg", "NegBackward", (g) => neg(g));
+export function neg(x: Tensor): Tensor {
+  if (assertTensor("neg", x).dtype === "bool") {
+    throw new TypeError("neg: negating a bool tensor is not supported; use logicalNot (or ~ in torch) to invert a mask");
+  }
+  return neg_(x);
+}
 export const abs = defineUnary("abs", "AbsBackward", (g, x) => mul(g, sign(x)));
 export const exp = defineUnary("exp", "ExpBackward", (g, _x, y) => mul(g, y), "y");
 export const log = defineUnary("log", "LogBackward", (g, x) => div(g, x));
@@ -271,6 +277,8 @@ export function clamp(x: Tensor, min?: number | Tensor | null, max?: number | Te
     if (max != null) y = minimum(y, max);
     return y;
   }
+  // A fractional bound makes an integer input's result floating point, as torch's type promotion does.
+  if (!isFloating(x.dtype) && [min, max].some((v) => v != null && !Number.isInteger(v))) x = x.to("float32");
   if (min != null && max != null && min > max) {
     // torch sets every element to max in this case; we follow it.
     return clampBoth(x, [max, max]);

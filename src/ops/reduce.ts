@@ -59,7 +59,11 @@ export function mean(x: Tensor, dim?: Dims, keepdim = false): Tensor {
 function extremum(op: "max" | "min", x: Tensor, dim: Dims, keepdim: boolean): Tensor {
   assertTensor(op, x);
   const axes = normalizeDims(op, dim, x.ndim);
-  if (x.numel() === 0) throw new RangeError(`${op}: cannot reduce a tensor with no elements (shape ${formatShape(x.shape)})`);
+  // Reducing an empty dim has no identity; reducing other dims of an empty tensor is fine (torch.amax).
+  const emptyAxis = axes.find((a) => x.shape[a] === 0);
+  if (emptyAxis !== undefined) {
+    throw new RangeError(`${op}: cannot reduce over dimension ${emptyAxis} of size 0 (shape ${formatShape(x.shape)}): the result has no identity`);
+  }
   const out = reduceForward(op, x, axes, keepdim, x.dtype === "bool" ? "bool" : x.dtype);
   const inShape = [...x.shape];
   return record(op === "max" ? "MaxBackward" : "MinBackward", [x], out, (g, [sx, sy]) => {
@@ -100,22 +104,30 @@ export interface VarOptions {
 }
 
 export function variance(x: Tensor, dim?: Dims, keepdim = false, opts: VarOptions = {}): Tensor {
-  assertTensor("var", x);
-  if (!isFloating(x.dtype)) throw new TypeError(`var: input must be a floating-point tensor, got ${x.dtype}`);
-  const axes = normalizeDims("var", dim, x.ndim);
+  return varianceOf("var", x, dim, keepdim, opts);
+}
+
+export function std(x: Tensor, dim?: Dims, keepdim = false, opts: VarOptions = {}): Tensor {
+  return sqrt(varianceOf("std", x, dim, keepdim, opts));
+}
+
+/** var, with errors named after the op the user called. */
+function varianceOf(op: "var" | "std", x: Tensor, dim: Dims, keepdim: boolean, opts: VarOptions): Tensor {
+  assertTensor(op, x);
+  if (!isFloating(x.dtype)) throw new TypeError(`${op}: input must be a floating-point tensor, got ${x.dtype}`);
+  const axes = normalizeDims(op, dim, x.ndim);
   const correction = opts.correction ?? (opts.unbiased === false ? 0 : 1);
   const n = numelOf(axes.map((a) => x.shape[a]));
   const centered = sub(x, mean(x, axes, true));
   return div(sum(square(centered), axes, keepdim), Math.max(0, n - correction));
 }
 
-export function std(x: Tensor, dim?: Dims, keepdim = false, opts: VarOptions = {}): Tensor {
-  return sqrt(variance(x, dim, keepdim, opts));
-}
-
 /** log Σ exp(x) over dims, computed stably. */
 export function logsumexp(x: Tensor, dim: Dims, keepdim = false): Tensor {
+  assertTensor("logsumexp", x);
   const axes = normalizeDims("logsumexp", dim, x.ndim);
+  // No elements, no overflow to guard against (and no max to shift by): log(0) = -inf, as torch.
+  if (x.numel() === 0) return log(sum(exp(x), axes, keepdim));
   const m = max(x, axes, true).detach();
   const safeM = where(eq(m, Infinity), 0, where(eq(m, -Infinity), 0, m));
   const r = add(log(sum(exp(sub(x, safeM)), axes, true)), safeM);
@@ -142,12 +154,19 @@ export const argmin = (x: Tensor, dim?: number, keepdim = false): Tensor => argE
 
 /** Whether every / any element is non-zero (over dims, like torch.all/any). */
 export function all(x: Tensor, dim?: Dims, keepdim = false): Tensor {
-  const axes = normalizeDims("all", dim, x.ndim);
-  return reduceForward("min", x.to("bool"), axes, keepdim, "bool");
+  return logicalReduce("all", x, dim, keepdim);
 }
 export function any(x: Tensor, dim?: Dims, keepdim = false): Tensor {
-  const axes = normalizeDims("any", dim, x.ndim);
-  return reduceForward("max", x.to("bool"), axes, keepdim, "bool");
+  return logicalReduce("any", x, dim, keepdim);
+}
+/** all is a product of 0/1 values and any a sum, so empty reductions give torch's true / false. */
+function logicalReduce(op: "all" | "any", x: Tensor, dim: Dims, keepdim: boolean): Tensor {
+  assertTensor(op, x);
+  const axes = normalizeDims(op, dim, x.ndim);
+  const b = x.to("bool");
+  const out = reduceForward(op === "all" ? "prod" : "sum", b, axes, keepdim, "bool");
+  if (b !== x) b.dispose();
+  return out;
 }
 
 declare module "../tensor/tensor.js" {

@@ -37,12 +37,35 @@ export function fill(out: View, value: number): void {
 
 const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
 
-/** erf from the Chebyshev fit of erfc in Numerical Recipes (fractional error below 1.2e-7). */
+const TWO_OVER_SQRT_PI = 2 / Math.sqrt(Math.PI);
+const INV_SQRT_PI = 1 / Math.sqrt(Math.PI);
+
+/**
+ * erf to double precision (relative error below 1e-14): its Maclaurin series for |x| < 2.5, and
+ * 1 − erfc from erfc's continued fraction beyond, where the series would cancel badly. A cheap
+ * fixed-precision fit is not enough here: the oracle must stay accurate near 0 and in float64.
+ */
 export function erf(x: number): number {
-  const t = 1 / (1 + 0.5 * Math.abs(x));
-  const y = 1 - t * Math.exp(-x * x - 1.26551223 + t * (1.00002368 + t * (0.37409196 + t * (0.09678418 +
-    t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))));
-  return x >= 0 ? y : -y;
+  if (x !== x) return x;
+  const ax = Math.abs(x);
+  if (ax < 2.5) {
+    // erf x = 2/√π · Σ (−1)ⁿ x^(2n+1) / (n!·(2n+1))
+    const x2 = x * x;
+    let term = x, sum = x;
+    for (let n = 1; n < 64; n++) {
+      term *= -x2 / n;
+      const t = term / (2 * n + 1);
+      sum += t;
+      if (Math.abs(t) <= 1e-17 * Math.abs(sum)) break;
+    }
+    return sum * TWO_OVER_SQRT_PI;
+  }
+  if (ax >= 6) return x > 0 ? 1 : -1; // erfc(6) ≈ 2e-17 is below double's resolution of 1
+  // erfc z = e^(−z²)/√π · 1/(z + (1/2)/(z + 1/(z + (3/2)/(z + 2/(z + …))))), evaluated from the tail
+  let f = ax;
+  for (let k = 40; k >= 1; k--) f = ax + k / 2 / f;
+  const erfc = (Math.exp(-ax * ax) * INV_SQRT_PI) / f;
+  return x > 0 ? 1 - erfc : erfc - 1;
 }
 
 function softplus(x: number): number {
@@ -65,7 +88,8 @@ const UNARY: Record<UnaryOp, (x: number) => number> = {
   relu: (x) => (x > 0 ? x : x !== x ? x : 0),
   sigmoid: (x) => (x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x))),
   tanh: Math.tanh,
-  sign: (x) => (x > 0 ? 1 : x < 0 ? -1 : x),
+  // torch gives 0 for NaN and for ±0.
+  sign: (x) => (x > 0 ? 1 : x < 0 ? -1 : 0),
   reciprocal: (x) => 1 / x,
   floor: Math.floor,
   ceil: Math.ceil,
@@ -127,9 +151,11 @@ function paramFn(op: ParamUnaryOp, p: readonly number[]): (x: number) => number 
   }
 }
 
-function mapInto(x: View, out: View, f: (x: number) => number): void {
+function mapInto(x: View, out: View, fn: (x: number) => number): void {
   const xs = arr(x), os = arr(out);
   const toInt = out.dtype === "int32";
+  // A bool result stores 1 for any non-zero value (a Uint8Array would keep 2 or wrap −1 to 255).
+  const f = out.dtype === "bool" ? (v: number) => (fn(v) !== 0 ? 1 : 0) : fn;
   if (isDense(x) && isDense(out) && !toInt) {
     const n = numel(out.shape);
     const xo = x.offset, oo = out.offset;
@@ -150,7 +176,7 @@ export function unary(op: UnaryOp, x: View, out: View): void {
     const xs = arr(x), os = arr(out), n = numel(out.shape), xo = x.offset, oo = out.offset;
     for (let i = 0; i < n; i++) {
       const v = xs[xo + i];
-      os[oo + i] = v > 0 ? v : 0;
+      os[oo + i] = v > 0 || v !== v ? v : 0; // NaN passes through, as in torch
     }
     return;
   }
@@ -181,8 +207,18 @@ const BINARY: Record<BinaryOp, (a: number, b: number) => number> = {
   logicalXor: (a, b) => ((a !== 0) !== (b !== 0) ? 1 : 0),
 };
 
+const COMPARISONS = new Set<BinaryOp>(["eq", "ne", "lt", "le", "gt", "ge", "logicalAnd", "logicalOr", "logicalXor"]);
+
 export function binary(op: BinaryOp, a: View, b: View, out: View): void {
   const as = arr(a), bs = arr(b), os = arr(out);
+  if (out.dtype === "bool" && !COMPARISONS.has(op)) {
+    // Arithmetic on bools (add is "or", mul is "and", as in torch): any non-zero result is true.
+    const g = BINARY[op];
+    forEachRow(out.shape, [a.strides, b.strides, out.strides], [a.offset, b.offset, out.offset], (o, n, s) => {
+      for (let i = 0, ai = o[0], bi = o[1], oi = o[2]; i < n; i++, ai += s[0], bi += s[1], oi += s[2]) os[oi] = g(as[ai], bs[bi]) !== 0 ? 1 : 0;
+    });
+    return;
+  }
   const intMul = op === "mul" && out.dtype === "int32";
   const f = intMul ? Math.imul : BINARY[op];
   forEachRow(out.shape, [a.strides, b.strides, out.strides], [a.offset, b.offset, out.offset], (o, n, s) => {

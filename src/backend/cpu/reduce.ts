@@ -50,9 +50,12 @@ export function reduce(op: ReduceOp, x: View, axes: readonly number[], out: View
     contiguousOut[d] = s;
     s *= out.shape[d];
   }
+  // A bool result (all/any as prod/sum of 0s and 1s) stores 1 for any non-zero count.
+  const toBool = out.dtype === "bool";
   forEachRow(out.shape, [contiguousOut, out.strides], [0, out.offset], (o, n, st) => {
     let ai = o[0], oi = o[1];
-    for (let i = 0; i < n; i++, ai += st[0], oi += st[1]) os[oi] = acc[ai];
+    if (toBool) for (let i = 0; i < n; i++, ai += st[0], oi += st[1]) os[oi] = acc[ai] !== 0 ? 1 : 0;
+    else for (let i = 0; i < n; i++, ai += st[0], oi += st[1]) os[oi] = acc[ai];
   });
 }
 
