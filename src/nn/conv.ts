@@ -1,2 +1,183 @@
-// Being written.
-export {};
+// Convolution layers Conv1d/Conv2d/Conv3d (torch.nn.ConvNd): a weight [outCh, inCh/groups, ...k]
+// and an optional bias, PyTorch's default initialisation, "same"/"valid"/explicit padding, and
+// reflect/replicate/circular padding modes (the input is padded first, then convolved unpadded).
+
+import { Tensor } from "../tensor/tensor.js";
+import { formatShape } from "../tensor/shape.js";
+import { empty as emptyTensor } from "../tensor/creation.js";
+import * as convOps from "../ops/conv.js";
+import { pad } from "../ops/indexing.js";
+import { Module } from "./module.js";
+import { Parameter } from "./parameter.js";
+import { checkBool, checkChoice, checkInput, checkInt, checkTuple, reprTuple, type IntOrTuple } from "./checks.js";
+import * as init from "./init.js";
+
+export type ConvPadding = number | readonly number[] | "same" | "valid";
+export type PaddingMode = "zeros" | "reflect" | "replicate" | "circular";
+
+export interface ConvOptions {
+  stride?: IntOrTuple;
+  /** Zeros (or paddingMode values) added on both sides of each spatial dim; "same" keeps the size (stride 1 only), "valid" adds none. */
+  padding?: ConvPadding;
+  dilation?: IntOrTuple;
+  /** Split channels into groups convolved separately; must divide inChannels and outChannels. */
+  groups?: number;
+  bias?: boolean;
+  paddingMode?: PaddingMode;
+}
+
+interface ConvFnOptions {
+  stride: number[];
+  padding: number[] | "same" | "valid";
+  dilation: number[];
+  groups: number;
+}
+type ConvFn = (x: Tensor, w: Tensor, b: Tensor | null, opts: ConvFnOptions) => Tensor;
+
+// TODO(nn-layers): import conv1d/conv2d/conv3d directly once src/ops/conv.ts exports them.
+const convFns = convOps as unknown as Record<string, ConvFn | undefined>;
+function convFn(nd: number): ConvFn {
+  const fn = convFns[`conv${nd}d`];
+  if (!fn) throw new Error(`conv${nd}d: the convolution op is not available yet`);
+  return fn;
+}
+
+const SPATIAL = ["L", "H, W", "D, H, W"];
+
+abstract class ConvNd extends Module {
+  readonly weight: Parameter;
+  readonly bias: Parameter | null;
+  readonly inChannels: number;
+  readonly outChannels: number;
+  readonly kernelSize: number[];
+  readonly stride: number[];
+  readonly padding: number[] | "same" | "valid";
+  readonly dilation: number[];
+  readonly groups: number;
+  readonly paddingMode: PaddingMode;
+  /** Spatial dims (1, 2 or 3). */
+  private readonly _nd: number;
+
+  constructor(nd: number, inChannels: number, outChannels: number, kernelSize: IntOrTuple, opts: ConvOptions) {
+    super();
+    const name = `Conv${nd}d`;
+    checkInt(name, "inChannels", inChannels);
+    checkInt(name, "outChannels", outChannels);
+    const groups = checkInt(name, "groups", opts.groups ?? 1);
+    if (inChannels % groups !== 0) throw new RangeError(`${name}: groups=${groups} must divide inChannels=${inChannels}`);
+    if (outChannels % groups !== 0) throw new RangeError(`${name}: groups=${groups} must divide outChannels=${outChannels}`);
+    const k = checkTuple(name, "kernelSize", kernelSize, nd);
+    const stride = checkTuple(name, "stride", opts.stride ?? 1, nd);
+    const dilation = checkTuple(name, "dilation", opts.dilation ?? 1, nd);
+    const rawPadding = opts.padding ?? 0;
+    let padding: number[] | "same" | "valid";
+    if (rawPadding === "same" || rawPadding === "valid") {
+      padding = rawPadding;
+      if (padding === "same" && stride.some((s) => s !== 1)) {
+        throw new RangeError(`${name}: padding="same" is not supported for strided convolutions (stride ${reprTuple(stride)})`);
+      }
+    } else if (typeof rawPadding === "string") {
+      throw new RangeError(`${name}: padding must be "same", "valid", a non-negative integer or an array of ${nd}, got ${JSON.stringify(rawPadding)}`);
+    } else {
+      padding = checkTuple(name, "padding", rawPadding, nd, 0);
+    }
+    const paddingMode = checkChoice(name, "paddingMode", opts.paddingMode ?? "zeros", ["zeros", "reflect", "replicate", "circular"] as const);
+    const hasBias = checkBool(name, "bias", opts.bias ?? true);
+
+    this.weight = new Parameter(emptyTensor([outChannels, inChannels / groups, ...k]));
+    this.bias = hasBias ? new Parameter(emptyTensor([outChannels])) : null;
+    this.inChannels = inChannels;
+    this.outChannels = outChannels;
+    this.kernelSize = k;
+    this.stride = stride;
+    this.padding = padding;
+    this.dilation = dilation;
+    this.groups = groups;
+    this.paddingMode = paddingMode;
+    this._nd = nd;
+    this.resetParameters();
+  }
+
+  /** torch's default: kaiming-uniform with a = √5 for the weight, bias from U(−1/√fanIn, 1/√fanIn). */
+  resetParameters(): void {
+    init.kaimingUniform(this.weight, { a: Math.sqrt(5) });
+    if (this.bias) {
+      const { fanIn } = init.calculateFanInAndFanOut(this.weight);
+      const bound = fanIn > 0 ? 1 / Math.sqrt(fanIn) : 0;
+      init.uniform(this.bias, -bound, bound);
+    }
+  }
+
+  /** Padding before and after each spatial dim, in dim order. */
+  private sidePadding(): [number, number][] {
+    if (this.padding === "valid") return this.kernelSize.map(() => [0, 0]);
+    if (this.padding === "same") {
+      // torch puts the odd element of the total on the right.
+      return this.kernelSize.map((k, i) => {
+        const total = this.dilation[i] * (k - 1);
+        return [Math.floor(total / 2), total - Math.floor(total / 2)];
+      });
+    }
+    return this.padding.map((p) => [p, p]);
+  }
+
+  forward(x: Tensor): Tensor {
+    const nd = this._nd;
+    checkInput(this, x, [nd + 1, nd + 2], `[N, C, ${SPATIAL[nd - 1]}] or unbatched [C, ${SPATIAL[nd - 1]}]`);
+    const cdim = x.ndim === nd + 2 ? 1 : 0;
+    if (x.shape[cdim] !== this.inChannels) {
+      throw this.layerError(`expected input with ${this.inChannels} channels (dim ${cdim}), got ${x.shape[cdim]} in shape ${formatShape(x.shape)}`);
+    }
+    const sides = this.sidePadding();
+    const spatial = x.shape.slice(cdim + 1);
+    spatial.forEach((n, i) => {
+      const span = this.dilation[i] * (this.kernelSize[i] - 1) + 1;
+      if (n + sides[i][0] + sides[i][1] < span) {
+        throw this.layerError(
+          `input spatial size ${formatShape(spatial)} (padded by ${sides.map(([a, b]) => (a === b ? a : `${a}+${b}`)).join(", ")}) ` +
+            `is smaller than the kernel ${reprTuple(this.kernelSize)}${this.dilation.some((d) => d !== 1) ? ` with dilation ${reprTuple(this.dilation)}` : ""} in dim ${cdim + 1 + i}`,
+        );
+      }
+    });
+    const fn = convFn(nd);
+    if (this.paddingMode === "zeros") {
+      return fn(x, this.weight, this.bias, { stride: this.stride, padding: this.padding, dilation: this.dilation, groups: this.groups });
+    }
+    // pad's list runs from the last dim backwards: [left, right, top, bottom, front, back].
+    const pads = sides.slice().reverse().flat();
+    const padded = pad(x, pads, { mode: this.paddingMode });
+    return fn(padded, this.weight, this.bias, { stride: this.stride, padding: new Array<number>(nd).fill(0), dilation: this.dilation, groups: this.groups });
+  }
+
+  override extraRepr(): string {
+    const parts = [`${this.inChannels}`, `${this.outChannels}`, `kernelSize=${reprTuple(this.kernelSize)}`, `stride=${reprTuple(this.stride)}`];
+    if (typeof this.padding === "string") parts.push(`padding=${JSON.stringify(this.padding)}`);
+    else if (this.padding.some((p) => p !== 0)) parts.push(`padding=${reprTuple(this.padding)}`);
+    if (this.dilation.some((d) => d !== 1)) parts.push(`dilation=${reprTuple(this.dilation)}`);
+    if (this.groups !== 1) parts.push(`groups=${this.groups}`);
+    if (this.bias === null) parts.push("bias=false");
+    if (this.paddingMode !== "zeros") parts.push(`paddingMode=${JSON.stringify(this.paddingMode)}`);
+    return parts.join(", ");
+  }
+}
+
+/** 1-D convolution over [N, C, L] (or unbatched [C, L]). */
+export class Conv1d extends ConvNd {
+  constructor(inChannels: number, outChannels: number, kernelSize: IntOrTuple, opts: ConvOptions = {}) {
+    super(1, inChannels, outChannels, kernelSize, opts);
+  }
+}
+
+/** 2-D convolution over [N, C, H, W] (or unbatched [C, H, W]). */
+export class Conv2d extends ConvNd {
+  constructor(inChannels: number, outChannels: number, kernelSize: IntOrTuple, opts: ConvOptions = {}) {
+    super(2, inChannels, outChannels, kernelSize, opts);
+  }
+}
+
+/** 3-D convolution over [N, C, D, H, W] (or unbatched [C, D, H, W]). */
+export class Conv3d extends ConvNd {
+  constructor(inChannels: number, outChannels: number, kernelSize: IntOrTuple, opts: ConvOptions = {}) {
+    super(3, inChannels, outChannels, kernelSize, opts);
+  }
+}

@@ -7,6 +7,7 @@
 import { Tensor } from "../tensor/tensor.js";
 import { formatShape, shapesEqual } from "../tensor/shape.js";
 import { noGrad } from "../autograd/grad-mode.js";
+import { keep } from "../tensor/scope.js";
 import { Parameter } from "./parameter.js";
 
 export type StateDict = Map<string, Tensor>;
@@ -31,6 +32,8 @@ export abstract class Module {
   // ---- registration -----------------------------------------------------------------------
   /** Store a tensor as state that is saved and moved with the module but not trained. */
   registerBuffer(name: string, t: Tensor | null, opts: { persistent?: boolean } = {}): void {
+    // A buffer is module state: it must outlive any tidy() scope the module is built in.
+    if (t) keep(t);
     (this as unknown as Record<string, unknown>)[name] = t;
     this._bufferNames.add(name);
     if (opts.persistent === false) this._nonPersistent.add(name);
@@ -52,12 +55,24 @@ export abstract class Module {
     return this.namedChildren().map(([, m]) => m);
   }
 
-  /** This module and every descendant, with dotted names ("" for this one). */
+  /**
+   * This module and every descendant, with dotted names ("" for this one). A module reachable
+   * under several names is listed once, under the first, as torch's named_modules.
+   */
   namedModules(prefix = ""): [string, Module][] {
+    return this.walk(prefix, new Set());
+  }
+
+  /** Pre-order walk; `seen` drops repeats (null keeps every path, as state dicts need). */
+  private walk(prefix: string, seen: Set<Module> | null): [string, Module][] {
+    if (seen) {
+      if (seen.has(this)) return [];
+      seen.add(this);
+    }
     // Remember the most qualified name seen, so errors can say which layer of a model failed.
     if (prefix.length > this._path.length) this._path = prefix;
     const out: [string, Module][] = [[prefix, this]];
-    for (const [name, child] of this.namedChildren()) out.push(...child.namedModules(prefix ? `${prefix}.${name}` : name));
+    for (const [name, child] of this.namedChildren()) out.push(...child.walk(prefix ? `${prefix}.${name}` : name, seen));
     return out;
   }
   modules(): Module[] {
@@ -84,11 +99,15 @@ export abstract class Module {
   }
 
   namedBuffers(): [string, Tensor][] {
+    const seen = new Set<Tensor>();
     const out: [string, Tensor][] = [];
     for (const [prefix, m] of this.namedModules()) {
       for (const name of m._bufferNames) {
         const v = (m as unknown as Record<string, unknown>)[name];
-        if (v instanceof Tensor) out.push([prefix ? `${prefix}.${name}` : name, v]);
+        if (v instanceof Tensor && !seen.has(v)) {
+          seen.add(v);
+          out.push([prefix ? `${prefix}.${name}` : name, v]);
+        }
       }
     }
     return out;
@@ -140,10 +159,13 @@ export abstract class Module {
   }
 
   // ---- state --------------------------------------------------------------------------------
-  /** Parameters and persistent buffers by dotted name, sharing storage with the module. */
+  /**
+   * Parameters and persistent buffers by dotted name, sharing storage with the module. As in
+   * torch, a shared module or parameter appears under every name it is reachable by.
+   */
   stateDict(): StateDict {
     const sd: StateDict = new Map();
-    for (const [prefix, m] of this.namedModules()) {
+    for (const [prefix, m] of this.walk("", null)) {
       const p = prefix ? `${prefix}.` : "";
       for (const [k, v] of m.ownEntries()) if (v instanceof Parameter) sd.set(p + k, v);
       for (const name of m._bufferNames) {
@@ -161,6 +183,8 @@ export abstract class Module {
   loadStateDict(sd: StateDict | Record<string, Tensor>, opts: { strict?: boolean } = {}): LoadResult {
     const strict = opts.strict ?? true;
     const source = sd instanceof Map ? sd : new Map(Object.entries(sd));
+    const notTensors = [...source].filter(([, t]) => !(t instanceof Tensor)).map(([k]) => k);
+    if (notTensors.length) throw new TypeError(`loadStateDict: values must be Tensors; not a Tensor: ${notTensors.join(", ")}`);
     const own = this.stateDict();
     const missingKeys = [...own.keys()].filter((k) => !source.has(k));
     const unexpectedKeys = [...source.keys()].filter((k) => !own.has(k));
