@@ -35,5 +35,6 @@ export const conv1d = pending<(x: Tensor, weight: Tensor, bias?: Tensor | null, 
 export const conv2d = pending<(x: Tensor, weight: Tensor, bias?: Tensor | null, opts?: ConvOpts) => Tensor>(convOps, "conv2d");
 export const conv3d = pending<(x: Tensor, weight: Tensor, bias?: Tensor | null, opts?: ConvOpts) => Tensor>(convOps, "conv3d");
 
-// TODO(nn-losses): re-export crossEntropy, nllLoss, mseLoss, l1Loss, huberLoss, smoothL1Loss,
-// binaryCrossEntropy and binaryCrossEntropyWithLogits from "./loss.js" once it defines them.
+export {
+  mseLoss, l1Loss, huberLoss, smoothL1Loss, crossEntropy, nllLoss, binaryCrossEntropy, binaryCrossEntropyWithLogits,
+} from "./loss.js";
