@@ -120,7 +120,12 @@ export function clone(t: Tensor): Tensor {
 
 export function flatten(t: Tensor, startDim = 0, endDim = -1): Tensor {
   assertTensor("flatten", t);
-  if (t.ndim === 0) return reshape(t, [1]);
+  if (t.ndim === 0) {
+    // A 0-d tensor has one (virtual) dim: 0 or -1 name it, anything else is out of range.
+    normalizeDim("flatten", startDim, 0);
+    normalizeDim("flatten", endDim, 0);
+    return reshape(t, [1]);
+  }
   const s = normalizeDim("flatten", startDim, t.ndim);
   const e = normalizeDim("flatten", endDim, t.ndim);
   if (s > e) throw new RangeError(`flatten: startDim ${startDim} comes after endDim ${endDim}`);
@@ -149,6 +154,12 @@ export function permute(t: Tensor, ...dims: (number | readonly number[])[]): Ten
 export function transpose(t: Tensor, dim0 = -2, dim1 = -1): Tensor {
   assertTensor("transpose", t);
   if (t.ndim < 2 && dim0 === -2 && dim1 === -1) return t;
+  if (t.ndim === 0) {
+    // Swapping the one virtual dim of a 0-d tensor with itself (dims 0 / -1), as torch allows.
+    normalizeDim("transpose", dim0, 0);
+    normalizeDim("transpose", dim1, 0);
+    return permute(t, []);
+  }
   const a = normalizeDim("transpose", dim0, t.ndim), b = normalizeDim("transpose", dim1, t.ndim);
   const order = Array.from({ length: t.ndim }, (_, i) => i);
   [order[a], order[b]] = [order[b], order[a]];
@@ -188,6 +199,9 @@ export function expand(t: Tensor, ...sizes: (number | readonly number[])[]): Ten
   const strides: number[] = [];
   const outShape: number[] = [];
   for (let i = 0; i < shape.length; i++) {
+    if (!Number.isInteger(shape[i]) || shape[i] < -1) {
+      throw new RangeError(`expand: invalid size ${shape[i]} at dimension ${i} of ${formatShape(shape)}; sizes must be non-negative integers (or -1 to keep a size)`);
+    }
     const src = i < lead ? 1 : t.shape[i - lead];
     let s = shape[i] === -1 ? src : shape[i];
     if (i < lead && shape[i] === -1) throw new RangeError(`expand: -1 is not allowed for a new leading dimension (${formatShape(shape)})`);
@@ -209,8 +223,12 @@ export function expandAs(t: Tensor, other: Tensor): Tensor {
 /** Elements start, start+step, … < end along dim (negative indices count from the end). */
 export function slice(t: Tensor, dim: number, start = 0, end: number = Infinity, step = 1): Tensor {
   assertTensor("slice", t);
+  if (t.ndim === 0) throw new RangeError("slice: cannot slice a 0-d tensor (it has no dimensions)");
   const d = normalizeDim("slice", dim, t.ndim);
   if (!Number.isInteger(step) || step <= 0) throw new RangeError(`slice: step must be a positive integer, got ${step}`);
+  if (!Number.isInteger(start) || !(Number.isInteger(end) || end === Infinity)) {
+    throw new RangeError(`slice: start and end must be integers, got start ${start} and end ${end}`);
+  }
   const n = t.shape[d];
   const clampIndex = (i: number): number => Math.min(Math.max(i < 0 ? i + n : i, 0), n);
   const s = clampIndex(start);
@@ -238,10 +256,11 @@ function sliceBackward(g: Tensor, inShape: number[], dim: number, start: number,
 /** length elements of dim starting at start (a view), as torch.narrow. */
 export function narrow(t: Tensor, dim: number, start: number, length: number): Tensor {
   assertTensor("narrow", t);
+  if (t.ndim === 0) throw new RangeError("narrow: cannot narrow a 0-d tensor (it has no dimensions)");
   const d = normalizeDim("narrow", dim, t.ndim);
   const n = t.shape[d];
   const s = start < 0 ? start + n : start;
-  if (!Number.isInteger(length) || length < 0 || s < 0 || s + length > n) {
+  if (!Number.isInteger(start) || !Number.isInteger(length) || length < 0 || s < 0 || s + length > n) {
     throw new RangeError(`narrow: start ${start} with length ${length} is out of range for dimension ${dim} of size ${n}`);
   }
   return slice(t, d, s, s + length);
