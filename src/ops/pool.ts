@@ -44,11 +44,8 @@ export type AdaptiveSize = number | null | readonly (number | null)[];
 // ---------------------------------------------------------------------------------------------
 // input checks and geometry
 
-/**
- * Check x is a floating tensor of rank nd+1 (unbatched) or nd+2 (batched) with non-empty
- * non-batch dims, and return it as a contiguous batched tensor.
- */
-function batched(op: string, x: Tensor, nd: number): { xb: Tensor; unbatched: boolean } {
+/** Check x is a floating tensor of rank nd+1 (unbatched) or nd+2 (batched) with non-empty non-batch dims. */
+function checkInput(op: string, x: Tensor, nd: number): void {
   assertTensor(op, x);
   assertFloating(op, x);
   if (x.ndim !== nd + 1 && x.ndim !== nd + 2) {
@@ -58,8 +55,13 @@ function batched(op: string, x: Tensor, nd: number): { xb: Tensor; unbatched: bo
   if (x.shape.some((s, i) => s === 0 && (unbatched || i > 0))) {
     throw new RangeError(`${op}: expected non-zero sizes in every dim but the batch dim, got shape ${formatShape(x.shape)}`);
   }
-  const xb = contiguous(unbatched ? unsqueeze(x, 0) : x);
-  return { xb, unbatched };
+}
+
+/** The checked input as a contiguous batched tensor, and whether it came unbatched. */
+function batched(op: string, x: Tensor, nd: number): { xb: Tensor; unbatched: boolean } {
+  checkInput(op, x, nd);
+  const unbatched = x.ndim === nd + 1;
+  return { xb: contiguous(unbatched ? unsqueeze(x, 0) : x), unbatched };
 }
 
 const unbatch = (t: Tensor, unbatched: boolean): Tensor => (unbatched ? squeeze(t, 0) : t);
@@ -119,7 +121,7 @@ function windowParams(w: Window): WindowParams {
   return { kernel: w.kernel, stride: w.stride, padBefore: w.padding, padAfter: w.padding, dilation: w.dilation };
 }
 
-/** The gradient as a contiguous tensor of the given shape (engine gradients may be strided views). */
+/** The gradient as a contiguous tensor (engine gradients may be strided or broadcast views). */
 const dense = (g: Tensor): Tensor => contiguous(g);
 
 // ---------------------------------------------------------------------------------------------
@@ -187,8 +189,14 @@ function maxPoolWithIndices(op: string, nd: number, x: Tensor, kernelSize: IntOr
   return [unbatch(out, unbatched), unbatch(indices, unbatched)];
 }
 
+/** The values alone; backward keeps its own reference to the indices, so ours can go now. */
+function valuesOnly([values, indices]: [Tensor, Tensor]): Tensor {
+  indices.dispose();
+  return values;
+}
+
 const maxPoolValues = (op: string, nd: number, x: Tensor, k: IntOrTuple, opts: MaxPoolOptions): Tensor =>
-  maxPoolWithIndices(op, nd, x, k, opts)[0];
+  valuesOnly(maxPoolWithIndices(op, nd, x, k, opts));
 
 /** Max over each window of x [N, C, L] or [C, L]. */
 export const maxPool1d = (x: Tensor, kernelSize: IntOrTuple, opts: MaxPoolOptions = {}): Tensor =>
@@ -212,8 +220,8 @@ export const maxPool3dWithIndices = (x: Tensor, kernelSize: IntOrTuple, opts: Ma
   maxPoolWithIndices("maxPool3dWithIndices", 3, x, kernelSize, opts);
 
 function minPool(op: string, nd: number, x: Tensor, kernelSize: IntOrTuple, opts: MaxPoolOptions): Tensor {
-  // Check under this op's name before negating, so errors do not blame neg or maxPool.
-  batched(op, x, nd);
+  // Check under this op's name before negating, so errors do not blame neg.
+  checkInput(op, x, nd);
   return neg(maxPoolValues(op, nd, neg(x), kernelSize, opts));
 }
 
@@ -253,7 +261,7 @@ export const avgPool3d = (x: Tensor, kernelSize: IntOrTuple, opts: AvgPoolOption
 // power-average pooling
 
 function lpPool(op: string, nd: number, x: Tensor, normType: number, kernelSize: IntOrTuple, opts: LpPoolOptions): Tensor {
-  batched(op, x, nd);
+  checkInput(op, x, nd);
   if (typeof normType !== "number" || !Number.isFinite(normType) || normType === 0) {
     throw new RangeError(`${op}: normType must be a non-zero finite number, got ${String(normType)}`);
   }
@@ -305,11 +313,11 @@ export const adaptiveAvgPool3d = (x: Tensor, outputSize: AdaptiveSize): Tensor =
 
 /** Max pooling to a fixed output size (same windows as adaptive average pooling). */
 export const adaptiveMaxPool1d = (x: Tensor, outputSize: AdaptiveSize): Tensor =>
-  adaptiveMaxPool("adaptiveMaxPool1d", 1, x, outputSize)[0];
+  valuesOnly(adaptiveMaxPool("adaptiveMaxPool1d", 1, x, outputSize));
 export const adaptiveMaxPool2d = (x: Tensor, outputSize: AdaptiveSize): Tensor =>
-  adaptiveMaxPool("adaptiveMaxPool2d", 2, x, outputSize)[0];
+  valuesOnly(adaptiveMaxPool("adaptiveMaxPool2d", 2, x, outputSize));
 export const adaptiveMaxPool3d = (x: Tensor, outputSize: AdaptiveSize): Tensor =>
-  adaptiveMaxPool("adaptiveMaxPool3d", 3, x, outputSize)[0];
+  valuesOnly(adaptiveMaxPool("adaptiveMaxPool3d", 3, x, outputSize));
 /** Adaptive max pooling with int32 flat in-plane indices of each max (torch's return_indices=True). */
 export const adaptiveMaxPool1dWithIndices = (x: Tensor, outputSize: AdaptiveSize): [Tensor, Tensor] =>
   adaptiveMaxPool("adaptiveMaxPool1dWithIndices", 1, x, outputSize);

@@ -10,19 +10,23 @@
 // window hanging past the padding is divided by less than the kernel size).
 //
 // Every kernel works plane by plane ((n, c) pairs) over per-dim tap tables built once per call:
-// for each output position of a dim, the in-range input coordinates its window touches, already
-// scaled by that dim's stride inside a plane. Fewer than 3 spatial dims are treated as 3 with
-// leading size-1 dims, so one triple loop serves 1d, 2d and 3d.
+// for each output position of a dim, the first in-range input offset its window touches and how
+// many evenly spaced taps follow, so the hot loops are plain strided loops with no bounds checks.
+// Fewer than 3 spatial dims are treated as 3 with leading size-1 dims, so one triple loop serves
+// 1d, 2d and 3d.
 
 import type { AvgPoolParams, View, WindowParams } from "../backend.js";
 import { arr, isDense, numel } from "./strided.js";
 
-/** For one spatial dim: which input offsets each output position's window reads. */
+/**
+ * For one spatial dim: where each output position's window reads. The in-range taps of a window
+ * are evenly spaced (dilation apart), so a window is its first in-range tap, a tap count and the
+ * dim's step; offsets are already scaled by the dim's stride inside a plane.
+ */
 interface DimTaps {
-  /** Taps of output o are pos[begin[o]] .. pos[begin[o + 1] - 1]. */
-  readonly begin: Int32Array;
-  /** Input coordinates times the dim's stride within a plane, in increasing order. */
-  readonly pos: Int32Array;
+  readonly first: Int32Array;
+  readonly count: Int32Array;
+  readonly step: number;
   /** Per output: taps inside [-padBefore, L + padAfter), padding included (avg divisor). */
   readonly padded: Int32Array;
 }
@@ -35,7 +39,7 @@ interface Geometry {
   readonly dims: readonly [DimTaps, DimTaps, DimTaps];
 }
 
-const TRIVIAL: DimTaps = { begin: Int32Array.of(0, 1), pos: Int32Array.of(0), padded: Int32Array.of(1) };
+const TRIVIAL: DimTaps = { first: Int32Array.of(0), count: Int32Array.of(1), step: 1, padded: Int32Array.of(1) };
 
 function assertDense(kernel: string, name: string, v: View): void {
   if (!isDense(v)) throw new Error(`${kernel}: ${name} must be contiguous (shape [${v.shape.join(", ")}], strides [${v.strides.join(", ")}])`);
@@ -51,38 +55,29 @@ function assertSpatial(kernel: string, x: View, out: View): number {
 
 /** Tap tables of a sliding window along one dim of length L with O outputs. */
 function windowTaps(L: number, O: number, k: number, s: number, pb: number, pa: number, d: number, scale: number): DimTaps {
-  const begin = new Int32Array(O + 1);
-  const pos: number[] = [];
-  const padded = new Int32Array(O);
+  const first = new Int32Array(O), count = new Int32Array(O), padded = new Int32Array(O);
   for (let o = 0; o < O; o++) {
-    begin[o] = pos.length;
-    const first = o * s - pb;
-    let inPad = 0;
-    for (let j = 0; j < k; j++) {
-      const p = first + j * d;
-      if (p >= 0 && p < L) pos.push(p * scale);
-      if (p >= -pb && p < L + pa) inPad++;
-    }
-    padded[o] = inPad;
+    const start = o * s - pb;
+    // Taps j with 0 <= start + j·d < L, and those inside the padded extent.
+    const jLo = start >= 0 ? 0 : Math.ceil(-start / d);
+    const jHi = Math.min(k, Math.ceil((L - start) / d));
+    first[o] = (start + jLo * d) * scale;
+    count[o] = Math.max(0, jHi - jLo);
+    padded[o] = Math.max(0, Math.min(k, Math.ceil((L + pa - start) / d)));
   }
-  begin[O] = pos.length;
-  return { begin, pos: Int32Array.from(pos), padded };
+  return { first, count, step: d * scale, padded };
 }
 
 /** Tap tables of adaptive pooling: output o spans floor(o·L/O) .. ceil((o+1)·L/O). */
 function adaptiveTaps(L: number, O: number, scale: number): DimTaps {
-  const begin = new Int32Array(O + 1);
-  const pos: number[] = [];
-  const padded = new Int32Array(O);
+  const first = new Int32Array(O), count = new Int32Array(O);
   for (let o = 0; o < O; o++) {
-    begin[o] = pos.length;
     const lo = Math.floor((o * L) / O);
     const hi = Math.ceil(((o + 1) * L) / O);
-    for (let p = lo; p < hi; p++) pos.push(p * scale);
-    padded[o] = hi - lo;
+    first[o] = lo * scale;
+    count[o] = hi - lo;
   }
-  begin[O] = pos.length;
-  return { begin, pos: Int32Array.from(pos), padded };
+  return { first, count, step: scale, padded: count };
 }
 
 /** Build the geometry of x → out, padding the spatial dims to three. */
@@ -127,35 +122,32 @@ function adaptiveGeometry(x: View, out: View): Geometry {
 function maxOverTaps(x: View, out: View, indices: View, g: Geometry): void {
   const xs = arr(x), os = arr(out), is = arr(indices);
   const [D, H, W] = g.dims;
-  const OD = D.begin.length - 1, OH = H.begin.length - 1, OW = W.begin.length - 1;
-  const dB = D.begin, dP = D.pos, hB = H.begin, hP = H.pos, wB = W.begin, wP = W.pos;
+  const OD = D.first.length, OH = H.first.length, OW = W.first.length;
+  const dF = D.first, dN = D.count, dS = D.step, hF = H.first, hN = H.count, hS = H.step, wF = W.first, wN = W.count, wS = W.step;
   let oi = out.offset, ii = indices.offset;
   for (let plane = 0; plane < g.planes; plane++) {
     const xo = x.offset + plane * g.inPlane;
     for (let od = 0; od < OD; od++) {
-      const d0 = dB[od], d1 = dB[od + 1];
+      const d0 = xo + dF[od], dEnd = d0 + dN[od] * dS;
       for (let oh = 0; oh < OH; oh++) {
-        const h0 = hB[oh], h1 = hB[oh + 1];
+        const h0 = hF[oh], hSpan = hN[oh] * hS;
         for (let ow = 0; ow < OW; ow++, oi++, ii++) {
-          const w0 = wB[ow], w1 = wB[ow + 1];
+          const w0 = wF[ow], wSpan = wN[ow] * wS;
           let best = -Infinity;
-          let bestAt = d0 < d1 && h0 < h1 && w0 < w1 ? dP[d0] + hP[h0] + wP[w0] : -1;
-          for (let a = d0; a < d1; a++) {
-            const pa = dP[a];
-            for (let b = h0; b < h1; b++) {
-              const pab = pa + hP[b];
-              for (let c = w0; c < w1; c++) {
-                const at = pab + wP[c];
-                const v = xs[xo + at];
+          let bestAt = dEnd > d0 && hSpan > 0 && wSpan > 0 ? d0 + h0 + w0 : xo - 1;
+          for (let a = d0; a < dEnd; a += dS) {
+            for (let b = a + h0, bEnd = b + hSpan; b < bEnd; b += hS) {
+              for (let c = b + w0, cEnd = c + wSpan; c < cEnd; c += wS) {
+                const v = xs[c];
                 if (v > best || v !== v) {
                   best = v;
-                  bestAt = at;
+                  bestAt = c;
                 }
               }
             }
           }
           os[oi] = best;
-          is[ii] = bestAt;
+          is[ii] = bestAt - xo;
         }
       }
     }
@@ -203,46 +195,35 @@ export function maxPoolBackward(gy: View, indices: View, gx: View): void {
 // ---------------------------------------------------------------------------------------------
 // average
 
-/**
- * Per output position of each dim, the factor the divisor takes from that dim: the window's
- * taps counting padding (countIncludePad) or only the in-range ones.
- */
-function divisorFactors(t: DimTaps, countPadding: boolean): Int32Array {
-  if (countPadding) return t.padded;
-  const n = t.begin.length - 1;
-  const f = new Int32Array(n);
-  for (let o = 0; o < n; o++) f[o] = t.begin[o + 1] - t.begin[o];
-  return f;
-}
+/** Per output position of a dim, its factor of the divisor: taps counting padding, or only in-range ones. */
+const divisorFactors = (t: DimTaps, countPadding: boolean): Int32Array => (countPadding ? t.padded : t.count);
 
-/** Mean of each window (sum / divisor); backward below spells out the same loop, kept apart so each hot loop stays simple. */
+/** Mean of each window (sum / divisor). Backward below walks the same loops, kept apart so each hot loop stays simple. */
 function averageOverTaps(x: View, out: View, g: Geometry, countPadding: boolean, override: number): void {
   const xs = arr(x), os = arr(out);
   const [D, H, W] = g.dims;
-  const OD = D.begin.length - 1, OH = H.begin.length - 1, OW = W.begin.length - 1;
-  const dB = D.begin, dP = D.pos, hB = H.begin, hP = H.pos, wB = W.begin, wP = W.pos;
+  const OD = D.first.length, OH = H.first.length, OW = W.first.length;
+  const dF = D.first, dN = D.count, dS = D.step, hF = H.first, hN = H.count, hS = H.step, wF = W.first, wN = W.count, wS = W.step;
   const fD = divisorFactors(D, countPadding), fH = divisorFactors(H, countPadding), fW = divisorFactors(W, countPadding);
   let oi = out.offset;
   for (let plane = 0; plane < g.planes; plane++) {
     const xo = x.offset + plane * g.inPlane;
     for (let od = 0; od < OD; od++) {
-      const d0 = dB[od], d1 = dB[od + 1];
+      const d0 = xo + dF[od], dEnd = d0 + dN[od] * dS;
       for (let oh = 0; oh < OH; oh++) {
-        const h0 = hB[oh], h1 = hB[oh + 1];
+        const h0 = hF[oh], hSpan = hN[oh] * hS;
         const fDH = fD[od] * fH[oh];
         for (let ow = 0; ow < OW; ow++, oi++) {
-          const w0 = wB[ow], w1 = wB[ow + 1];
+          const w0 = wF[ow], wSpan = wN[ow] * wS;
           // A window that touches no input gives 0, as torch.
-          if (d0 === d1 || h0 === h1 || w0 === w1) {
+          if (dEnd === d0 || hSpan === 0 || wSpan === 0) {
             os[oi] = 0;
             continue;
           }
           let sum = 0;
-          for (let a = d0; a < d1; a++) {
-            const pa = xo + dP[a];
-            for (let b = h0; b < h1; b++) {
-              const pab = pa + hP[b];
-              for (let c = w0; c < w1; c++) sum += xs[pab + wP[c]];
+          for (let a = d0; a < dEnd; a += dS) {
+            for (let b = a + h0, bEnd = b + hSpan; b < bEnd; b += hS) {
+              for (let c = b + w0, cEnd = c + wSpan; c < cEnd; c += wS) sum += xs[c];
             }
           }
           os[oi] = sum / (override !== 0 ? override : fDH * fW[ow]);
@@ -256,26 +237,24 @@ function averageBackwardOverTaps(gy: View, gx: View, g: Geometry, countPadding: 
   const gs = arr(gy), xs = arr(gx);
   xs.fill(0, gx.offset, gx.offset + numel(gx.shape));
   const [D, H, W] = g.dims;
-  const OD = D.begin.length - 1, OH = H.begin.length - 1, OW = W.begin.length - 1;
-  const dB = D.begin, dP = D.pos, hB = H.begin, hP = H.pos, wB = W.begin, wP = W.pos;
+  const OD = D.first.length, OH = H.first.length, OW = W.first.length;
+  const dF = D.first, dN = D.count, dS = D.step, hF = H.first, hN = H.count, hS = H.step, wF = W.first, wN = W.count, wS = W.step;
   const fD = divisorFactors(D, countPadding), fH = divisorFactors(H, countPadding), fW = divisorFactors(W, countPadding);
   let gi = gy.offset;
   for (let plane = 0; plane < g.planes; plane++) {
     const xo = gx.offset + plane * g.inPlane;
     for (let od = 0; od < OD; od++) {
-      const d0 = dB[od], d1 = dB[od + 1];
+      const d0 = xo + dF[od], dEnd = d0 + dN[od] * dS;
       for (let oh = 0; oh < OH; oh++) {
-        const h0 = hB[oh], h1 = hB[oh + 1];
+        const h0 = hF[oh], hSpan = hN[oh] * hS;
         const fDH = fD[od] * fH[oh];
         for (let ow = 0; ow < OW; ow++, gi++) {
-          const w0 = wB[ow], w1 = wB[ow + 1];
-          if (d0 === d1 || h0 === h1 || w0 === w1) continue;
+          const w0 = wF[ow], wSpan = wN[ow] * wS;
+          if (dEnd === d0 || hSpan === 0 || wSpan === 0) continue;
           const share = gs[gi] / (override !== 0 ? override : fDH * fW[ow]);
-          for (let a = d0; a < d1; a++) {
-            const pa = xo + dP[a];
-            for (let b = h0; b < h1; b++) {
-              const pab = pa + hP[b];
-              for (let c = w0; c < w1; c++) xs[pab + wP[c]] += share;
+          for (let a = d0; a < dEnd; a += dS) {
+            for (let b = a + h0, bEnd = b + hSpan; b < bEnd; b += hS) {
+              for (let c = b + w0, cEnd = c + wSpan; c < cEnd; c += wS) xs[c] += share;
             }
           }
         }
