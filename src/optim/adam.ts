@@ -1,0 +1,100 @@
+// Adam and its AMSGrad variant (torch.optim.Adam, single-tensor form). AdamW shares the update
+// (adamUpdate below) with decoupled weight decay.
+
+import type { Tensor } from "../tensor/tensor.js";
+import { add, add_, addcdiv_, addcmul_, div_, maximum_, mul_, neg, sqrt } from "../ops/elementwise.js";
+import { zerosLike } from "../tensor/creation.js";
+import type { OptionCheck } from "./checks.js";
+import { resolveOptions } from "./checks.js";
+import { Optimizer, type ParamGroup, type ParamState, type ParamsInput } from "./optimizer.js";
+
+export interface AdamOptions {
+  /** Learning rate η (default 1e-3). */
+  lr: number;
+  /** Decay rates [β1, β2] of the first and second moment averages (default [0.9, 0.999]). */
+  betas: [number, number];
+  /** ε added to the denominator √v̂ (default 1e-8). */
+  eps: number;
+  /** Weight decay λ: Adam adds λθ to the gradient (L2), AdamW decays θ directly. */
+  weightDecay: number;
+  /** Divide by the running maximum of v̂ (AMSGrad, Reddi et al. 2018). */
+  amsgrad: boolean;
+  /** Ascend the objective instead of descending it. */
+  maximize: boolean;
+}
+
+export const ADAM_DEFAULTS: AdamOptions = { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, amsgrad: false, maximize: false };
+
+export function checkAdamOptions(o: AdamOptions, check: OptionCheck): void {
+  check.lr(o.lr);
+  check.eps(o.eps);
+  check.betas(o.betas);
+  check.nonNegative("weightDecay", o.weightDecay);
+  check.boolean("amsgrad", o.amsgrad);
+  check.boolean("maximize", o.maximize);
+}
+
+/**
+ * Adam, exactly as torch.optim.Adam. Per parameter θ with gradient g, at step t = 1, 2, …:
+ * ```
+ * g ← −g if maximize;  g ← g + λθ if weightDecay
+ * m ← β1·m + (1 − β1)·g            first moment (mean of gradients)
+ * v ← β2·v + (1 − β2)·g²           second moment (mean of squared gradients)
+ * v_max ← max(v_max, v)            AMSGrad only; v_max replaces v below
+ * θ ← θ − η/(1 − β1^t) · m / (√v / √(1 − β2^t) + ε)
+ * ```
+ * i.e. θ ← θ − η·m̂/(√v̂ + ε) with the bias corrections m̂ = m/(1 − β1^t), v̂ = v/(1 − β2^t).
+ *
+ * In the course notes: seed 002 writes V (first moment) and U (second moment) the same way and
+ * θ ← θ − α·V̂/√(Û + ε). Seed 000 swaps the names: its r_t is the first-moment average (but
+ * written with g·g) and s_t the second, and its update divides ŝ by √(ε + r̂), i.e. the second
+ * moment by the root of the first. Both seeds also correct the bias with 1 − β instead of
+ * 1 − β^t and put ε under the square root. torch's (and this) form is the one of Kingma & Ba:
+ * the first moment over the root of the second, corrections with β^t, and ε outside the root.
+ */
+export class Adam extends Optimizer<AdamOptions> {
+  constructor(params: ParamsInput<AdamOptions>, options: Partial<AdamOptions> = {}) {
+    super(params, resolveOptions("Adam", options, ADAM_DEFAULTS));
+  }
+
+  protected override checkOptions(o: AdamOptions, check: OptionCheck): void {
+    checkAdamOptions(o, check);
+  }
+
+  protected override updateParam(param: Tensor, grad: Tensor, state: ParamState, group: ParamGroup & AdamOptions): void {
+    adamUpdate(param, grad, state, group, false, (t) => this.persistent(t));
+  }
+}
+
+/** One Adam / AdamW step of one parameter (torch's _single_tensor_adam / _single_tensor_adamw). */
+export function adamUpdate(
+  param: Tensor, grad: Tensor, state: ParamState, g: ParamGroup & AdamOptions, decoupled: boolean, persistent: (t: Tensor) => Tensor,
+): void {
+  const [beta1, beta2] = g.betas;
+  if (state.step === undefined) {
+    state.step = 0;
+    state.expAvg = persistent(zerosLike(param));
+    state.expAvgSq = persistent(zerosLike(param));
+  }
+  if (g.amsgrad && state.maxExpAvgSq === undefined) state.maxExpAvgSq = persistent(zerosLike(param));
+  const step = (state.step as number) + 1;
+  state.step = step;
+  const m = state.expAvg as Tensor, v = state.expAvgSq as Tensor;
+
+  let d = g.maximize ? neg(grad) : grad;
+  if (decoupled) mul_(param, 1 - g.lr * g.weightDecay);
+  else if (g.weightDecay !== 0) d = add(d, param, { alpha: g.weightDecay });
+
+  add_(mul_(m, beta1), d, { alpha: 1 - beta1 });
+  addcmul_(mul_(v, beta2), d, d, 1 - beta2);
+
+  const stepSize = g.lr / (1 - beta1 ** step);
+  const bias2Sqrt = Math.sqrt(1 - beta2 ** step);
+  let second = v;
+  if (g.amsgrad) {
+    second = state.maxExpAvgSq as Tensor;
+    maximum_(second, v);
+  }
+  const denom = add_(div_(sqrt(second), bias2Sqrt), g.eps);
+  addcdiv_(param, m, denom, -stepSize);
+}
