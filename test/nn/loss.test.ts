@@ -332,3 +332,15 @@ test("the losses are also in nb.nn.functional under torch.nn.functional's camelC
   const fns = ["mseLoss", "l1Loss", "huberLoss", "smoothL1Loss", "crossEntropy", "nllLoss", "binaryCrossEntropy", "binaryCrossEntropyWithLogits"] as const;
   for (const name of fns) assert.equal(nb.nn.functional[name], nb.nn[name], name);
 });
+
+test("non-contiguous inputs (transposed, sliced) give the same losses as their contiguous copies", () => {
+  const base = randomInput([10, 4], 30);
+  const x = base.transpose(0, 1); // [4, 10], strided
+  const t = int([9, 0, 3, 3]);
+  assert.equal(x.isContiguous(), false);
+  assertClose(F.crossEntropy(x, t, { labelSmoothing: 0.1 }), F.crossEntropy(x.contiguous(), t, { labelSmoothing: 0.1 }), { rtol: 1e-12 });
+  const y = randomInput([4, 10], 31).slice(1, 0, 10, 2); // [4, 5], every other column
+  const z = x.slice(1, 1, 10, 2);
+  assertClose(F.mseLoss(z, y), F.mseLoss(z.contiguous(), y.contiguous()), { rtol: 1e-12 });
+  assertClose(F.binaryCrossEntropyWithLogits(z, y.sigmoid()), F.binaryCrossEntropyWithLogits(z.contiguous(), y.sigmoid().contiguous()), { rtol: 1e-12 });
+});
