@@ -94,7 +94,7 @@ test("train() and eval() propagate to every submodule", () => {
   assert.equal(net.train().training, true);
   assert.ok(net.modules().every((m) => m.training));
   // eval really changes behaviour: dropout becomes the identity.
-  const x = nb.ones([1, 1, 10, 10]);
+  const x = nb.ones([1, 1, 6, 6]);
   net.eval();
   const a = net.forward(x).dataSync(), b = net.forward(x).dataSync();
   assert.deepEqual(a, b);
@@ -116,7 +116,7 @@ test("freeze and unfreeze the whole model or by name prefix", () => {
   // Frozen parameters get no gradient.
   net.freeze().unfreeze("classifier.out");
   net.eval();
-  net.forward(nb.ones([2, 1, 10, 10])).sum().backward();
+  net.forward(nb.ones([2, 1, 6, 6])).sum().backward();
   assert.equal((net.features.at(0) as nb.nn.Conv2d).weight.grad, null);
   assert.ok(net.namedParameters().find(([k]) => k === "classifier.out.weight")![1].grad);
 });
@@ -160,7 +160,7 @@ test("stateDict round trip: values copy into the same tensor objects", () => {
   const bWeight = (b.features.at(0) as nb.nn.Conv2d).weight;
   assert.notDeepEqual(Array.from(bWeight.dataSync()), Array.from((a.features.at(0) as nb.nn.Conv2d).weight.dataSync()));
   // Run a's batch norm once so its running stats and counter differ from the defaults.
-  a.forward(nb.randn([2, 1, 10, 10]));
+  a.forward(nb.randn([2, 1, 6, 6]));
   b.loadStateDict(a.stateDict());
   assert.equal((b.features.at(0) as nb.nn.Conv2d).weight, bWeight, "identity kept (optimizers hold it)");
   for (const [k, t] of a.stateDict()) assertClose(b.stateDict().get(k)!, t, { msg: k });
@@ -170,7 +170,7 @@ test("stateDict round trip: values copy into the same tensor objects", () => {
   assert.notEqual(bWeight.dataSync()[0], 7);
   a.eval();
   b.eval();
-  const x = nb.randn([3, 1, 10, 10]);
+  const x = nb.randn([3, 1, 6, 6]);
   nb.noGrad(() => (a.features.at(0) as nb.nn.Conv2d).weight.copy_(bWeight));
   assertClose(a.forward(x), b.forward(x));
 });
