@@ -15,7 +15,7 @@ import { sum } from "./ops/reduce.js";
 import { assertFloating, assertTensor, scalar } from "./ops/util.js";
 import { Module } from "./nn/module.js";
 
-export type PenaltyParams = Module | Iterable<Tensor> | Iterable<readonly [string, Tensor]>;
+export type PenaltyParams = Module | Tensor | Iterable<Tensor> | Iterable<readonly [string, Tensor]>;
 
 export interface PenaltyOptions {
   /** With a Module or named parameters: leave out the parameters whose dotted name matches. */
