@@ -72,16 +72,27 @@ export function div(a: TensorLike, b: TensorLike): Tensor {
 
 /** a^b elementwise (b may be a tensor or a number). */
 export function pow(a: TensorLike, b: TensorLike): Tensor {
-  if (a instanceof Tensor && typeof b === "number") return powScalar(a, b);
+  if (a instanceof Tensor && typeof b !== "object") return powScalar(a, Number(b));
   const out = binaryForward("pow", a, b);
   const ops = operands(a, b);
   return record("PowBackward", [tensorOrNull(a), tensorOrNull(b)], out, (g, s, needs) => {
     const y = s[s.length - 1];
     const [av, bv] = ops.restore(s);
-    // d/db a^b = a^b · ln a, taken as 0 where a = 0, as torch does.
-    const dB = (): Tensor =>
-      typeof av === "number" ? mul(g, mul(y, av === 0 ? 0 : Math.log(av))) : mul(g, where(eq(av, 0), 0, mul(y, log(av as Tensor))));
-    return [needs[0] ? mul(g, mul(bv, pow(av, sub(bv as Tensor, 1)))) : null, needs[1] ? dB() : null];
+    // torch's conventions at a = 0: d/da = b·a^(b−1) is 0 where b = 0 (not 0·∞), and
+    // d/db = a^b·ln a is 0 where a = 0 and b ≥ 0 (not 0·(−∞)); for b < 0 it stays ∞·(−∞) = −∞.
+    const dA = (): Tensor => {
+      const e = bv as Tensor;
+      return mul(g, where(eq(e, 0), 0, mul(e, pow(av, sub(e, 1)))));
+    };
+    const dB = (): Tensor => {
+      const e = bv as Tensor;
+      if (!(av instanceof Tensor)) {
+        const base = Number(av);
+        return mul(g, base === 0 ? where(ge(e, 0), 0, mul(y, -Infinity)) : mul(y, Math.log(base)));
+      }
+      return mul(g, where(logicalAnd(eq(av, 0), ge(e, 0)), 0, mul(y, log(av))));
+    };
+    return [needs[0] ? dA() : null, needs[1] ? dB() : null];
   }, [...ops.saved, out]);
 }
 
