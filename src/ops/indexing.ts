@@ -235,14 +235,15 @@ function lastWriters(index: Tensor, geo: ElementGeometry): Uint8Array | null {
   const nd = geo.iShape.length;
   const pos = new Array<number>(nd).fill(0);
   const targets = new Float64Array(values.length);
-  const writer = new Map<number, number>();
+  // The index values were range-checked already, so every target lies inside the input.
+  const writer = new Int32Array(numelOf(geo.xShape)).fill(-1);
   let repeated = false;
   for (let p = 0; p < values.length; p++) {
     let t = 0;
     for (let k = 0; k < nd; k++) t += (k === geo.dim ? values[p] : pos[k]) * xStrides[k];
     targets[p] = t;
-    if (writer.has(t)) repeated = true;
-    writer.set(t, p);
+    if (writer[t] >= 0) repeated = true;
+    writer[t] = p;
     for (let k = nd - 1; k >= 0; k--) {
       if (++pos[k] < geo.iShape[k]) break;
       pos[k] = 0;
@@ -250,7 +251,7 @@ function lastWriters(index: Tensor, geo: ElementGeometry): Uint8Array | null {
   }
   if (!repeated) return null;
   const wins = new Uint8Array(values.length);
-  for (let p = 0; p < values.length; p++) wins[p] = writer.get(targets[p]) === p ? 1 : 0;
+  for (let p = 0; p < values.length; p++) wins[p] = writer[targets[p]] === p ? 1 : 0;
   return wins;
 }
 
@@ -378,7 +379,10 @@ export function stack(tensors: readonly Tensor[], dim = 0): Tensor {
     }
   });
   const d = normalizeDim(op, dim, ts[0].ndim + 1);
-  return cat(ts.map((t) => unsqueeze(t, d)), d);
+  const lifted = ts.map((t) => unsqueeze(t, d));
+  const out = cat(lifted, d);
+  for (const t of lifted) t.dispose();
+  return out;
 }
 
 function splitDim(op: string, x: Tensor, dim: number): number {
@@ -433,11 +437,28 @@ export function chunk(x: Tensor, chunks: number, dim = 0): Tensor[] {
 export function unbind(x: Tensor, dim = 0): Tensor[] {
   const op = "unbind";
   const d = splitDim(op, x, dim);
-  return Array.from({ length: x.shape[d] }, (_, i) => squeeze(narrow(x, d, i, 1), d));
+  return Array.from({ length: x.shape[d] }, (_, i) => {
+    const piece = narrow(x, d, i, 1);
+    const out = squeeze(piece, d);
+    piece.dispose();
+    return out;
+  });
 }
 
 // ---------------------------------------------------------------------------------------------
 // pad
+
+/**
+ * One step of a chain of index selections starting at x: select along dim with host-computed
+ * positions, then free the previous step's tensor (the graph keeps only its index).
+ */
+function selectAndRelease(x: Tensor, y: Tensor, dim: number, positions: Int32Array): Tensor {
+  const idx = tensor(positions, { dtype: "int32", device: x.device });
+  const next = indexSelect(y, dim, idx);
+  idx.dispose();
+  if (y !== x) y.dispose();
+  return next;
+}
 
 export type PadMode = "constant" | "reflect" | "replicate" | "circular";
 
@@ -482,8 +503,7 @@ export function pad(x: Tensor, pads: readonly number[], opts: PadOptions = {}): 
   for (let d = x.ndim - 1; d >= 0; d--) {
     if (before[d] === 0 && after[d] === 0) continue;
     const source = padSourceIndex(mode, x.shape[d], before[d], after[d], d - x.ndim);
-    const idx = tensor(source, { dtype: "int32", device: x.device });
-    y = indexSelect(y, d, idx);
+    y = selectAndRelease(x, y, d, source);
   }
   return y === x ? clone(x) : y;
 }
@@ -591,8 +611,12 @@ export function maskedSelect(x: Tensor, mask: Tensor): Tensor {
   const positions = new Int32Array(count);
   for (let i = 0, k = 0; i < bits.length; i++) if (bits[i]) positions[k++] = i;
   if (m !== mask) m.dispose();
-  const flat = reshape(shapesEqual(x.shape, shape) ? x : expand(x, shape), [-1]);
-  return indexSelect(flat, 0, tensor(positions, { dtype: "int32", device: x.device }));
+  const wide = shapesEqual(x.shape, shape) ? x : expand(x, shape);
+  const flat = reshape(wide, [-1]);
+  const idx = tensor(positions, { dtype: "int32", device: x.device });
+  const out = indexSelect(flat, 0, idx);
+  for (const t of [idx, flat, wide]) if (t !== x) t.dispose();
+  return out;
 }
 
 /** One-hot encoding of int32 class indices: shape [...index.shape, numClasses], int32 (F.one_hot). */
@@ -636,8 +660,7 @@ export function flip(x: Tensor, ...dims: (number | readonly number[])[]): Tensor
   for (const d of list) {
     if (x.ndim === 0 || x.shape[d] <= 1) continue;
     const n = x.shape[d];
-    const reversed = Int32Array.from({ length: n }, (_, i) => n - 1 - i);
-    y = indexSelect(y, d, tensor(reversed, { dtype: "int32", device: x.device }));
+    y = selectAndRelease(x, y, d, Int32Array.from({ length: n }, (_, i) => n - 1 - i));
   }
   return y === x ? clone(x) : y;
 }
@@ -665,8 +688,7 @@ export function roll(x: Tensor, shifts: number | readonly number[], dims?: numbe
     if (n === 0) return;
     const s = ((shiftList[k] % n) + n) % n;
     if (s === 0) return;
-    const source = Int32Array.from({ length: n }, (_, j) => (j - s + n) % n);
-    y = indexSelect(y, d, tensor(source, { dtype: "int32", device: x.device }));
+    y = selectAndRelease(x, y, d, Int32Array.from({ length: n }, (_, j) => (j - s + n) % n));
   });
   return y === x ? clone(x) : y;
 }
@@ -686,7 +708,11 @@ export function repeat(x: Tensor, ...sizes: (number | readonly number[])[]): Ten
   // View as [1, s0, 1, s1, …], broadcast to [r0, s0, r1, s1, …], then merge each pair: one copy.
   const interleaved = shape.flatMap((s) => [1, s]);
   const expanded = shape.flatMap((s, i) => [reps[i], s]);
-  return reshape(expand(reshape(x, interleaved), expanded), shape.map((s, i) => s * reps[i]));
+  const spread = reshape(x, interleaved);
+  const wide = expand(spread, expanded);
+  const out = reshape(wide, shape.map((s, i) => s * reps[i]));
+  for (const t of [spread, wide]) if (t !== out && t !== x) t.dispose();
+  return out;
 }
 
 /** torch.tile: like repeat, but dims shorter than x's rank are padded with leading 1s. */

@@ -132,6 +132,10 @@ test("cat, stack, split, chunk and unbind", () => {
   assertClose(nb.cat([a, nb.tensor([[7, 8]])]), [[1, 2], [3, 4], [7, 8]]);
   assertClose(nb.cat([nb.zeros([0]), nb.zeros([0])]), []);
   assertClose(nb.cat([a, nb.zeros([2, 0])], 1), a);
+  // Skipped legacy empty tensors still take part in dtype promotion, as in torch.
+  const promoted = nb.cat([nb.zeros([0], { dtype: "float64" }), int([[1, 2]])], 1);
+  assert.equal(promoted.dtype, "float64");
+  assertClose(promoted, [[1, 2]]);
   assertClose(nb.stack([a, a.neg()], 2), [[[1, -1], [2, -2]], [[3, -3], [4, -4]]]);
   const s = nb.arange(5).split(2);
   assert.deepEqual(s.map((t) => t.toArray()), [[0, 1], [2, 3], [4]]);
@@ -280,6 +284,18 @@ test("gradients of maskedFill, maskedSelect, flip, roll, repeat and tile", () =>
   gradcheck((t) => t.t().repeat(1, 3), [x], { name: "repeat transposed" });
   gradcheck((t) => t.repeat(0, 2), [x], { name: "repeat zero" });
   gradcheck((t) => t.tile([2]), [randomInput([1, 3], 19)], { name: "tile" });
+});
+
+test("gradients with empty and size-1 dims", () => {
+  const x = randomInput([4, 3], 20);
+  gradcheck((t) => t.gather(1, int([]).reshape([0, 3])), [x], { name: "gather empty index" });
+  gradcheck((t, s) => t.scatterAdd(0, int([]).reshape([0, 3]), s), [x, randomInput([2, 3], 21)], { name: "scatterAdd empty index" });
+  gradcheck((t) => t.indexSelect(1, int([0, 0])), [randomInput([0, 1], 22)], { name: "indexSelect of an empty input" });
+  gradcheck((t) => t.flip(0, 1), [randomInput([1, 3], 23)], { name: "flip size-1 dim" });
+  gradcheck((t) => t.roll(2, 0), [randomInput([1, 3], 24)], { name: "roll size-1 dim" });
+  gradcheck((t) => nb.stack(t.unbind(0), 1), [randomInput([1, 3], 25)], { name: "unbind size-1 dim" });
+  gradcheck((t) => t.maskedFill(nb.zeros([0, 3], { dtype: "bool" }), 1), [randomInput([1, 3], 26)], { name: "maskedFill to an empty result" });
+  gradcheck((t) => nb.pad(t, [1, 1], { mode: "circular" }), [randomInput([2, 1], 27)], { name: "pad circular size-1 dim" });
 });
 
 test("gradients flow to the right inputs when only some require grad", () => {

@@ -26,12 +26,13 @@ function without<T>(a: readonly T[], axis: number): T[] {
  * The element offsets (index value × stride along axis) of a 0-d or 1-d int32 index view, each
  * value checked against the size of the indexed dim.
  */
-function indexOffsets(op: string, index: View, axis: number, size: number, stride: number): Float64Array {
+function indexOffsets(op: string, index: View, axis: number, size: number, stride: number): Int32Array | Float64Array {
   if (index.shape.length > 1) fail(op, `index must be a 0-d or 1-d view, got ${index.shape.length} dimensions`);
   const n = index.shape.length === 0 ? 1 : index.shape[0];
   const step = index.shape.length === 0 ? 0 : index.strides[0];
   const is = arr(index);
-  const offsets = new Float64Array(n);
+  // Int32 offsets keep the hot loops in integer arithmetic; huge buffers fall back to doubles.
+  const offsets = Math.abs(stride) * size < 2 ** 31 ? new Int32Array(n) : new Float64Array(n);
   for (let j = 0, ii = index.offset; j < n; j++, ii += step) {
     const v = is[ii];
     if (v < 0 || v >= size) outOfRange(op, v, axis, size);
@@ -48,25 +49,19 @@ function assertSliceShapes(op: string, x: View, other: View, axis: number, n: nu
 }
 
 /**
- * Walk the slices along `axis` named by the index: for every row of the remaining dims and every
- * index entry j, `body` gets the offsets of slice index[j] in `indexed` and slice j in `dense`.
- * The loop that walks with unit stride in `dense` (the one the caller allocated) runs innermost.
+ * Walk the slices along `axis` that the index names, one call per row of the remaining dims:
+ * `row` gets where that row starts in `indexed` and in `dense`, its length and strides, and
+ * whether to run the index loop innermost (when it walks `dense`, the caller-allocated side,
+ * with unit stride) or the row loop innermost.
  */
 function walkSlices(
-  indexed: View, dense: View, axis: number, offsets: Float64Array,
-  inner: (indexedAt: number, denseAt: number, n: number, indexedStride: number, denseStride: number) => void,
-  scalarInner: (rowIndexed: number, rowDense: number, denseAxisStride: number) => void,
+  indexed: View, dense: View, axis: number,
+  row: (indexedAt: number, denseAt: number, n: number, indexedStride: number, denseStride: number, indexInnermost: boolean) => void,
 ): void {
   const restShape = without(indexed.shape, axis);
   const denseAxisStride = dense.strides[axis];
-  forEachRow(restShape, [without(indexed.strides, axis), without(dense.strides, axis)], [indexed.offset, dense.offset], (o, n, s) => {
-    if (s[1] !== 1 && Math.abs(denseAxisStride) === 1) {
-      // The index runs along dense's contiguous dim: loop over it innermost.
-      for (let k = 0, a = o[0], b = o[1]; k < n; k++, a += s[0], b += s[1]) scalarInner(a, b, denseAxisStride);
-      return;
-    }
-    for (let j = 0; j < offsets.length; j++) inner(o[0] + offsets[j], o[1] + j * denseAxisStride, n, s[0], s[1]);
-  });
+  forEachRow(restShape, [without(indexed.strides, axis), without(dense.strides, axis)], [indexed.offset, dense.offset], (o, n, s) =>
+    row(o[0], o[1], n, s[0], s[1], s[1] !== 1 && Math.abs(denseAxisStride) === 1));
 }
 
 /** out[..., j, ...] = x[..., index[j], ...] along axis. */
@@ -76,14 +71,22 @@ export function indexSelect(x: View, axis: number, index: View, out: View): void
   const offsets = indexOffsets(op, index, axis, x.shape[axis], x.strides[axis]);
   assertSliceShapes(op, x, out, axis, offsets.length, "out");
   const xs = arr(x), os = arr(out);
-  walkSlices(x, out, axis, offsets,
-    (xi, oi, n, sx, so) => {
-      if (sx === 1 && so === 1) for (let k = 0; k < n; k++) os[oi + k] = xs[xi + k];
+  const sameType = x.dtype === out.dtype;
+  const m = offsets.length, oa = out.strides[axis];
+  walkSlices(x, out, axis, (xRow, oRow, n, sx, so, indexInnermost) => {
+    if (indexInnermost) {
+      for (let k = 0; k < n; k++, xRow += sx, oRow += so) {
+        for (let j = 0, oi = oRow; j < m; j++, oi += oa) os[oi] = xs[xRow + offsets[j]];
+      }
+      return;
+    }
+    for (let j = 0; j < m; j++) {
+      let xi = xRow + offsets[j], oi = oRow + j * oa;
+      // Whole contiguous rows (an embedding lookup) copy as one block.
+      if (sx === 1 && so === 1 && sameType && n >= 16) (os as Float32Array).set((xs as Float32Array).subarray(xi, xi + n), oi);
       else for (let k = 0; k < n; k++, xi += sx, oi += so) os[oi] = xs[xi];
-    },
-    (xRow, oRow, so) => {
-      for (let j = 0, oi = oRow; j < offsets.length; j++, oi += so) os[oi] = xs[xRow + offsets[j]];
-    });
+    }
+  });
 }
 
 /** out[..., index[j], ...] += src[..., j, ...] along axis (repeated indices accumulate). */
@@ -93,13 +96,18 @@ export function indexAdd(out: View, axis: number, index: View, src: View): void 
   const offsets = indexOffsets(op, index, axis, out.shape[axis], out.strides[axis]);
   assertSliceShapes(op, out, src, axis, offsets.length, "src");
   const os = arr(out), ss = arr(src);
-  walkSlices(out, src, axis, offsets,
-    (oi, si, n, so, ssd) => {
-      for (let k = 0; k < n; k++, oi += so, si += ssd) os[oi] += ss[si];
-    },
-    (oRow, sRow, ssd) => {
-      for (let j = 0, si = sRow; j < offsets.length; j++, si += ssd) os[oRow + offsets[j]] += ss[si];
-    });
+  const m = offsets.length, sa = src.strides[axis];
+  walkSlices(out, src, axis, (oRow, sRow, n, so, ssd, indexInnermost) => {
+    if (indexInnermost) {
+      for (let k = 0; k < n; k++, oRow += so, sRow += ssd) {
+        for (let j = 0, si = sRow; j < m; j++, si += sa) os[oRow + offsets[j]] += ss[si];
+      }
+      return;
+    }
+    for (let j = 0; j < m; j++) {
+      for (let k = 0, oi = oRow + offsets[j], si = sRow + j * sa; k < n; k++, oi += so, si += ssd) os[oi] += ss[si];
+    }
+  });
 }
 
 /**
