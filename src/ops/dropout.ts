@@ -1,14 +1,15 @@
 // Dropout family (torch.nn.functional.dropout, dropout1d/2d/3d, alpha_dropout,
 // feature_alpha_dropout). Masks come from rand() with the given generator (the global one by
-// default, so nb.manualSeed makes them reproducible); an element is kept when its uniform draw is
-// below 1 − p. The output is x times a constant mask, so the gradient is that same mask.
+// default, so nb.manualSeed makes them reproducible); an element is kept when its uniform draw
+// exceeds p, which happens with probability 1 − p. The output is x times a constant mask (plus a
+// constant for alpha dropout), so the gradient is that same mask.
 
 import { Tensor } from "../tensor/tensor.js";
 import { formatShape } from "../tensor/shape.js";
 import { rand } from "../tensor/creation.js";
 import type { Generator } from "../tensor/random.js";
-import { assertFloating, assertTensor, scalar } from "./util.js";
-import { add, lt, mul, where } from "./elementwise.js";
+import { assertFloating, assertTensor, empty } from "./util.js";
+import { add, mul } from "./elementwise.js";
 
 export interface DropoutOptions {
   /** Where the masks' random numbers come from (default: the global generator). */
@@ -26,24 +27,23 @@ function checkArgs(op: string, x: Tensor, p: number): void {
   assertFloating(op, x);
 }
 
-/** A bool mask of `shape`, true (keep) with probability 1 − p. */
-function keepMask(x: Tensor, shape: readonly number[], p: number, opts: DropoutOptions): Tensor {
+/**
+ * A mask of `shape` in x's dtype holding `kept` with probability 1 − p and `dropped` otherwise.
+ * Built in place on the uniform draw: step(u > p) gives 1 for kept, then an affine map.
+ */
+function mask(x: Tensor, shape: readonly number[], p: number, kept: number, dropped: number, opts: DropoutOptions): Tensor {
   const u = rand(shape, { dtype: x.dtype, device: x.device, generator: opts.generator });
-  const keep = lt(u, 1 - p);
-  u.dispose();
-  return keep;
+  const v = u.raw();
+  x.backend.paramUnary("step", v, v, [p]);
+  if (kept !== 1 || dropped !== 0) x.backend.paramUnary("affine", v, v, [kept - dropped, dropped]);
+  return u;
 }
 
 /** x scaled by 1/(1−p) where kept and zeroed elsewhere; the mask has `maskShape` (broadcast over x). */
 function invertedDropout(x: Tensor, p: number, maskShape: readonly number[], opts: DropoutOptions): Tensor {
   // p = 1 drops everything: x·0, as torch (so inf and NaN inputs give NaN).
   if (p === 1) return mul(x, 0);
-  const keep = keepMask(x, maskShape, p, opts);
-  const scale = scalar(1 / (1 - p), x.dtype, x.backend);
-  const mask = where(keep, scale, 0);
-  keep.dispose();
-  scale.dispose();
-  return mul(x, mask);
+  return mul(x, mask(x, maskShape, p, 1 / (1 - p), 0, opts));
 }
 
 /**
@@ -94,13 +94,11 @@ function alphaDropoutImpl(x: Tensor, p: number, maskShape: readonly number[], op
   if (p === 1) return mul(x, 0);
   const alpha = SELU_NEG_SATURATION;
   const a = 1 / Math.sqrt((alpha * alpha * p + 1) * (1 - p));
-  const keep = keepMask(x, maskShape, p, opts);
-  const keptGain = scalar(a, x.dtype, x.backend);
-  const keptShift = scalar(alpha * a * p, x.dtype, x.backend);
-  // kept: a·x + a·α·p; dropped: a·α·(p − 1).
-  const gain = where(keep, keptGain, 0);
-  const shift = where(keep, keptShift, alpha * a * (p - 1));
-  for (const t of [keep, keptGain, keptShift]) t.dispose();
+  // kept: a·x + a·α·p; dropped: a·α·(p − 1). Gain and shift both derive from one 0/1 draw.
+  const shift = mask(x, maskShape, p, 1, 0, opts);
+  const gain = empty(maskShape, x.dtype, x.backend);
+  x.backend.paramUnary("affine", shift.raw(), gain.raw(), [a, 0]);
+  x.backend.paramUnary("affine", shift.raw(), shift.raw(), [alpha * a, alpha * a * (p - 1)]);
   return add(mul(x, gain), shift);
 }
 

@@ -14,7 +14,7 @@ import { noGrad } from "../autograd/grad-mode.js";
 import { needsGrad } from "../autograd/node.js";
 import { assertFloating, assertTensor, commonBackend, empty } from "./util.js";
 import { add, add_, div, mul, mul_, pow, rsqrt, sub } from "./elementwise.js";
-import { mean, sum, variance } from "./reduce.js";
+import { mean, variance } from "./reduce.js";
 import { contiguous, reshape } from "./view.js";
 
 // ---------------------------------------------------------------------------------------------
@@ -51,18 +51,14 @@ function channelParam(op: string, name: string, t: Tensor | null | undefined, co
   return t.dtype === x.dtype ? t : t.to(x.dtype);
 }
 
+/** x [N, C, ...spatial] as the grid [N, C, S]. */
+function channelGrid(x: Tensor): number[] {
+  return [x.shape[0], x.shape[1], numelOf(x.shape.slice(2))];
+}
+
 /** [1, C, 1, …] for broadcasting a per-channel vector over x. */
 function channelShape(x: Tensor): number[] {
   return x.shape.map((s, i) => (i === 1 ? s : 1));
-}
-
-/** Sum t (shaped like x) down to `target` (x's rank, 1 where broadcast), then reshape to `outShape`. */
-function sumTo(t: Tensor, target: readonly number[], outShape: readonly number[]): Tensor {
-  const axes: number[] = [];
-  target.forEach((s, i) => {
-    if (s === 1 && t.shape[i] !== 1) axes.push(i);
-  });
-  return reshape(axes.length ? sum(t, axes, true) : t, [...outShape]);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -118,6 +114,9 @@ export function batchNorm(
       updateRunning(rv, mul(batchVar, perChannel / (perChannel - 1)), momentum);
     });
   }
+  // The backward node keeps its own references; these handles are done.
+  batchMean.dispose();
+  batchVar.dispose();
   return out;
 }
 
@@ -139,8 +138,8 @@ function updateRunning(r: Tensor, stat: Tensor, momentum: number): void {
 /** Training-mode batch norm on the backend's kernels; returns the output and the batch statistics. */
 function batchNormTrain(x: Tensor, w: Tensor | null, b: Tensor | null, eps: number): { out: Tensor; mean: Tensor; variance: Tensor } {
   const backend = x.backend;
-  const N = x.shape[0], C = x.shape[1], S = numelOf(x.shape.slice(2));
-  const grid = [N, C, S];
+  const C = x.shape[1];
+  const grid = channelGrid(x);
   const xc = dense(x);
   const batchMean = empty([C], x.dtype, backend);
   const batchVar = empty([C], x.dtype, backend);
@@ -162,6 +161,7 @@ function batchNormTrain(x: Tensor, w: Tensor | null, b: Tensor | null, eps: numb
     );
     return [needs[0] ? gx : null, gw, gb];
   }, w ? [xc, batchMean, rstd, w] : [xc, batchMean, rstd]);
+  rstd.dispose();
   if (xc !== x) xc.dispose();
   return { out, mean: batchMean, variance: batchVar };
 }
@@ -180,12 +180,12 @@ function batchNormEval(x: Tensor, rm: Tensor, rv: Tensor, w: Tensor | null, b: T
     shift = b ? sub(reshape(b, [C]), shift) : mul(shift, -1);
     return add(mul(x, reshape(scale, bshape)), reshape(shift, bshape));
   }
-  const grid = [x.shape[0], C, numelOf(x.shape.slice(2))];
+  const grid = channelGrid(x);
   const xc = dense(x);
   const rstd = rsqrt(add(v, eps));
   const out = empty(x.shape, x.dtype, x.backend);
   x.backend.batchNormApply(viewAs(xc, grid), mu.raw(), rstd.raw(), w?.raw() ?? null, b?.raw() ?? null, viewAs(out, grid));
-  if (xc !== x) xc.dispose();
+  for (const t of [xc, rstd, mu, v]) if (t !== x && t !== rm && t !== rv) t.dispose();
   return out;
 }
 
@@ -193,46 +193,81 @@ function batchNormEval(x: Tensor, rm: Tensor, rv: Tensor, w: Tensor | null, b: T
 // row norm: layer, group and instance norm
 
 /**
- * Normalise x viewed as [rows, cols] row by row (biased variance), then y = x̂·w + b with w and b
- * reshaped to `affineShape` (x's rank, 1 on broadcast dims).
+ * Normalise x viewed as [rows, cols] row by row (biased variance), then y = x̂·w[c] + b[c] with x
+ * viewed as `affineGrid` [A, C, S] (C = the number of affine parameters).
+ *
+ * Everything runs on the batch-norm kernels, which apply and differentiate a per-channel
+ * normalisation of [N, C, S] data: rows are channels of a [1, rows, cols] view (with the row
+ * statistics from the moments kernel), and the affine step is a per-channel apply with mean 0 and
+ * rstd 1 on the affine grid. So each step is one pass over the data.
  */
 function rowNorm(
   name: string, x: Tensor, rows: number, cols: number, eps: number,
-  w: Tensor | null, b: Tensor | null, affineShape: number[],
+  w: Tensor | null, b: Tensor | null, affineGrid: number[],
 ): Tensor {
   const backend = x.backend;
   const xShape = [...x.shape];
   if (x.numel() === 0) return empty(xShape, x.dtype, backend);
+  const rowGrid = [1, rows, cols];
   const xc = dense(x);
   const m = empty([rows], x.dtype, backend);
   const r = empty([rows], x.dtype, backend);
   backend.moments(viewAs(xc, [rows, cols]), rows, cols, eps, m.raw(), r.raw());
-  const out = noGrad(() => {
-    let y = reshape(normalized(xc, m, r, rows, cols), xShape);
-    if (w) y = mul(y, reshape(w, affineShape));
-    if (b) y = add(y, reshape(b, affineShape));
-    return y;
-  });
+  let out = empty(xShape, x.dtype, backend);
+  backend.batchNormApply(viewAs(xc, rowGrid), m.raw(), r.raw(), null, null, viewAs(out, rowGrid));
+  if (w || b) {
+    const xhat = out;
+    out = empty(xShape, x.dtype, backend);
+    perChannelAffine(xhat, w, b, affineGrid, out);
+    xhat.dispose();
+  }
   const wShape = w ? [...w.shape] : null, bShape = b ? [...b.shape] : null;
   record(name, [x, w, b], out, (g, saved, needs) => {
     const [sx, sm, sr, sw] = saved;
-    const xhat = normalized(sx, sm, sr, rows, cols);
-    const gxhat = reshape(sw ? mul(g, reshape(sw, affineShape)) : g, [rows, cols]);
-    // gx = rstd · (ĝ − mean(ĝ) − x̂ · mean(ĝ·x̂)) per row, with ĝ the gradient w.r.t. x̂.
-    const gx = needs[0]
-      ? reshape(mul(sub(sub(gxhat, mean(gxhat, 1, true)), mul(xhat, mean(mul(gxhat, xhat), 1, true))), reshape(sr, [rows, 1])), xShape)
-      : null;
-    const gw = needs[1] && wShape ? sumTo(mul(g, reshape(xhat, xShape)), affineShape, wShape) : null;
-    const gb = needs[2] && bShape ? sumTo(g, affineShape, bShape) : null;
-    return [gx, gw, gb];
+    const bk = sx.backend, dt = sx.dtype;
+    const gc = dense(g);
+    // ĝ = g·w, the gradient w.r.t. x̂.
+    let gxhat = gc;
+    if (sw) {
+      gxhat = empty(xShape, dt, bk);
+      perChannelAffine(gc, sw, null, affineGrid, gxhat);
+    }
+    const gx = empty(xShape, dt, bk);
+    bk.batchNormBackward(viewAs(gxhat, rowGrid), viewAs(sx, rowGrid), sm.raw(), sr.raw(), null, viewAs(gx, rowGrid), null, null);
+    let gw: Tensor | null = null, gb: Tensor | null = null;
+    if ((needs[1] && wShape) || (needs[2] && bShape)) {
+      // Σ g·x̂ and Σ g per affine channel: batch norm's parameter gradients on x̂ with mean 0, rstd 1.
+      const xhat = empty(xShape, dt, bk);
+      bk.batchNormApply(viewAs(sx, rowGrid), sm.raw(), sr.raw(), null, null, viewAs(xhat, rowGrid));
+      const C = affineGrid[1];
+      const [zero, one] = identityStats(C, dt, bk);
+      const scratch = empty(xShape, dt, bk);
+      gw = needs[1] && wShape ? empty(wShape, dt, bk) : null;
+      gb = needs[2] && bShape ? empty(bShape, dt, bk) : null;
+      bk.batchNormBackward(viewAs(gc, affineGrid), viewAs(xhat, affineGrid), zero.raw(), one.raw(), null, viewAs(scratch, affineGrid), gw?.raw() ?? null, gb?.raw() ?? null);
+    }
+    return [needs[0] ? gx : null, gw, gb];
   }, w ? [xc, m, r, w] : [xc, m, r]);
+  m.dispose();
+  r.dispose();
   if (xc !== x) xc.dispose();
   return out;
 }
 
-/** (x − mean)·rstd on x viewed as [rows, cols]. */
-function normalized(x: Tensor, m: Tensor, r: Tensor, rows: number, cols: number): Tensor {
-  return mul(sub(reshape(x, [rows, cols]), reshape(m, [rows, 1])), reshape(r, [rows, 1]));
+/** Mean 0 and rstd 1 per channel: turns the batch-norm kernels into a plain per-channel affine. */
+function identityStats(C: number, dtype: Tensor["dtype"], backend: Tensor["backend"]): [Tensor, Tensor] {
+  const zero = empty([C], dtype, backend), one = empty([C], dtype, backend);
+  backend.fill(zero.raw(), 0);
+  backend.fill(one.raw(), 1);
+  return [zero, one];
+}
+
+/** out = t·w[c] + b[c] on t (contiguous) viewed as grid [A, C, S]; w or b may be null. */
+function perChannelAffine(t: Tensor, w: Tensor | null, b: Tensor | null, grid: number[], out: Tensor): void {
+  const [zero, one] = identityStats(grid[1], t.dtype, t.backend);
+  t.backend.batchNormApply(viewAs(t, grid), zero.raw(), one.raw(), w?.raw() ?? null, b?.raw() ?? null, viewAs(out, grid));
+  zero.dispose();
+  one.dispose();
 }
 
 /**
@@ -267,8 +302,7 @@ export function layerNorm(
   const w = affine("weight", weight), b = affine("bias", bias);
   const cols = numelOf(ns);
   const rows = numelOf(x.shape.slice(0, lead));
-  const affineShape = [...new Array<number>(lead).fill(1), ...ns];
-  return rowNorm("NativeLayerNormBackward", x, rows, cols, eps, w, b, affineShape);
+  return rowNorm("NativeLayerNormBackward", x, rows, cols, eps, w, b, [rows, cols, 1]);
 }
 
 /**
@@ -291,7 +325,7 @@ export function groupNorm(x: Tensor, numGroups: number, weight?: Tensor | null, 
   const w = channelParam(op, "weight", weight, C, x), b = channelParam(op, "bias", bias, C, x);
   const rows = x.shape[0] * numGroups;
   const cols = (C / numGroups) * numelOf(x.shape.slice(2));
-  return rowNorm("NativeGroupNormBackward", x, rows, cols, eps, w, b, channelShape(x));
+  return rowNorm("NativeGroupNormBackward", x, rows, cols, eps, w, b, channelGrid(x));
 }
 
 export interface InstanceNormOptions {
@@ -333,7 +367,7 @@ export function instanceNorm(x: Tensor, opts: InstanceNormOptions = {}): Tensor 
     throw new RangeError(`${op}: Expected more than 1 spatial element when training, got input size ${formatShape(x.shape)}`);
   }
   const w = channelParam(op, "weight", weight, C, x), b = channelParam(op, "bias", bias, C, x);
-  const out = rowNorm("NativeInstanceNormBackward", x, N * C, S, eps, w, b, channelShape(x));
+  const out = rowNorm("NativeInstanceNormBackward", x, N * C, S, eps, w, b, [N, C, S]);
   if (rm && rv && x.numel() > 0) {
     noGrad(() => {
       const inst = reshape(x, [N, C, S]);
@@ -367,8 +401,7 @@ export function localResponseNorm(x: Tensor, size: number, opts: LocalResponseNo
   const alpha = checkNumber(op, "alpha", opts.alpha ?? 1e-4);
   const beta = checkNumber(op, "beta", opts.beta ?? 0.75);
   const k = checkNumber(op, "k", opts.k ?? 1);
-  const grid = [x.shape[0], x.shape[1], numelOf(x.shape.slice(2))];
-  const squares = reshape(mul(x, x), grid);
+  const squares = reshape(mul(x, x), channelGrid(x));
   const windowed = channelWindowSum(squares, Math.floor(size / 2), Math.floor((size - 1) / 2));
   const denom = pow(add(mul(windowed, alpha / size), k), beta);
   return div(x, reshape(denom, [...x.shape]));

@@ -77,6 +77,13 @@ test("softmax on non-contiguous and broadcast (stride-0) views", () => {
   assertClose(row.softmax(0), [[0.5, 0.5, 0.5], [0.5, 0.5, 0.5]]);
 });
 
+test("softmax over a leading dim of a large tensor (past the exponential cache) matches the row-wise path", () => {
+  const x = nb.randn([3, (1 << 14) * 2 + 7], { generator: new nb.Generator(8) }).mul(4);
+  const byRows = x.t().contiguous().softmax(1).t();
+  assertClose(x.softmax(0), byRows, { rtol: 1e-6, atol: 1e-7 });
+  assertClose(x.logSoftmax(0), x.t().contiguous().logSoftmax(1).t(), { rtol: 1e-6, atol: 1e-6 });
+});
+
 test("gradients of softmax and logSoftmax match finite differences", () => {
   const x = randomInput([3, 4, 5], 11);
   for (const d of [0, 1, 2, -1]) {

@@ -7,6 +7,9 @@
 import type { View } from "../backend.js";
 import { arr, forEachRow, isDense, numel } from "./strided.js";
 
+/** Largest [len, inner] block (elements) whose exponentials are cached in float64 scratch. */
+const MAX_SCRATCH = 1 << 16;
+
 /** [outer, len, inner] sizes of a dense tensor split at `axis`. */
 function split3(shape: readonly number[], axis: number): [number, number, number] {
   let outer = 1, inner = 1;
@@ -59,17 +62,22 @@ function softmaxLine(
   }
   // A row of -inf (or holding +inf or NaN) gives NaN through inf - inf, as in PyTorch.
   let sum = 0;
-  for (let i = 0, p = xi; i < len; i++, p += sx) {
-    const d = xs[p] - m;
-    scratch[i] = d;
-    sum += Math.exp(d);
-  }
   if (log) {
+    for (let i = 0, p = xi; i < len; i++, p += sx) {
+      const d = xs[p] - m;
+      scratch[i] = d;
+      sum += Math.exp(d);
+    }
     const lse = Math.log(sum);
     for (let i = 0, q = oi; i < len; i++, q += so) os[q] = scratch[i] - lse;
   } else {
+    for (let i = 0, p = xi; i < len; i++, p += sx) {
+      const e = Math.exp(xs[p] - m);
+      scratch[i] = e;
+      sum += e;
+    }
     const inv = 1 / sum;
-    for (let i = 0, q = oi; i < len; i++, q += so) os[q] = Math.exp(scratch[i]) * inv;
+    for (let i = 0, q = oi; i < len; i++, q += so) os[q] = scratch[i] * inv;
   }
 }
 
@@ -81,6 +89,8 @@ function softmaxBlocks(
   const m = new Float64Array(inner);
   const sum = new Float64Array(inner);
   const block = len * inner;
+  // The block's exponentials are kept for the final pass unless the block is huge.
+  const keep = !log && block <= MAX_SCRATCH ? new Float64Array(block) : null;
   for (let r = 0; r < outer; r++) {
     const xb = xOff + r * block, ob = oOff + r * block;
     m.fill(-Infinity);
@@ -93,8 +103,16 @@ function softmaxBlocks(
       }
     }
     for (let i = 0; i < len; i++) {
-      const p = xb + i * inner;
-      for (let j = 0; j < inner; j++) sum[j] += Math.exp(xs[p + j] - m[j]);
+      const p = xb + i * inner, k = i * inner;
+      if (keep) {
+        for (let j = 0; j < inner; j++) {
+          const e = Math.exp(xs[p + j] - m[j]);
+          keep[k + j] = e;
+          sum[j] += e;
+        }
+      } else {
+        for (let j = 0; j < inner; j++) sum[j] += Math.exp(xs[p + j] - m[j]);
+      }
     }
     if (log) {
       for (let j = 0; j < inner; j++) sum[j] = m[j] + Math.log(sum[j]);
@@ -105,8 +123,9 @@ function softmaxBlocks(
     } else {
       for (let j = 0; j < inner; j++) sum[j] = 1 / sum[j];
       for (let i = 0; i < len; i++) {
-        const p = xb + i * inner, q = ob + i * inner;
-        for (let j = 0; j < inner; j++) os[q + j] = Math.exp(xs[p + j] - m[j]) * sum[j];
+        const p = xb + i * inner, q = ob + i * inner, k = i * inner;
+        if (keep) for (let j = 0; j < inner; j++) os[q + j] = keep[k + j] * sum[j];
+        else for (let j = 0; j < inner; j++) os[q + j] = Math.exp(xs[p + j] - m[j]) * sum[j];
       }
     }
   }
