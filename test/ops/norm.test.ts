@@ -238,3 +238,43 @@ test("localResponseNorm gradients match finite differences; errors", () => {
   assertThrowsMatching(() => nb.localResponseNorm(nb.zeros([2, 3, 4]), 0), /^localResponseNorm: size must be a positive integer, got 0/);
   assertThrowsMatching(() => nb.localResponseNorm(nb.zeros([2, 3, 4]), 2, { beta: NaN }), /^localResponseNorm: beta must be a finite number/);
 });
+
+test("the normalisation kernels accept strided views (spatial dims that do not merge, 2-d and 4-d)", () => {
+  const base = randomInput([2, 3, 4, 5], 51);
+  const x = base.permute(0, 1, 3, 2); // [2, 3, 5, 4]: spatial strides (1, 5) cannot merge
+  const xc = x.contiguous();
+  const k = x.backend;
+  const vec = (): nb.Tensor => nb.zeros([3], { dtype: "float64" });
+  const [m1, v1, m2, v2] = [vec(), vec(), vec(), vec()];
+  k.channelMoments(x.raw(), m1.raw(), v1.raw());
+  k.channelMoments(xc.raw(), m2.raw(), v2.raw());
+  assertClose(m1, m2, { rtol: 1e-12 });
+  assertClose(v1, v2, { rtol: 1e-12 });
+  assertClose(m1, xc.mean([0, 2, 3]), { rtol: 1e-12 });
+  const w = randomInput([3], 52), b = randomInput([3], 53), gy = randomInput([2, 3, 5, 4], 54);
+  // Outputs written through a transposed view land in the right places.
+  const outT = nb.zeros([2, 3, 4, 5], { dtype: "float64" }), out = nb.zeros([2, 3, 5, 4], { dtype: "float64" });
+  k.batchNormApply(x.raw(), m1.raw(), v1.raw(), w.raw(), b.raw(), outT.permute(0, 1, 3, 2).raw());
+  k.batchNormApply(xc.raw(), m1.raw(), v1.raw(), w.raw(), b.raw(), out.raw());
+  assertClose(outT.permute(0, 1, 3, 2), out, { rtol: 1e-12 });
+  const gxT = nb.zeros([2, 3, 4, 5], { dtype: "float64" }), gx = nb.zeros([2, 3, 5, 4], { dtype: "float64" });
+  const [gw1, gb1, gw2, gb2] = [vec(), vec(), vec(), vec()];
+  k.batchNormBackward(gy.transpose(2, 3).contiguous().transpose(2, 3).raw(), x.raw(), m1.raw(), v1.raw(), w.raw(), gxT.permute(0, 1, 3, 2).raw(), gw1.raw(), gb1.raw());
+  k.batchNormBackward(gy.raw(), xc.raw(), m1.raw(), v1.raw(), w.raw(), gx.raw(), gw2.raw(), gb2.raw());
+  assertClose(gxT.permute(0, 1, 3, 2), gx, { rtol: 1e-12 });
+  assertClose(gw1, gw2, { rtol: 1e-12 });
+  assertClose(gb1, gb2, { rtol: 1e-12 });
+  // moments on a transposed 2-d view and on a non-dense 3-d view.
+  const t2 = randomInput([6, 4], 55).t(); // [4, 6] strided
+  const [mA, rA, mB, rB] = [nb.zeros([4], { dtype: "float64" }), nb.zeros([4], { dtype: "float64" }), nb.zeros([4], { dtype: "float64" }), nb.zeros([4], { dtype: "float64" })];
+  k.moments(t2.raw(), 4, 6, 1e-5, mA.raw(), rA.raw());
+  k.moments(t2.contiguous().raw(), 4, 6, 1e-5, mB.raw(), rB.raw());
+  assertClose(mA, mB, { rtol: 1e-12 });
+  assertClose(rA, rB, { rtol: 1e-12 });
+  assertClose(rB, t2.var(1, false, { correction: 0 }).add(1e-5).rsqrt(), { rtol: 1e-12 });
+  const t3 = base.permute(1, 0, 2, 3); // [3, 2, 4, 5] viewed as 3 rows of 40
+  const [mC, rC] = [vec(), vec()];
+  k.moments(t3.raw(), 3, 40, 0, mC.raw(), rC.raw());
+  assertClose(mC, m2, { rtol: 1e-12 });
+  assertClose(rC, v2.rsqrt(), { rtol: 1e-12 });
+});
