@@ -263,12 +263,11 @@ export function scatter(x: Tensor, dim: number, index: Tensor, src: Tensor | num
   const op = "scatter";
   assertTensor(op, x);
   assertIndex(op, index);
+  if (src instanceof Tensor) checkScatterOperands(op, x, index, src);
   const backend = commonBackend(op, x, index, src instanceof Tensor ? src : null);
   let srcT: Tensor;
-  if (src instanceof Tensor) {
-    checkScatterOperands(op, x, index, src);
-    srcT = src;
-  } else {
+  if (src instanceof Tensor) srcT = src;
+  else {
     if (typeof src !== "number" && typeof src !== "boolean") throw new TypeError(`${op}: src must be a Tensor or a number, got ${src === null ? "null" : typeof src}`);
     srcT = empty(index.shape, x.dtype, backend);
     backend.fill(srcT.raw(), castScalar(Number(src), x.dtype));
