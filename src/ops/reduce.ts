@@ -5,6 +5,7 @@ import { isFloating, type DType } from "../tensor/dtype.js";
 import { Tensor } from "../tensor/tensor.js";
 import { formatShape, normalizeDim, normalizeDims, numelOf } from "../tensor/shape.js";
 import { record } from "../autograd/node.js";
+import { noGrad } from "../autograd/grad-mode.js";
 import { assertTensor, empty, scalar } from "./util.js";
 import { add, div, eq, exp, log, mul, sub, where, square, sqrt } from "./elementwise.js";
 import { expand, reshape, flatten } from "./view.js";
@@ -108,7 +109,11 @@ export function variance(x: Tensor, dim?: Dims, keepdim = false, opts: VarOption
 }
 
 export function std(x: Tensor, dim?: Dims, keepdim = false, opts: VarOptions = {}): Tensor {
-  return sqrt(varianceOf("std", x, dim, keepdim, opts));
+  const v = varianceOf("std", x, dim, keepdim, opts);
+  const y = noGrad(() => sqrt(v));
+  // d std = g / (2·std), taken as 0 where std = 0 (a constant slice), as torch does, rather
+  // than sqrt's g/0 = inf, which var's zero gradient there would turn into NaN.
+  return record("StdBackward", [v], y, (g, [sy]) => [where(eq(sy, 0), 0, div(g, mul(sy, 2)))], [y]);
 }
 
 /** var, with errors named after the op the user called. */

@@ -120,6 +120,10 @@ test("var and std: correction 1 by default, 0 for the population; unbiased=false
   assertClose(x.var(), 5.5 / 7); // mean 2.25, Σ(x − 2.25)² = 1.5625 + 0.0625 + 0.5625 + 3.0625 + 4·0.0625
   // one element, correction 1: 0/0 = NaN, as torch
   assert.ok(Number.isNaN(nb.tensor([3]).var().item()));
+  // std of a constant slice has gradient 0 there (torch's convention), not NaN
+  const c = nb.tensor([[2, 2, 2], [1, 2, 3]], { requiresGrad: true });
+  c.std(1).sum().backward();
+  assertClose(c.grad!, [[0, 0, 0], [-0.5, 0, 0.5]]);
 });
 
 test("logsumexp is stable for large and -inf inputs; its gradient is softmax", () => {
