@@ -126,12 +126,16 @@ export abstract class Optimizer<O extends OptimizerOptions = OptimizerOptions> {
       if (!(p instanceof Tensor)) this.failType(`${where} must be a Tensor, got ${describe(p)}`);
       if (p.isDisposed) throw new Error(`${owner}: ${where} has been disposed`);
       if (!isFloating(p.dtype)) this.failType(`${where} has dtype ${p.dtype}; only floating-point tensors can be optimized`);
-      if (!p.isLeaf && !p.retainsGrad) throw new Error(`${owner}: ${where} is not a leaf tensor (it was computed by an op); optimize the leaf it came from, or p.detach().requiresGrad_()`);
+      if (!p.isLeaf && !p.retainsGrad) {
+        throw new Error(`${owner}: ${where} is not a leaf tensor (it was computed by an op); optimize the leaf it came from, or p.detach().requiresGrad_()`);
+      }
       if (seen.has(p)) throw new Error(`${owner}: ${where} appears twice in the group`);
       seen.add(p);
     });
     for (const [j, other] of this.paramGroups.entries()) {
-      if (other.params.some((p) => seen.has(p))) throw new Error(`${owner}: some parameters appear in more than one parameter group (groups ${j} and ${index})`);
+      if (other.params.some((p) => seen.has(p))) {
+        throw new Error(`${owner}: some parameters appear in more than one parameter group (groups ${j} and ${index})`);
+      }
     }
     const known = Object.keys(this.defaults);
     const merged: Record<string, unknown> = copyOptions(this.defaults as unknown as Record<string, unknown>);
@@ -234,7 +238,8 @@ export abstract class Optimizer<O extends OptimizerOptions = OptimizerOptions> {
       sd.paramGroups.forEach((saved, gi) => {
         const mine = this.paramGroups[gi];
         if (!Array.isArray(saved.params) || saved.params.length !== mine.params.length) {
-          fail(`parameter group ${gi} has ${Array.isArray(saved.params) ? saved.params.length : "no"} parameters in the state dict, ${mine.params.length} here`);
+          const n = Array.isArray(saved.params) ? saved.params.length : "no";
+          fail(`parameter group ${gi} has ${n} parameters in the state dict, ${mine.params.length} here`);
         }
         const missing = Object.keys(this.defaults).filter((k) => !(k in saved));
         if (missing.length) fail(`parameter group ${gi} lacks the options ${missing.join(", ")} (is it the state of another kind of optimizer?)`);

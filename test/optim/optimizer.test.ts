@@ -194,3 +194,26 @@ test("bad parameter lists are rejected with what was wrong", () => {
   assert.equal(new O.SGD(lin.params()).paramGroups[0].params.length, 2);
   assert.equal(new O.SGD([{ params: a }]).paramGroups[0].params.length, 1);
 });
+
+test("a custom optimizer needs only checkOptions and updateParam (the base does groups, state, state dicts)", () => {
+  class SignSGD extends nb.optim.Optimizer<{ lr: number }> {
+    constructor(params: nb.optim.ParamsInput<{ lr: number }>, lr = 0.1) {
+      super(params, { lr });
+    }
+    protected checkOptions(o: { lr: number }, check: nb.optim.OptionCheck): void {
+      check.lr(o.lr);
+    }
+    protected updateParam(p: nb.Tensor, grad: nb.Tensor, state: nb.optim.ParamState, g: nb.optim.ParamGroup): void {
+      state.step = ((state.step as number | undefined) ?? 0) + 1;
+      p.sub_(grad.sign(), { alpha: g.lr });
+    }
+  }
+  const p = leaf([1, 1]);
+  const opt = new SignSGD([p], 0.25);
+  setGrad(p, [3, -0.1]);
+  opt.step();
+  opt.step();
+  assertClose(p, [0.5, 1.5]);
+  assert.deepEqual(opt.stateDict().state, { 0: { step: 2 } });
+  assertThrowsMatching(() => new SignSGD([p], -1), /^SignSGD: invalid learning rate: -1/);
+});

@@ -104,10 +104,6 @@ export abstract class LRScheduler {
   loadStateDict(stateDict: SchedulerStateDict): void {
     loadOwnState(this, stateDict, ["optimizer"]);
   }
-
-  protected get name(): string {
-    return this.constructor.name;
-  }
 }
 
 /** Copies of an object's own data fields, except those named. */

@@ -75,7 +75,9 @@ export class OneCycleLR extends LRScheduler {
     }
     const divFactor = finite(owner, "divFactor", o.divFactor);
     const finalDivFactor = finite(owner, "finalDivFactor", o.finalDivFactor);
-    if (divFactor <= 0 || finalDivFactor <= 0) throw new RangeError(`${owner}: divFactor and finalDivFactor must be > 0, got ${divFactor} and ${finalDivFactor}`);
+    if (divFactor <= 0 || finalDivFactor <= 0) {
+      throw new RangeError(`${owner}: divFactor and finalDivFactor must be > 0, got ${divFactor} and ${finalDivFactor}`);
+    }
     if (Array.isArray(groups)) {
       const maxLrs = perGroup(owner, "maxLr", o.maxLr, groups.length);
       if (o.lastEpoch === -1) {
@@ -105,7 +107,10 @@ export class OneCycleLR extends LRScheduler {
     this.useBeta1 = "betas" in defaults;
     if (this.cycleMomentum) {
       if (!("momentum" in defaults) && !this.useBeta1) {
-        throw new Error(`${owner}: cycleMomentum needs an optimizer with momentum (SGD, RMSprop) or betas (Adam, AdamW, NAdam); ${this.optimizer.name} has neither (pass cycleMomentum: false)`);
+        throw new Error(
+          `${owner}: cycleMomentum needs an optimizer with momentum (SGD, RMSprop) or betas (Adam, AdamW, NAdam); ` +
+            `${this.optimizer.name} has neither (pass cycleMomentum: false)`,
+        );
       }
       const maxMomenta = perGroup(owner, "maxMomentum", o.maxMomentum, this.groups.length);
       const baseMomenta = perGroup(owner, "baseMomentum", o.baseMomentum, this.groups.length);
