@@ -32,3 +32,4 @@ export * from "./ops/indexing.js";
 export * as nn from "./nn/index.js";
 export * as optim from "./optim/index.js";
 export * as regularizers from "./regularizers.js";
+export * as data from "./data/index.js";

@@ -53,7 +53,7 @@ export function forEachRow(
   const idx = new Array<number>(outer).fill(0);
   const k = strides.length;
   for (;;) {
-    body(offs.slice(), n, inner);
+    body(offs, n, inner); // shared array: bodies read it, never write it
     // Advance the outer counter like an odometer.
     let d = outer - 1;
     for (; d >= 0; d--) {

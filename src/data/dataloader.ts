@@ -1,0 +1,92 @@
+// DataLoader: batches of [x, y] from a dataset, optionally shuffled by its own seeded generator,
+// with per-sample and per-batch transforms. Iterate with for...of or for await...of.
+
+import { Tensor } from "../tensor/tensor.js";
+import { Generator } from "../tensor/random.js";
+import { tidy } from "../tensor/scope.js";
+import { type Dataset, type Sample, stackSamples } from "./dataset.js";
+
+export type Transform = (x: Tensor) => Tensor;
+
+export interface DataLoaderOptions {
+  batchSize?: number;
+  shuffle?: boolean;
+  dropLast?: boolean;
+  /** Applied to each sample's x before batching. */
+  transform?: Transform;
+  /** Applied to each batch's x ([N, ...]). */
+  batchTransform?: Transform;
+  /** Seed of the loader's own shuffling generator (default: drawn from the global generator). */
+  seed?: number;
+  generator?: Generator;
+}
+
+export class DataLoader implements Iterable<Sample>, AsyncIterable<Sample> {
+  readonly batchSize: number;
+  readonly shuffle: boolean;
+  readonly dropLast: boolean;
+  readonly generator: Generator;
+  private readonly transform?: Transform;
+  private readonly batchTransform?: Transform;
+
+  constructor(readonly dataset: Dataset, opts: DataLoaderOptions = {}) {
+    if (!dataset || typeof dataset.get !== "function" || typeof dataset.length !== "number") {
+      throw new TypeError("DataLoader: dataset must have a length and a get(index) method (e.g. a TensorDataset)");
+    }
+    this.batchSize = opts.batchSize ?? 1;
+    if (!Number.isInteger(this.batchSize) || this.batchSize <= 0) {
+      throw new RangeError(`DataLoader: batchSize must be a positive integer, got ${opts.batchSize}`);
+    }
+    this.shuffle = opts.shuffle ?? false;
+    this.dropLast = opts.dropLast ?? false;
+    this.transform = opts.transform;
+    this.batchTransform = opts.batchTransform;
+    this.generator = opts.generator ?? new Generator(opts.seed ?? 0x10ade5);
+  }
+
+  /** Number of batches per epoch. */
+  get length(): number {
+    const n = this.dataset.length;
+    return this.dropLast ? Math.floor(n / this.batchSize) : Math.ceil(n / this.batchSize);
+  }
+
+  /** This epoch's sample order: a Fisher–Yates shuffle from the loader's generator, or 0..n-1. */
+  order(): number[] {
+    const n = this.dataset.length;
+    const idx = Array.from({ length: n }, (_, i) => i);
+    if (!this.shuffle) return idx;
+    const u = this.generator.hostUniform(n);
+    for (let i = n - 1; i > 0; i--) {
+      const j = Math.floor(u[i] * (i + 1));
+      [idx[i], idx[j]] = [idx[j], idx[i]];
+    }
+    return idx;
+  }
+
+  batch(indices: readonly number[]): Sample {
+    return tidy(() => {
+      let batch: Sample;
+      if (this.transform || !this.dataset.getBatch) {
+        batch = stackSamples(indices.map((i) => {
+          const [x, y] = this.dataset.get(i);
+          return [this.transform ? this.transform(x) : x, y];
+        }));
+      } else batch = this.dataset.getBatch(indices);
+      if (this.batchTransform) batch = [this.batchTransform(batch[0]), batch[1]];
+      return batch;
+    });
+  }
+
+  *[Symbol.iterator](): Iterator<Sample> {
+    const order = this.order();
+    for (let start = 0; start < order.length; start += this.batchSize) {
+      const indices = order.slice(start, start + this.batchSize);
+      if (this.dropLast && indices.length < this.batchSize) return;
+      yield this.batch(indices);
+    }
+  }
+
+  async *[Symbol.asyncIterator](): AsyncIterator<Sample> {
+    for (const b of this) yield b;
+  }
+}
