@@ -217,3 +217,27 @@ test("a custom optimizer needs only checkOptions and updateParam (the base does 
   assert.deepEqual(opt.stateDict().state, { 0: { step: 2 } });
   assertThrowsMatching(() => new SignSGD([p], -1), /^SignSGD: invalid learning rate: -1/);
 });
+
+test("memory stays flat: 30 more training steps leave no buffer behind", () => {
+  const backend = new nb.optim.SGD([leaf([0])]).paramGroups[0].params[0].backend;
+  const orig = { alloc: backend.alloc, fromHost: backend.fromHost, free: backend.free };
+  let live = 0, allocs = 0;
+  const b = backend as unknown as Record<string, (...a: unknown[]) => unknown>;
+  b.alloc = (...a) => { live++; allocs++; return orig.alloc.apply(backend, a as Parameters<typeof orig.alloc>); };
+  b.fromHost = (...a) => { live++; return orig.fromHost.apply(backend, a as Parameters<typeof orig.fromHost>); };
+  b.free = (...a) => { live--; return orig.free.apply(backend, a as Parameters<typeof orig.free>); };
+  try {
+    for (const [name, options] of [["Adam", { amsgrad: true }], ["RMSprop", { centered: true, momentum: 0.5 }], ["NAdam", {}], ["SGD", { momentum: 0.9, nesterov: true }]] as const) {
+      const p = freshParams();
+      const opt = new OPTIMIZERS[name]([p.W, p.b, p.s], options);
+      trainStep(opt, p);
+      trainStep(opt, p);
+      const before = live, allocsBefore = allocs;
+      for (let i = 0; i < 30; i++) trainStep(opt, p);
+      assert.ok(allocs - allocsBefore > 30, `${name}: the counter sees the steps' temporaries`);
+      assert.equal(live - before, 0, `${name}: buffers alive after 30 steps`);
+    }
+  } finally {
+    Object.assign(backend, orig);
+  }
+});
