@@ -13,7 +13,7 @@ import {
 import { max } from "../ops/reduce.js";
 import { reshape } from "../ops/view.js";
 import { logSoftmax, softmax } from "../ops/softmax.js";
-import * as linalgOps from "../ops/linalg.js";
+import { linear } from "../ops/linalg.js";
 import { Module } from "./module.js";
 import { Parameter } from "./parameter.js";
 import { checkBool, checkChoice, checkInt, checkMinRank, checkNumber, checkPositive } from "./checks.js";
@@ -74,8 +74,6 @@ export function softplus(x: Tensor, opts: { beta?: number; threshold?: number } 
 
 /** Maxout: the maximum over `pieces` consecutive units of a linear map's output (last dim). */
 export function maxout(x: Tensor, weight: Tensor, bias: Tensor | null, pieces: number): Tensor {
-  // TODO(nn-layers): import linear directly once src/ops/linalg.ts exports it.
-  const linear = (linalgOps as unknown as { linear: (x: Tensor, w: Tensor, b?: Tensor | null) => Tensor }).linear;
   const z = linear(x, weight, bias);
   const units = z.shape[z.ndim - 1] / pieces;
   return max(reshape(z, [...z.shape.slice(0, -1), units, pieces]), -1);

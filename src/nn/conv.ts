@@ -5,7 +5,7 @@
 import { Tensor } from "../tensor/tensor.js";
 import { formatShape } from "../tensor/shape.js";
 import { empty as emptyTensor } from "../tensor/creation.js";
-import * as convOps from "../ops/conv.js";
+import { conv1d, conv2d, conv3d, type ConvOptions as ConvFnOptions } from "../ops/conv.js";
 import { pad } from "../ops/indexing.js";
 import { Module } from "./module.js";
 import { Parameter } from "./parameter.js";
@@ -26,21 +26,8 @@ export interface ConvOptions {
   paddingMode?: PaddingMode;
 }
 
-interface ConvFnOptions {
-  stride: number[];
-  padding: number[] | "same" | "valid";
-  dilation: number[];
-  groups: number;
-}
 type ConvFn = (x: Tensor, w: Tensor, b: Tensor | null, opts: ConvFnOptions) => Tensor;
-
-// TODO(nn-layers): import conv1d/conv2d/conv3d directly once src/ops/conv.ts exports them.
-const convFns = convOps as unknown as Record<string, ConvFn | undefined>;
-function convFn(nd: number): ConvFn {
-  const fn = convFns[`conv${nd}d`];
-  if (!fn) throw new Error(`conv${nd}d: the convolution op is not available yet`);
-  return fn;
-}
+const CONV_FNS: ConvFn[] = [conv1d, conv2d, conv3d];
 
 const SPATIAL = ["L", "H, W", "D, H, W"];
 
@@ -139,7 +126,7 @@ abstract class ConvNd extends Module {
         );
       }
     });
-    const fn = convFn(nd);
+    const fn = CONV_FNS[nd - 1];
     if (this.paddingMode === "zeros") {
       return fn(x, this.weight, this.bias, { stride: this.stride, padding: this.padding, dilation: this.dilation, groups: this.groups });
     }

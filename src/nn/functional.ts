@@ -2,10 +2,6 @@
 // camelCase (F.conv2d → conv2d, F.max_pool2d → maxPool2d, F.cross_entropy → crossEntropy).
 // Everything here is defined elsewhere (ops/ and the layer files); this file only gathers it.
 
-import type { Tensor } from "../tensor/tensor.js";
-import * as linalgOps from "../ops/linalg.js";
-import * as convOps from "../ops/conv.js";
-
 export {
   maxPool1d, maxPool2d, maxPool3d, maxPool1dWithIndices, maxPool2dWithIndices, maxPool3dWithIndices,
   minPool1d, minPool2d, minPool3d, avgPool1d, avgPool2d, avgPool3d, lpPool1d, lpPool2d,
@@ -21,19 +17,8 @@ export {
 } from "../ops/elementwise.js";
 export { prelu, rrelu, softplus, maxout } from "./activation.js";
 
-// TODO(nn-layers): re-export linear from "../ops/linalg.js" and conv1d/2d/3d from "../ops/conv.js"
-// directly once those files export them; until then these forward to them at call time.
-type ConvOpts = { stride?: number | readonly number[]; padding?: number | readonly number[] | "same" | "valid"; dilation?: number | readonly number[]; groups?: number };
-const pending = <F>(mod: object, name: string): F => ((...args: unknown[]) => {
-  const fn = (mod as Record<string, ((...a: unknown[]) => Tensor) | undefined>)[name];
-  if (!fn) throw new Error(`${name}: this op is not available yet`);
-  return fn(...args);
-}) as F;
-/** y = x·Wᵀ + b (torch.nn.functional.linear). */
-export const linear = pending<(x: Tensor, weight: Tensor, bias?: Tensor | null) => Tensor>(linalgOps, "linear");
-export const conv1d = pending<(x: Tensor, weight: Tensor, bias?: Tensor | null, opts?: ConvOpts) => Tensor>(convOps, "conv1d");
-export const conv2d = pending<(x: Tensor, weight: Tensor, bias?: Tensor | null, opts?: ConvOpts) => Tensor>(convOps, "conv2d");
-export const conv3d = pending<(x: Tensor, weight: Tensor, bias?: Tensor | null, opts?: ConvOpts) => Tensor>(convOps, "conv3d");
+export { linear } from "../ops/linalg.js";
+export { conv1d, conv2d, conv3d } from "../ops/conv.js";
 
 export {
   mseLoss, l1Loss, huberLoss, smoothL1Loss, crossEntropy, nllLoss, binaryCrossEntropy, binaryCrossEntropyWithLogits,

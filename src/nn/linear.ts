@@ -4,15 +4,11 @@ import { Tensor } from "../tensor/tensor.js";
 import { formatShape, numelOf } from "../tensor/shape.js";
 import { empty as emptyTensor } from "../tensor/creation.js";
 import { flatten, unflatten } from "../ops/view.js";
-import * as linalgOps from "../ops/linalg.js";
+import { linear } from "../ops/linalg.js";
 import { Module } from "./module.js";
 import { Parameter } from "./parameter.js";
 import { checkBool, checkInt, checkMinRank } from "./checks.js";
 import * as init from "./init.js";
-
-// TODO(nn-layers): import linear directly once src/ops/linalg.ts exports it.
-const linearOp = (x: Tensor, w: Tensor, b: Tensor | null): Tensor =>
-  (linalgOps as unknown as { linear: (x: Tensor, w: Tensor, b?: Tensor | null) => Tensor }).linear(x, w, b);
 
 /** y = x·Wᵀ + b over the last dim of x. weight is [outFeatures, inFeatures], as torch's. */
 export class Linear extends Module {
@@ -48,7 +44,7 @@ export class Linear extends Module {
     if (got !== this.inFeatures) {
       throw this.layerError(`expected input with ${this.inFeatures} features (last dim), got ${got} in shape ${formatShape(x.shape)}`);
     }
-    return linearOp(x, this.weight, this.bias);
+    return linear(x, this.weight, this.bias);
   }
 
   override extraRepr(): string {

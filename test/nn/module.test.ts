@@ -47,7 +47,7 @@ test("private fields, numbers and non-tensor fields are not registered", () => {
   class M extends nn.Module {
     scale = 2;
     _cache = nb.ones([3]);
-    _parent: nn.Module | null = null;
+    _parent: nb.nn.Module | null = null;
     plain = nb.ones([2]); // a plain tensor field is neither parameter nor buffer (torch ignores it too)
     w = new nn.Parameter(nb.zeros([2]));
     forward(x: nb.Tensor) {
@@ -64,7 +64,7 @@ test("a shared parameter or module is listed once by parameters(), under every n
   class Tied extends nn.Module {
     embed = new nn.Linear(4, 4, { bias: false });
     decoder = new nn.Linear(4, 4, { bias: false });
-    again: nn.Module;
+    again: nb.nn.Module;
     constructor() {
       super();
       (this.decoder as { weight: nb.nn.Parameter }).weight = this.embed.weight; // weight tying
