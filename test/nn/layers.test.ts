@@ -388,3 +388,39 @@ test("pooling layers return indices on request, and unbatched input keeps its ra
   assertClose(av, [[[9]]]);
   assert.deepEqual(aidx.toArray(), [[[6]]]);
 });
+
+test("nn.functional gathers torch.nn.functional's names in camelCase", () => {
+  const F = nb.nn.functional as unknown as Record<string, unknown>;
+  const names = [
+    "linear", "conv1d", "conv2d", "conv3d", "maxPool1d", "maxPool2d", "maxPool3d", "avgPool1d", "avgPool2d", "avgPool3d",
+    "minPool2d", "lpPool1d", "lpPool2d", "adaptiveAvgPool1d", "adaptiveAvgPool2d", "adaptiveAvgPool3d", "adaptiveMaxPool1d",
+    "adaptiveMaxPool2d", "globalAvgPool2d", "dropout", "dropout1d", "dropout2d", "dropout3d", "alphaDropout", "batchNorm",
+    "layerNorm", "groupNorm", "instanceNorm", "localResponseNorm", "pad", "softmax", "logSoftmax", "relu", "leakyRelu", "elu",
+    "selu", "gelu", "sigmoid", "tanh", "softplus", "softsign", "hardtanh", "prelu", "rrelu", "oneHot", "crossEntropy",
+    "nllLoss", "mseLoss", "l1Loss", "huberLoss", "smoothL1Loss", "binaryCrossEntropy", "binaryCrossEntropyWithLogits",
+  ];
+  assert.deepEqual(names.filter((n) => typeof F[n] !== "function"), []);
+  const f = nb.nn.functional;
+  assertClose(f.softplus(nb.tensor([0, 10]), { beta: 2, threshold: 5 }), [Math.log(2) / 2, 10]);
+  assertClose(f.prelu(nb.tensor([-2, 2]), nb.tensor([0.5])), [-1, 2]);
+});
+
+test("a few plain gradient steps on the typical CNN lower its loss (every layer's gradient points downhill)", () => {
+  nb.manualSeed(11);
+  const model = new nn.Sequential(
+    new nn.Conv2d(1, 8, 3), new nn.ReLU(), new nn.MaxPool2d(2),
+    new nn.Conv2d(8, 16, 3), new nn.ReLU(), new nn.MaxPool2d(2),
+    new nn.Flatten(), new nn.Linear(400, 64), new nn.ReLU(), new nn.Dropout(0.5), new nn.Linear(64, 10),
+  );
+  const x = nb.rand([16, 1, 28, 28]);
+  const y = nb.randint(0, 10, [16]);
+  const lossAt = () => nb.noGrad(() => nb.nn.functional.crossEntropy(model.eval().forward(x), y).item());
+  const before = lossAt();
+  for (let step = 0; step < 5; step++) {
+    model.train().zeroGrad();
+    nb.nn.functional.crossEntropy(model.forward(x), y).backward();
+    nb.noGrad(() => model.parameters().forEach((p) => p.sub_(p.grad!.mul(0.05))));
+  }
+  const after = lossAt();
+  assert.ok(after < before - 0.05, `loss ${before} -> ${after}`);
+});
