@@ -1,2 +1,216 @@
-// Being written.
-export {};
+// conv1d / conv2d / conv3d with torch.nn.functional semantics (stride, padding as numbers, per-dim
+// arrays, "same" or "valid", dilation, groups, unbatched input) and their gradients with respect
+// to input, weight and bias; plus convOutputSize, the output-length formula.
+
+import type { ConvParams } from "../backend/backend.js";
+import { isFloating, promoteTypes, type DType } from "../tensor/dtype.js";
+import { Tensor } from "../tensor/tensor.js";
+import { formatShape } from "../tensor/shape.js";
+import { record } from "../autograd/node.js";
+import { assertTensor, commonBackend, empty } from "./util.js";
+import { cast } from "./elementwise.js";
+import { sum } from "./reduce.js";
+import { contiguous, squeeze, unsqueeze } from "./view.js";
+
+export type ConvPadding = number | readonly number[] | "same" | "valid";
+
+export interface ConvOptions {
+  stride?: number | readonly number[];
+  padding?: ConvPadding;
+  dilation?: number | readonly number[];
+  groups?: number;
+}
+
+/**
+ * Length of a convolution's (or pooling window's) output along one dim:
+ * floor((n + 2p − d·(k − 1) − 1) / s) + 1. Arrays give one length per dim. "valid" is p = 0;
+ * "same" keeps n (stride 1).
+ */
+export function convOutputSize(
+  inputSize: number, kernelSize: number,
+  opts?: { stride?: number; padding?: number | "same" | "valid"; dilation?: number },
+): number;
+export function convOutputSize(
+  inputSize: readonly number[], kernelSize: number | readonly number[],
+  opts?: { stride?: number | readonly number[]; padding?: number | readonly number[] | "same" | "valid"; dilation?: number | readonly number[] },
+): number[];
+export function convOutputSize(
+  inputSize: number | readonly number[], kernelSize: number | readonly number[],
+  opts: { stride?: number | readonly number[]; padding?: number | readonly number[] | "same" | "valid"; dilation?: number | readonly number[] } = {},
+): number | number[] {
+  const op = "convOutputSize";
+  const dims = typeof inputSize === "number" ? 1 : inputSize.length;
+  const at = (v: number | readonly number[] | undefined, fallback: number, name: string, i: number): number => {
+    const x = v === undefined ? fallback : typeof v === "number" ? v : v.length === dims ? v[i] : NaN;
+    if (!Number.isInteger(x)) throw new RangeError(`${op}: ${name} must be an integer or an array of ${dims} integers, got ${JSON.stringify(v)}`);
+    return x;
+  };
+  const sizes = typeof inputSize === "number" ? [inputSize] : [...inputSize];
+  const out = sizes.map((n, i) => {
+    const k = at(kernelSize, 1, "kernelSize", i), s = at(opts.stride, 1, "stride", i), d = at(opts.dilation, 1, "dilation", i);
+    if (!Number.isInteger(n) || n < 0) throw new RangeError(`${op}: inputSize must be a non-negative integer, got ${n}`);
+    if (k <= 0 || s <= 0 || d <= 0) throw new RangeError(`${op}: kernelSize, stride and dilation must be positive, got kernel ${k}, stride ${s}, dilation ${d}`);
+    if (opts.padding === "same") {
+      if (s !== 1) throw new RangeError(`${op}: padding "same" is not supported for strided convolutions (stride ${s})`);
+      return n;
+    }
+    const p = opts.padding === "valid" ? 0 : at(opts.padding as number | readonly number[] | undefined, 0, "padding", i);
+    if (p < 0) throw new RangeError(`${op}: padding must be non-negative, got ${p}`);
+    return Math.floor((n + 2 * p - d * (k - 1) - 1) / s) + 1;
+  });
+  return typeof inputSize === "number" ? out[0] : out;
+}
+
+function perDim(op: string, name: string, v: number | readonly number[] | undefined, nd: number, fallback: number): number[] {
+  if (v === undefined) return new Array<number>(nd).fill(fallback);
+  const list = typeof v === "number" ? new Array<number>(nd).fill(v) : [...v];
+  if (list.length === 1 && nd > 1) return new Array<number>(nd).fill(list[0]);
+  if (list.length !== nd || list.some((x) => typeof x !== "number" || !Number.isInteger(x))) {
+    throw new RangeError(`${op}: ${name} must be an integer or an array of ${nd} integers, got ${JSON.stringify(v)}`);
+  }
+  return list;
+}
+
+const dimsLabel = (nd: number): string => (nd === 1 ? "kL" : nd === 2 ? "kH, kW" : "kD, kH, kW");
+
+/** Check shapes and options and resolve them into the kernel's per-dim geometry. */
+function resolve(
+  op: string, nd: number, xShape: readonly number[], inputShape: readonly number[], wShape: readonly number[],
+  biasShape: readonly number[] | null, opts: ConvOptions,
+): { params: ConvParams; outShape: number[] } {
+  if (wShape.length !== nd + 2) {
+    throw new RangeError(`${op}: weight must be ${nd + 2}-D [outChannels, inChannels/groups, ${dimsLabel(nd)}], got shape ${formatShape(wShape)}`);
+  }
+  const groups = opts.groups ?? 1;
+  if (!Number.isInteger(groups) || groups <= 0) throw new RangeError(`${op}: groups must be a positive integer, got ${groups}`);
+  const [cout, cinPerGroup] = wShape;
+  if (cout % groups !== 0) {
+    throw new RangeError(`${op}: groups ${groups} must divide the ${cout} output channels (weight ${formatShape(wShape)})`);
+  }
+  const cin = xShape[1];
+  if (cin % groups !== 0) {
+    throw new RangeError(`${op}: groups ${groups} must divide the ${cin} input channels (input of shape ${formatShape(inputShape)})`);
+  }
+  if (cin !== cinPerGroup * groups) {
+    throw new RangeError(`${op}: expected input with ${cinPerGroup * groups} channels (weight ${formatShape(wShape)}, groups ${groups}), got input of shape ${formatShape(inputShape)}`);
+  }
+  if (biasShape && !(biasShape.length === 1 && biasShape[0] === cout)) {
+    throw new RangeError(`${op}: bias must have shape [${cout}] (one value per output channel of weight ${formatShape(wShape)}), got ${formatShape(biasShape)}`);
+  }
+  const stride = perDim(op, "stride", opts.stride, nd, 1);
+  const dilation = perDim(op, "dilation", opts.dilation, nd, 1);
+  if (stride.some((s) => s <= 0)) throw new RangeError(`${op}: stride must be positive, got ${formatShape(stride)}`);
+  if (dilation.some((d) => d <= 0)) throw new RangeError(`${op}: dilation must be positive, got ${formatShape(dilation)}`);
+  const kernel = wShape.slice(2);
+  let padBefore: number[], padAfter: number[];
+  const padding = opts.padding ?? 0;
+  if (padding === "valid") {
+    padBefore = new Array<number>(nd).fill(0);
+    padAfter = padBefore.slice();
+  } else if (padding === "same") {
+    if (stride.some((s) => s !== 1)) {
+      throw new RangeError(`${op}: padding "same" is not supported for strided convolutions (stride ${formatShape(stride)}); give the padding explicitly`);
+    }
+    // Total padding d·(k−1); an odd total puts the extra element after (right/bottom), as torch.
+    const total = kernel.map((k, i) => dilation[i] * (k - 1));
+    padBefore = total.map((t) => Math.floor(t / 2));
+    padAfter = total.map((t, i) => t - padBefore[i]);
+  } else if (typeof padding === "string") {
+    throw new RangeError(`${op}: padding must be a number, an array of ${nd} numbers, "same" or "valid", got ${JSON.stringify(padding)}`);
+  } else {
+    padBefore = perDim(op, "padding", padding, nd, 0);
+    if (padBefore.some((p) => p < 0)) throw new RangeError(`${op}: padding must be non-negative, got ${formatShape(padBefore)}`);
+    padAfter = padBefore.slice();
+  }
+  const spatial = xShape.slice(2);
+  const padded = spatial.map((n, i) => n + padBefore[i] + padAfter[i]);
+  const span = kernel.map((k, i) => dilation[i] * (k - 1) + 1);
+  if (span.some((s, i) => s > padded[i])) {
+    const dil = dilation.some((d) => d !== 1) ? ` (with dilation ${formatShape(dilation)})` : "";
+    throw new RangeError(`${op}: kernel size ${formatShape(span)}${dil} is larger than the padded input ${formatShape(padded)} (input ${formatShape(inputShape)}, padding ${formatShape(padBefore)})`);
+  }
+  const outSpatial = padded.map((n, i) => Math.floor((n - span[i]) / stride[i]) + 1);
+  return {
+    params: { kernel, stride, padBefore, padAfter, dilation, groups },
+    outShape: [xShape[0], cout, ...outSpatial],
+  };
+}
+
+function convNd(op: string, nd: number, input: Tensor, weight: Tensor, bias: Tensor | null | undefined, opts: ConvOptions = {}): Tensor {
+  assertTensor(op, input);
+  assertTensor(op, weight, "weight");
+  if (bias !== undefined && bias !== null) assertTensor(op, bias, "bias");
+  const b = bias ?? null;
+  const backend = commonBackend(op, input, weight, b);
+  if (input.ndim !== nd + 1 && input.ndim !== nd + 2) {
+    const names = nd === 1 ? "L" : nd === 2 ? "H, W" : "D, H, W";
+    throw new RangeError(`${op}: expected ${nd + 1}-D (unbatched [C, ${names}]) or ${nd + 2}-D (batched [N, C, ${names}]) input, got shape ${formatShape(input.shape)}`);
+  }
+  let dtype: DType = promoteTypes(input.dtype, weight.dtype);
+  if (b) dtype = promoteTypes(dtype, b.dtype);
+  if (!isFloating(dtype)) {
+    throw new TypeError(`${op}: input and weight must be floating-point tensors, got ${input.dtype} and ${weight.dtype}; convert them with .to("float32")`);
+  }
+  const unbatched = input.ndim === nd + 1;
+  const { params, outShape } = resolve(
+    op, nd, unbatched ? [1, ...input.shape] : input.shape, input.shape, weight.shape, b ? b.shape : null, opts,
+  );
+  const x = contiguous(cast(unbatched ? unsqueeze(input, 0) : input, dtype));
+  const w = contiguous(cast(weight, dtype));
+  const bb = b ? cast(b, dtype) : null;
+
+  const out = empty(outShape, dtype, backend);
+  backend.conv(x.raw(), w.raw(), out.raw(), params);
+  if (bb) {
+    // Bias added in place: broadcast over the batch and the spatial dims.
+    const ov = out.raw();
+    const bv = bb.raw();
+    const strides = outShape.map((_, i) => (i === 1 ? bv.strides[0] : 0));
+    backend.binary("add", ov, { ...bv, shape: outShape, strides }, ov);
+  }
+
+  const xShape = [...x.shape], wShape = [...w.shape];
+  const needX = x.requiresGrad, needW = w.requiresGrad;
+  const saved = [...(needW ? [x] : []), ...(needX ? [w] : [])];
+  const reduceDims = outShape.map((_, i) => i).filter((i) => i !== 1);
+  let y = record(`Conv${nd}dBackward`, [x, w, bb], out, (g, s, needs) => {
+    const sx = needW ? s[0] : null;
+    const sw = needX ? s[needW ? 1 : 0] : null;
+    const gc = needs[0] || needs[1] ? (g.isContiguous() ? g : contiguousCopy(g)) : g;
+    let gx: Tensor | null = null, gw: Tensor | null = null;
+    if (needs[0] && sw) {
+      gx = empty(xShape, dtype, backend);
+      backend.convBackwardData(gc.raw(), sw.raw(), gx.raw(), params);
+    }
+    if (needs[1] && sx) {
+      gw = empty(wShape, dtype, backend);
+      backend.convBackwardFilter(sx.raw(), gc.raw(), gw.raw(), params);
+    }
+    const gb = needs[2] ? sum(g, reduceDims) : null;
+    return [gx, gw, gb];
+  }, saved);
+  if (unbatched) y = squeeze(y, 0);
+  return y;
+}
+
+function contiguousCopy(t: Tensor): Tensor {
+  const out = empty(t.shape, t.dtype, t.backend);
+  t.backend.copy(t.raw(), out.raw());
+  return out;
+}
+
+/** 1-D convolution: input [N, C, L] or [C, L], weight [Cout, C/groups, kL]. */
+export function conv1d(input: Tensor, weight: Tensor, bias?: Tensor | null, opts?: ConvOptions): Tensor {
+  return convNd("conv1d", 1, input, weight, bias, opts);
+}
+
+/** 2-D convolution: input [N, C, H, W] or [C, H, W], weight [Cout, C/groups, kH, kW]. */
+export function conv2d(input: Tensor, weight: Tensor, bias?: Tensor | null, opts?: ConvOptions): Tensor {
+  return convNd("conv2d", 2, input, weight, bias, opts);
+}
+
+/** 3-D convolution: input [N, C, D, H, W] or [C, D, H, W], weight [Cout, C/groups, kD, kH, kW]. */
+export function conv3d(input: Tensor, weight: Tensor, bias?: Tensor | null, opts?: ConvOptions): Tensor {
+  return convNd("conv3d", 3, input, weight, bias, opts);
+}
+

@@ -1,0 +1,225 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import * as nb from "../../src/index.js";
+import { assertClose, gradcheck, randomInput, assertThrowsMatching } from "../helpers/assert.js";
+
+const f64 = { dtype: "float64" } as nb.TensorOptions;
+
+/** A [1, 1, H, W] image or kernel from nested rows. */
+const plane = (rows: number[][]): nb.Tensor => nb.tensor(rows).reshape([1, 1, rows.length, rows[0].length]);
+const rowsOf = (t: nb.Tensor): number[][] => t.reshape([t.shape[2], t.shape[3]]).toArray() as number[][];
+
+// ---- the course notes' worked examples --------------------------------------------------------
+
+test("seed 003: the 5x5 image and the X filter give [[4,3,4],[2,4,3],[2,3,4]]", () => {
+  const image = plane([[1, 1, 1, 0, 0], [0, 1, 1, 1, 0], [0, 0, 1, 1, 1], [0, 0, 1, 1, 0], [0, 1, 1, 0, 0]]);
+  const filter = plane([[1, 0, 1], [0, 1, 0], [1, 0, 1]]);
+  assert.deepEqual(rowsOf(nb.conv2d(image, filter)), [[4, 3, 4], [2, 4, 3], [2, 3, 4]]);
+});
+
+test("seed 004: the 6x6 image and the vertical-edge filter (first value is -5, as its own sum says)", () => {
+  const image = plane([
+    [3, 0, 1, 2, 7, 4], [1, 5, 8, 9, 3, 1], [2, 7, 2, 5, 1, 3],
+    [0, 1, 3, 1, 7, 8], [4, 2, 1, 6, 2, 8], [2, 4, 5, 2, 3, 9],
+  ]);
+  const edge = plane([[1, 0, -1], [1, 0, -1], [1, 0, -1]]);
+  assert.deepEqual(rowsOf(nb.conv2d(image, edge)), [[-5, -4, 0, 8], [-10, -2, 2, 3], [0, -2, -4, -7], [-3, -2, -3, -16]]);
+});
+
+test("seed 004: the 10/0 step image gives a bright band in columns 1 and 2", () => {
+  const image = plane(Array.from({ length: 6 }, () => [10, 10, 10, 0, 0, 0]));
+  const edge = plane([[1, 0, -1], [1, 0, -1], [1, 0, -1]]);
+  assert.deepEqual(rowsOf(nb.conv2d(image, edge)), Array.from({ length: 4 }, () => [0, 30, 30, 0]));
+});
+
+test("the 5x5 image with kernel [[0,1,2],[2,2,0],[0,1,2]] gives [[12,12,17],[10,17,19],[9,6,14]]", () => {
+  const image = plane([[3, 3, 2, 1, 0], [0, 0, 1, 3, 1], [3, 1, 2, 2, 3], [2, 0, 0, 2, 2], [2, 0, 0, 0, 1]]);
+  const kernel = plane([[0, 1, 2], [2, 2, 0], [0, 1, 2]]);
+  assert.deepEqual(rowsOf(nb.conv2d(image, kernel)), [[12, 12, 17], [10, 17, 19], [9, 6, 14]]);
+});
+
+test("output sizes: 6x6 with k=3, p=1, s=2 gives 3; 32x32x3 with k=3 'valid' gives 30x30", () => {
+  assert.equal(nb.convOutputSize(6, 3, { stride: 2, padding: 1 }), 3);
+  assert.equal(nb.convOutputSize(32, 3, { padding: "valid" }), 30);
+  assert.deepEqual(nb.convOutputSize([32, 32], 3, { padding: "valid" }), [30, 30]);
+  assert.deepEqual(nb.convOutputSize([28, 28], [3, 5], { stride: [1, 2], padding: [1, 2], dilation: [2, 1] }), [26, 14]);
+  assert.equal(nb.convOutputSize(7, 4, { padding: "same" }), 7);
+  const image = nb.zeros([1, 3, 32, 32]);
+  assert.deepEqual(nb.conv2d(image, nb.zeros([8, 3, 3, 3]), null, { padding: "valid" }).shape, [1, 8, 30, 30]);
+  assert.deepEqual(nb.conv2d(nb.zeros([1, 1, 6, 6]), nb.zeros([1, 1, 3, 3]), null, { stride: 2, padding: 1 }).shape, [1, 1, 3, 3]);
+  assertThrowsMatching(() => nb.convOutputSize(8, 3, { stride: 2, padding: "same" }), /^convOutputSize: padding "same" is not supported for strided/);
+  assertThrowsMatching(() => nb.convOutputSize(8, 0), /^convOutputSize: kernelSize, stride and dilation must be positive/);
+});
+
+// ---- PyTorch fixtures ---------------------------------------------------------------------------
+
+interface ConvFixture {
+  op: "conv1d" | "conv2d" | "conv3d";
+  opts: nb.ConvOptions;
+  x: { shape: number[]; data: number[] };
+  w: { shape: number[]; data: number[] };
+  b?: number[];
+  y: { shape: number[]; data: number[] };
+  gy: number[];
+  gx: number[];
+  gw: number[];
+  gb?: number[];
+}
+const fixtures = JSON.parse(readFileSync(new URL("../fixtures/conv.json", import.meta.url), "utf8")) as { conv: ConvFixture[] };
+const convFns = { conv1d: nb.conv1d, conv2d: nb.conv2d, conv3d: nb.conv3d };
+
+test("conv1d/2d/3d forward and gradients match PyTorch in float64", () => {
+  assert.ok(fixtures.conv.length >= 20);
+  for (const [i, c] of fixtures.conv.entries()) {
+    const name = `${c.op} case ${i} ${JSON.stringify(c.opts)}`;
+    const x = nb.tensor(Float64Array.from(c.x.data), { shape: c.x.shape, dtype: "float64", requiresGrad: true });
+    const w = nb.tensor(Float64Array.from(c.w.data), { shape: c.w.shape, dtype: "float64", requiresGrad: true });
+    const b = c.b ? nb.tensor(Float64Array.from(c.b), { dtype: "float64", requiresGrad: true }) : null;
+    const y = convFns[c.op](x, w, b, c.opts);
+    assert.deepEqual(y.shape, c.y.shape, `${name}: output shape`);
+    assertClose(y, Float64Array.from(c.y.data), { rtol: 1e-9, atol: 1e-9, msg: `${name}: output` });
+    y.backward(nb.tensor(Float64Array.from(c.gy), { shape: c.y.shape, dtype: "float64" }));
+    assertClose(x.grad!, Float64Array.from(c.gx), { rtol: 1e-9, atol: 1e-9, msg: `${name}: input gradient` });
+    assertClose(w.grad!, Float64Array.from(c.gw), { rtol: 1e-9, atol: 1e-9, msg: `${name}: weight gradient` });
+    if (b) assertClose(b.grad!, Float64Array.from(c.gb!), { rtol: 1e-9, atol: 1e-9, msg: `${name}: bias gradient` });
+  }
+});
+
+test("float32 convolution matches PyTorch's float64 values to float32 accuracy", () => {
+  for (const c of fixtures.conv.slice(0, 6)) {
+    const x = nb.tensor(Float32Array.from(c.x.data), { shape: c.x.shape });
+    const w = nb.tensor(Float32Array.from(c.w.data), { shape: c.w.shape });
+    const b = c.b ? nb.tensor(Float32Array.from(c.b)) : null;
+    const y = convFns[c.op](x, w, b, c.opts);
+    assert.equal(y.dtype, "float32");
+    assertClose(y, Float64Array.from(c.y.data), { rtol: 1e-5, atol: 1e-4 });
+  }
+});
+
+// ---- a plain reference for larger shapes -----------------------------------------------------
+
+/** Direct 2-D convolution in float64 loops: forward, and the two gradients for an upstream gy. */
+function referenceConv2d(x: nb.Tensor, w: nb.Tensor, gy: nb.Tensor, s: number[], p: number[], d: number[], groups: number) {
+  const [N, C, H, W] = x.shape, [CO, CG, KH, KW] = w.shape, [, , OH, OW] = gy.shape;
+  const X = x.dataSync(), Wt = w.dataSync(), GY = gy.dataSync();
+  const y = new Float64Array(N * CO * OH * OW), gx = new Float64Array(X.length), gw = new Float64Array(Wt.length);
+  const outPerGroup = CO / groups;
+  for (let n = 0; n < N; n++) for (let co = 0; co < CO; co++) for (let oy = 0; oy < OH; oy++) for (let ox = 0; ox < OW; ox++) {
+    const g = Math.floor(co / outPerGroup);
+    const yi = ((n * CO + co) * OH + oy) * OW + ox;
+    for (let cg = 0; cg < CG; cg++) for (let ky = 0; ky < KH; ky++) for (let kx = 0; kx < KW; kx++) {
+      const iy = oy * s[0] - p[0] + ky * d[0], ix = ox * s[1] - p[1] + kx * d[1];
+      if (iy < 0 || iy >= H || ix < 0 || ix >= W) continue;
+      const xi = ((n * C + g * CG + cg) * H + iy) * W + ix, wi = ((co * CG + cg) * KH + ky) * KW + kx;
+      y[yi] += X[xi] * Wt[wi];
+      gx[xi] += GY[yi] * Wt[wi];
+      gw[wi] += GY[yi] * X[xi];
+    }
+  }
+  return { y, gx, gw };
+}
+
+test("convolution across GEMM block edges matches a direct reference (forward and both gradients)", () => {
+  // 3 images of 20x20 outputs = 1200 positions (more than one column block); 32·3·3 = 288 taps
+  // (more than one depth slice); 37 output channels (not a multiple of the micro-tile).
+  const cases: { x: number[]; w: number[]; s: number[]; p: number[]; d: number[]; groups: number }[] = [
+    { x: [3, 32, 20, 20], w: [37, 32, 3, 3], s: [1, 1], p: [1, 1], d: [1, 1], groups: 1 },
+    { x: [2, 6, 13, 11], w: [9, 2, 3, 2], s: [2, 1], p: [1, 0], d: [1, 2], groups: 3 },
+    { x: [4, 1, 28, 28], w: [8, 1, 3, 3], s: [1, 1], p: [0, 0], d: [1, 1], groups: 1 },
+    { x: [2, 8, 13, 13], w: [16, 8, 3, 3], s: [1, 1], p: [0, 0], d: [1, 1], groups: 1 },
+  ];
+  for (const [i, c] of cases.entries()) {
+    const x = randomInput(c.x, 100 + i).requiresGrad_(), w = randomInput(c.w, 200 + i).requiresGrad_();
+    const y = nb.conv2d(x, w, null, { stride: c.s, padding: c.p, dilation: c.d, groups: c.groups });
+    const gy = randomInput(y.shape, 300 + i);
+    const ref = referenceConv2d(x, w, gy, c.s, c.p, c.d, c.groups);
+    assertClose(y, ref.y, { rtol: 1e-10, atol: 1e-10, msg: `case ${i} output` });
+    y.backward(gy);
+    assertClose(x.grad!, ref.gx, { rtol: 1e-10, atol: 1e-10, msg: `case ${i} input gradient` });
+    assertClose(w.grad!, ref.gw, { rtol: 1e-10, atol: 1e-10, msg: `case ${i} weight gradient` });
+  }
+});
+
+// ---- gradients by finite differences --------------------------------------------------------
+
+test("conv gradients match finite differences in 1-D, 2-D and 3-D with stride, padding, dilation and groups", () => {
+  gradcheck((x, w, b) => nb.conv1d(x, w, b, { stride: 2, padding: 1, dilation: 2 }), [randomInput([2, 2, 9], 1), randomInput([3, 2, 3], 2), randomInput([3], 3)], { name: "conv1d" });
+  gradcheck((x, w) => nb.conv1d(x, w, null, { groups: 2, padding: "same" }), [randomInput([1, 4, 6], 4), randomInput([4, 2, 4], 5)], { name: "conv1d groups same" });
+  gradcheck((x, w, b) => nb.conv2d(x, w, b, { stride: [2, 1], padding: [1, 2], dilation: [1, 2] }), [randomInput([2, 2, 5, 6], 6), randomInput([3, 2, 3, 2], 7), randomInput([3], 8)], { name: "conv2d" });
+  gradcheck((x, w) => nb.conv2d(x, w, null, { groups: 3 }), [randomInput([1, 3, 4, 4], 9), randomInput([6, 1, 2, 2], 10)], { name: "conv2d depthwise" });
+  gradcheck((x, w) => nb.conv2d(x, w, null, { padding: "same" }), [randomInput([1, 2, 4, 5], 11), randomInput([2, 2, 2, 2], 12)], { name: "conv2d same even kernel" });
+  gradcheck((x, w, b) => nb.conv3d(x, w, b, { stride: [1, 2, 1], padding: 1, groups: 2 }), [randomInput([1, 2, 3, 4, 3], 13), randomInput([2, 1, 2, 2, 2], 14), randomInput([2], 15)], { name: "conv3d" });
+  gradcheck((x, w) => nb.conv2d(x, w), [randomInput([2, 4, 4], 16), randomInput([3, 2, 2, 2], 17)], { name: "conv2d unbatched" });
+});
+
+// ---- semantics -------------------------------------------------------------------------------
+
+test("unbatched input gives an unbatched output equal to the batched one", () => {
+  const x = randomInput([3, 7, 6], 21), w = randomInput([4, 3, 3, 3], 22), b = randomInput([4], 23);
+  const y = nb.conv2d(x, w, b, { padding: 1 });
+  assert.deepEqual(y.shape, [4, 7, 6]);
+  assertClose(y, nb.conv2d(x.unsqueeze(0), w, b, { padding: 1 }).squeeze(0), { rtol: 1e-12 });
+  assert.deepEqual(nb.conv1d(randomInput([2, 9], 24), randomInput([5, 2, 3], 25)).shape, [5, 7]);
+  assert.deepEqual(nb.conv3d(randomInput([1, 4, 4, 4], 26), randomInput([2, 1, 3, 3, 3], 27)).shape, [2, 2, 2, 2]);
+});
+
+test("'same' padding keeps the size and puts the extra padding of an even kernel after, as torch", () => {
+  const x = nb.arange(1, 6, 1, f64).reshape([1, 1, 5]);
+  const w = nb.tensor([[[1, 10]]], f64);
+  // Total padding 1 goes to the right: y[i] = x[i] + 10·x[i+1], with x[5] = 0.
+  assertClose(nb.conv1d(x, w, null, { padding: "same" }), [[[21, 32, 43, 54, 5]]]);
+  const w3 = nb.tensor([[[1, 10, 100, 1000]]], f64);
+  // Total 3: one before, two after.
+  assertClose(nb.conv1d(x, w3, null, { padding: "same" }), [[[3210, 4321, 5432, 543, 54]]]);
+});
+
+test("non-contiguous inputs and weights are read correctly", () => {
+  const x = randomInput([2, 3, 6, 5], 31), w = randomInput([4, 3, 3, 3], 32);
+  const xt = x.transpose(2, 3).contiguous().transpose(2, 3); // same values, permuted strides
+  const wt = w.permute([1, 0, 2, 3]).contiguous().permute([1, 0, 2, 3]);
+  assertClose(nb.conv2d(xt, wt, null, { padding: 1 }), nb.conv2d(x, w, null, { padding: 1 }), { rtol: 1e-12 });
+});
+
+test("mixed dtypes promote: a float32 image with float64 weights gives float64", () => {
+  const x = nb.ones([1, 1, 3, 3]);
+  const w = nb.ones([1, 1, 2, 2], f64);
+  const y = nb.conv2d(x, w);
+  assert.equal(y.dtype, "float64");
+  assertClose(y, [[[[4, 4], [4, 4]]]]);
+  assertThrowsMatching(() => nb.conv2d(nb.ones([1, 1, 3, 3], { dtype: "int32" }), nb.ones([1, 1, 2, 2], { dtype: "int32" })), /^conv2d: input and weight must be floating-point/);
+});
+
+test("a bias gradient flows even when the input needs none", () => {
+  const x = randomInput([2, 1, 5, 5], 41);
+  const w = randomInput([3, 1, 3, 3], 42).requiresGrad_();
+  const b = nb.zeros([3], f64).requiresGrad_();
+  nb.conv2d(x, w, b).sum().backward();
+  assertClose(b.grad!, [18, 18, 18]);
+  assert.equal(x.grad, null);
+});
+
+// ---- errors ----------------------------------------------------------------------------------
+
+test("conv errors name the op, the shapes and what was expected", () => {
+  assertThrowsMatching(
+    () => nb.conv2d(nb.zeros([1, 4, 28, 28]), nb.zeros([8, 3, 3, 3])),
+    /^conv2d: expected input with 3 channels \(weight \[8, 3, 3, 3\], groups 1\), got input of shape \[1, 4, 28, 28\]$/,
+  );
+  assertThrowsMatching(() => nb.conv2d(nb.zeros([28, 28]), nb.zeros([8, 1, 3, 3])), /^conv2d: expected 3-D \(unbatched \[C, H, W\]\) or 4-D \(batched \[N, C, H, W\]\) input, got shape \[28, 28\]/);
+  assertThrowsMatching(() => nb.conv2d(nb.zeros([1, 1, 5, 5]), nb.zeros([8, 1, 3])), /^conv2d: weight must be 4-D \[outChannels, inChannels\/groups, kH, kW\], got shape \[8, 1, 3\]/);
+  assertThrowsMatching(() => nb.conv2d(nb.zeros([1, 4, 5, 5]), nb.zeros([6, 1, 3, 3]), null, { groups: 4 }), /^conv2d: groups 4 must divide the 6 output channels/);
+  assertThrowsMatching(() => nb.conv2d(nb.zeros([1, 6, 5, 5]), nb.zeros([8, 2, 3, 3]), null, { groups: 4 }), /^conv2d: groups 4 must divide the 6 input channels/);
+  assertThrowsMatching(() => nb.conv2d(nb.zeros([1, 1, 2, 2]), nb.zeros([1, 1, 5, 5]), null, { padding: 1 }), /^conv2d: kernel size \[5, 5\] is larger than the padded input \[4, 4\]/);
+  assertThrowsMatching(() => nb.conv1d(nb.zeros([1, 1, 5]), nb.zeros([1, 1, 3]), null, { dilation: 3 }), /^conv1d: kernel size \[7\] \(with dilation \[3\]\) is larger than the padded input \[5\]/);
+  assertThrowsMatching(() => nb.conv2d(nb.zeros([1, 1, 5, 5]), nb.zeros([1, 1, 3, 3]), null, { stride: 0 }), /^conv2d: stride must be positive, got \[0, 0\]/);
+  assertThrowsMatching(() => nb.conv2d(nb.zeros([1, 1, 5, 5]), nb.zeros([1, 1, 3, 3]), null, { dilation: [1, -1] }), /^conv2d: dilation must be positive/);
+  assertThrowsMatching(() => nb.conv2d(nb.zeros([1, 1, 5, 5]), nb.zeros([1, 1, 3, 3]), null, { padding: -1 }), /^conv2d: padding must be non-negative/);
+  assertThrowsMatching(() => nb.conv2d(nb.zeros([1, 1, 8, 8]), nb.zeros([1, 1, 3, 3]), null, { stride: 2, padding: "same" }), /^conv2d: padding "same" is not supported for strided convolutions/);
+  assertThrowsMatching(() => nb.conv2d(nb.zeros([1, 1, 8, 8]), nb.zeros([1, 1, 3, 3]), null, { padding: "full" as "same" }), /^conv2d: padding must be a number, an array of 2 numbers, "same" or "valid"/);
+  assertThrowsMatching(() => nb.conv2d(nb.zeros([1, 1, 8, 8]), nb.zeros([1, 1, 3, 3]), null, { stride: [1, 2, 3] }), /^conv2d: stride must be an integer or an array of 2 integers/);
+  assertThrowsMatching(() => nb.conv2d(nb.zeros([1, 1, 8, 8]), nb.zeros([2, 1, 3, 3]), nb.zeros([3])), /^conv2d: bias must have shape \[2\]/);
+  assertThrowsMatching(() => nb.conv2d(nb.zeros([1, 1, 8, 8]), nb.zeros([2, 1, 3, 3]), null, { groups: 0 }), /^conv2d: groups must be a positive integer/);
+  assertThrowsMatching(() => nb.conv3d(nb.zeros([1, 4, 4]), nb.zeros([1, 1, 2, 2, 2])), /^conv3d: expected 4-D \(unbatched/);
+  assertThrowsMatching(() => nb.conv1d(nb.zeros([1, 1, 4]), "w" as unknown as nb.Tensor), /^conv1d: weight must be a Tensor/);
+});
