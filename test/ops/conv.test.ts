@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import * as nb from "../../src/index.js";
 import { assertClose, gradcheck, randomInput, assertThrowsMatching } from "../helpers/assert.js";
+import { setImplicitConv } from "../../src/backend/cpu/im2col-implicit.js";
 
 const f64 = { dtype: "float64" } as nb.TensorOptions;
 
@@ -69,10 +70,10 @@ interface ConvFixture {
 const fixtures = JSON.parse(readFileSync(new URL("../fixtures/conv.json", import.meta.url), "utf8")) as { conv: ConvFixture[] };
 const convFns = { conv1d: nb.conv1d, conv2d: nb.conv2d, conv3d: nb.conv3d };
 
-test("conv1d/2d/3d forward and gradients match PyTorch in float64", () => {
+test("conv1d/2d/3d forward and gradients match PyTorch in float64, on both paths", () => {
   assert.ok(fixtures.conv.length >= 20);
-  for (const [i, c] of fixtures.conv.entries()) {
-    const name = `${c.op} case ${i} ${JSON.stringify(c.opts)}`;
+  bothPaths((path) => fixtures.conv.forEach((c, i) => {
+    const name = `${path}: ${c.op} case ${i} ${JSON.stringify(c.opts)}`;
     const x = nb.tensor(Float64Array.from(c.x.data), { shape: c.x.shape, dtype: "float64", requiresGrad: true });
     const w = nb.tensor(Float64Array.from(c.w.data), { shape: c.w.shape, dtype: "float64", requiresGrad: true });
     const b = c.b ? nb.tensor(Float64Array.from(c.b), { dtype: "float64", requiresGrad: true }) : null;
@@ -83,7 +84,7 @@ test("conv1d/2d/3d forward and gradients match PyTorch in float64", () => {
     assertClose(x.grad!, Float64Array.from(c.gx), { rtol: 1e-9, atol: 1e-9, msg: `${name}: input gradient` });
     assertClose(w.grad!, Float64Array.from(c.gw), { rtol: 1e-9, atol: 1e-9, msg: `${name}: weight gradient` });
     if (b) assertClose(b.grad!, Float64Array.from(c.gb!), { rtol: 1e-9, atol: 1e-9, msg: `${name}: bias gradient` });
-  }
+  }));
 });
 
 test("float32 convolution matches PyTorch's float64 values to float32 accuracy", () => {
@@ -120,7 +121,18 @@ function referenceConv2d(x: nb.Tensor, w: nb.Tensor, gy: nb.Tensor, s: number[],
   return { y, gx, gw };
 }
 
-test("convolution across GEMM block edges matches a direct reference (forward and both gradients)", () => {
+/** Run the cases twice: stride-1 ones through the implicit GEMM (im2col-implicit.ts), then everything through the packed im2col GEMM. */
+function bothPaths(body: (path: string) => void): void {
+  body("implicit");
+  try {
+    setImplicitConv(false);
+    body("packed");
+  } finally {
+    setImplicitConv(true);
+  }
+}
+
+test("convolution across GEMM block edges matches a direct reference (forward and both gradients), on both paths", () => {
   // 3 images of 20x20 outputs = 1200 positions (more than one column block); 32·3·3 = 288 taps
   // (more than one depth slice); 37 output channels (not a multiple of the micro-tile).
   const cases: { x: number[]; w: number[]; s: number[]; p: number[]; d: number[]; groups: number }[] = [
@@ -128,17 +140,19 @@ test("convolution across GEMM block edges matches a direct reference (forward an
     { x: [2, 6, 13, 11], w: [9, 2, 3, 2], s: [2, 1], p: [1, 0], d: [1, 2], groups: 3 },
     { x: [4, 1, 28, 28], w: [8, 1, 3, 3], s: [1, 1], p: [0, 0], d: [1, 1], groups: 1 },
     { x: [2, 8, 13, 13], w: [16, 8, 3, 3], s: [1, 1], p: [0, 0], d: [1, 1], groups: 1 },
+    { x: [2, 6, 9, 10], w: [6, 2, 3, 4], s: [1, 1], p: [2, 1], d: [2, 1], groups: 3 },
+    { x: [1, 3, 7, 7], w: [5, 3, 2, 2], s: [1, 1], p: [3, 2], d: [1, 1], groups: 1 }, // padding beyond the kernel span
   ];
-  for (const [i, c] of cases.entries()) {
+  bothPaths((path) => cases.forEach((c, i) => {
     const x = randomInput(c.x, 100 + i).requiresGrad_(), w = randomInput(c.w, 200 + i).requiresGrad_();
     const y = nb.conv2d(x, w, null, { stride: c.s, padding: c.p, dilation: c.d, groups: c.groups });
     const gy = randomInput(y.shape, 300 + i);
     const ref = referenceConv2d(x, w, gy, c.s, c.p, c.d, c.groups);
-    assertClose(y, ref.y, { rtol: 1e-10, atol: 1e-10, msg: `case ${i} output` });
+    assertClose(y, ref.y, { rtol: 1e-10, atol: 1e-10, msg: `${path} case ${i} output` });
     y.backward(gy);
-    assertClose(x.grad!, ref.gx, { rtol: 1e-10, atol: 1e-10, msg: `case ${i} input gradient` });
-    assertClose(w.grad!, ref.gw, { rtol: 1e-10, atol: 1e-10, msg: `case ${i} weight gradient` });
-  }
+    assertClose(x.grad!, ref.gx, { rtol: 1e-10, atol: 1e-10, msg: `${path} case ${i} input gradient` });
+    assertClose(w.grad!, ref.gw, { rtol: 1e-10, atol: 1e-10, msg: `${path} case ${i} weight gradient` });
+  }));
 });
 
 // ---- gradients by finite differences --------------------------------------------------------

@@ -13,6 +13,7 @@ import {
   convGeometry, packColumnsOfImage, packColumnsOfOutput, packRowsOfImage, packRowsOfOutput,
   scatterToImage, storeToFilter, storeToOutput,
 } from "./im2col.js";
+import { implicitConvBackwardData, implicitConvBackwardFilter, implicitConvForward } from "./im2col-implicit.js";
 
 /** A view's elements as a dense row-major run: its own buffer when dense, else a packed copy. */
 function dense(v: View): { data: FloatArray; offset: number } {
@@ -46,6 +47,7 @@ export function conv(x: View, w: View, out: View, p: ConvParams): void {
   const g = convGeometry(x.shape, w.shape, out.shape, p);
   if (g.taps === 0) return zero(out);
   const X = dense(x), Wt = dense(w), O = arr(out) as FloatArray;
+  if (implicitConvForward(g, X.data, X.offset, Wt.data, Wt.offset, O, out.offset)) return;
   const positions = g.batch * g.outPlane;
   for (let grp = 0; grp < g.groups; grp++) {
     blockedGemm(
@@ -63,6 +65,7 @@ export function convBackwardData(gy: View, w: View, gx: View, p: ConvParams): vo
   if (numel(gx.shape) === 0 || numel(gy.shape) === 0) return;
   const g = convGeometry(gx.shape, w.shape, gy.shape, p);
   const GY = dense(gy), Wt = dense(w), GX = arr(gx) as FloatArray;
+  if (implicitConvBackwardData(g, GY.data, GY.offset, Wt.data, Wt.offset, GX, gx.offset)) return;
   const positions = g.batch * g.outPlane;
   for (let grp = 0; grp < g.groups; grp++) {
     // col'[tap, n] = Σ_co w[co, tap]·gy[co, n]: A is the group's weights read transposed.
@@ -82,6 +85,7 @@ export function convBackwardFilter(x: View, gy: View, gw: View, p: ConvParams): 
   const positions = g.batch * g.outPlane;
   if (positions === 0) return zero(gw);
   const X = dense(x), GY = dense(gy), GW = arr(gw) as FloatArray;
+  if (implicitConvBackwardFilter(g, X.data, X.offset, GY.data, GY.offset, GW, gw.offset)) return;
   for (let grp = 0; grp < g.groups; grp++) {
     blockedGemm(
       g.outPerGroup, g.taps, positions,

@@ -14,9 +14,12 @@
 // share this one driver. Scratch lives in one heap allocated on first use and reused by every
 // call (the cpu backend is single-threaded, so no call can interleave with another).
 
-import { MR, NR, createGemmHeap, type GemmHeap } from "./gemm-kernel.js";
+import { MR as KERNEL_MR, NR as KERNEL_NR, createGemmHeap, type GemmHeap } from "./gemm-kernel.js";
 
-export { MR, NR };
+// Local copies: an imported binding can be a live getter under some module loaders, which is
+// a function call on every use in a hot loop.
+/** Rows and columns of the micro-kernel's register tile. */
+export const MR = KERNEL_MR, NR = KERNEL_NR;
 
 /** Depth of a packed slice: an MR- and an NR-panel of KC doubles (8 KiB each) share L1. */
 export const KC = 256;
