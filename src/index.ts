@@ -33,3 +33,4 @@ export * as nn from "./nn/index.js";
 export * as optim from "./optim/index.js";
 export * as regularizers from "./regularizers.js";
 export * as data from "./data/index.js";
+export * as metrics from "./metrics/index.js";
