@@ -33,4 +33,6 @@ export * as nn from "./nn/index.js";
 export * as optim from "./optim/index.js";
 export * as regularizers from "./regularizers.js";
 export * as data from "./data/index.js";
+export * as io from "./io/index.js";
+export * as datasets from "./datasets/index.js";
 export * as metrics from "./metrics/index.js";

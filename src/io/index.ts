@@ -1,0 +1,2 @@
+// nb.io: reading and writing files in other tools' formats.
+export { readIdx, readIdxArray, MAX_IDX_BYTES, type IdxArray, type IdxData, type IdxType, type ReadIdxOptions } from "./idx.js";
