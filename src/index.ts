@@ -35,4 +35,5 @@ export * as regularizers from "./regularizers.js";
 export * as data from "./data/index.js";
 export * as io from "./io/index.js";
 export * as datasets from "./datasets/index.js";
+export * as transforms from "./transforms/index.js";
 export * as metrics from "./metrics/index.js";
