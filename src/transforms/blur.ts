@@ -25,14 +25,16 @@ export function gaussianKernel1d(size: number, sigma: number): Float64Array {
 export function blurPlanes(src: FloatArray, dst: FloatArray, base: number, c: number, h: number, w: number, kx: Float64Array, ky: Float64Array): void {
   const cols = paddedAxis(w, kx.length >> 1, kx.length >> 1, "reflect");
   const rows = paddedAxis(h, ky.length >> 1, ky.length >> 1, "reflect");
-  const tmp = new Float64Array(h * w), acc = new Float64Array(w);
+  const tmp = new Float64Array(h * w), acc = new Float64Array(w), padded = new Float64Array(cols.length);
   for (let ch = 0; ch < c; ch++) {
     const p = base + ch * h * w;
     for (let i = 0; i < h; i++) {
+      // Gather the padded row once, then the row pass is a plain sliding dot product.
       const row = p + i * w;
+      for (let j = 0; j < cols.length; j++) padded[j] = src[row + cols[j]];
       for (let j = 0; j < w; j++) {
         let s = 0;
-        for (let t = 0; t < kx.length; t++) s += kx[t] * src[row + cols[j + t]];
+        for (let t = 0; t < kx.length; t++) s += kx[t] * padded[j + t];
         tmp[i * w + j] = s;
       }
     }

@@ -54,18 +54,15 @@ export function hueInPlace(a: FloatArray, base: number, plane: number, shift: nu
     const i6 = Math.floor(h * 6);
     const f = h * 6 - i6;
     const p = clamp01(v * (1 - s)), q = clamp01(v * (1 - s * f)), t = clamp01(v * (1 - s * (1 - f)));
-    let R: number, G: number, B: number;
+    const p1 = k + plane, p2 = k + 2 * plane;
     switch (((i6 % 6) + 6) % 6) {
-      case 0: [R, G, B] = [v, t, p]; break;
-      case 1: [R, G, B] = [q, v, p]; break;
-      case 2: [R, G, B] = [p, v, t]; break;
-      case 3: [R, G, B] = [p, q, v]; break;
-      case 4: [R, G, B] = [t, p, v]; break;
-      default: [R, G, B] = [v, p, q];
+      case 0: a[k] = v; a[p1] = t; a[p2] = p; break;
+      case 1: a[k] = q; a[p1] = v; a[p2] = p; break;
+      case 2: a[k] = p; a[p1] = v; a[p2] = t; break;
+      case 3: a[k] = p; a[p1] = q; a[p2] = v; break;
+      case 4: a[k] = t; a[p1] = p; a[p2] = v; break;
+      default: a[k] = v; a[p1] = p; a[p2] = q;
     }
-    a[k] = R;
-    a[k + plane] = G;
-    a[k + 2 * plane] = B;
   }
 }
 

@@ -1,7 +1,10 @@
 // The inverse-mapping sampler behind RandomRotation and RandomAffine: for every output pixel,
 // find where it comes from in the input (an inverse affine map about the image centre) and read
 // the input there, by nearest neighbour or bilinear interpolation. Points outside the input
-// read the fill value.
+// read the fill value: a bilinear tap outside the image contributes fill with its weight. (This
+// equals torchvision with fill=None, i.e. zero padding, for fill 0; for bilinear sampling with a
+// fill, torchvision instead blends the zero-padded sample with fill through a resampled mask, so
+// border pixels differ slightly. Nearest sampling agrees exactly.)
 //
 // Coordinates follow torchvision's tensor path (grid_sample with align_corners=False): pixel
 // (i, j) has centred coordinates x = j + 0.5 - w/2, y = i + 0.5 - h/2, the matrix maps output
