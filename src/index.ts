@@ -37,3 +37,5 @@ export * as io from "./io/index.js";
 export * as datasets from "./datasets/index.js";
 export * as transforms from "./transforms/index.js";
 export * as metrics from "./metrics/index.js";
+export { save, load } from "./io/save-load.js";
+export * as safetensors from "./io/safetensors.js";
