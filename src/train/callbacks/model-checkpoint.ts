@@ -1,0 +1,60 @@
+// ModelCheckpoint: save a resumable checkpoint every epoch, or only when the monitored value
+// improves. `path` may contain {epoch} (1-based), e.g. "runs/a/epoch-{epoch}.safetensors".
+
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import { save } from "../../io/save-load.js";
+import { writeCheckpoint } from "../checkpoint.js";
+import { type Callback, type FitContext, type Logs, improves, resolveMode } from "./callback.js";
+
+export interface ModelCheckpointOptions {
+  path: string;
+  monitor?: string;
+  saveBestOnly?: boolean;
+  mode?: "min" | "max" | "auto";
+  /** Write only the model's weights (loadable with nb.load), not a resumable checkpoint. */
+  weightsOnly?: boolean;
+}
+
+export class ModelCheckpoint implements Callback {
+  readonly path: string;
+  readonly monitor: string;
+  readonly saveBestOnly: boolean;
+  readonly mode: "min" | "max";
+  readonly weightsOnly: boolean;
+  best: number;
+  /** Paths written so far, in order. */
+  readonly saved: string[] = [];
+
+  constructor(opts: ModelCheckpointOptions) {
+    if (!opts || typeof opts.path !== "string" || !opts.path) throw new TypeError("ModelCheckpoint: a path is required, e.g. { path: \"runs/best.safetensors\" }");
+    this.path = opts.path;
+    this.monitor = opts.monitor ?? "val_loss";
+    this.saveBestOnly = opts.saveBestOnly ?? false;
+    this.mode = resolveMode(this.monitor, opts.mode ?? "auto");
+    this.weightsOnly = opts.weightsOnly ?? false;
+    this.best = this.mode === "min" ? Infinity : -Infinity;
+  }
+
+  onTrainBegin(_logs: Logs, ctx: FitContext): void {
+    const saved = ctx.extraState.ModelCheckpoint as { best: number } | undefined;
+    if (saved) this.best = saved.best;
+    mkdirSync(dirname(this.path), { recursive: true });
+  }
+
+  async onEpochEnd(epoch: number, logs: Logs, ctx: FitContext): Promise<void> {
+    if (this.saveBestOnly) {
+      const value = logs[this.monitor];
+      if (value === undefined) {
+        throw new Error(`ModelCheckpoint: the monitored value "${this.monitor}" is not among the logs (${Object.keys(logs).join(", ")})`);
+      }
+      if (!improves(value, this.best, this.mode, 0)) return;
+      this.best = value;
+    }
+    ctx.extraState.ModelCheckpoint = { best: this.best };
+    const path = this.path.replace("{epoch}", String(epoch + 1));
+    if (this.weightsOnly) await save(ctx.model.stateDict(), path);
+    else await writeCheckpoint(path, epoch, ctx, ctx.trainLoader);
+    this.saved.push(path);
+  }
+}

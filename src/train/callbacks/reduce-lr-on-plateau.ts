@@ -1,0 +1,45 @@
+// ReduceLROnPlateau as a fit callback: feeds the monitored value to the optimizer-level scheduler
+// at the end of every epoch.
+
+import { ReduceLROnPlateau as PlateauScheduler } from "../../optim/lr-scheduler/reduce-lr-on-plateau.js";
+import { type Callback, type FitContext, type Logs, resolveMode } from "./callback.js";
+
+export interface ReduceLROnPlateauOptions {
+  monitor?: string;
+  mode?: "min" | "max" | "auto";
+  factor?: number;
+  patience?: number;
+  threshold?: number;
+  thresholdMode?: "rel" | "abs";
+  cooldown?: number;
+  minLr?: number;
+}
+
+export class ReduceLROnPlateau implements Callback {
+  readonly monitor: string;
+  private scheduler: PlateauScheduler | null = null;
+
+  constructor(readonly opts: ReduceLROnPlateauOptions = {}) {
+    this.monitor = opts.monitor ?? "val_loss";
+  }
+
+  onTrainBegin(_logs: Logs, ctx: FitContext): void {
+    const { monitor: _m, mode, ...rest } = this.opts;
+    this.scheduler = new PlateauScheduler(ctx.optimizer, { ...rest, mode: resolveMode(this.monitor, mode ?? "auto") });
+    const saved = ctx.extraState.ReduceLROnPlateau;
+    if (saved !== undefined) this.scheduler.loadStateDict(saved as never);
+  }
+
+  onEpochEnd(_epoch: number, logs: Logs, ctx: FitContext): void {
+    const value = logs[this.monitor];
+    if (value === undefined) {
+      throw new Error(`ReduceLROnPlateau: the monitored value "${this.monitor}" is not among the logs (${Object.keys(logs).join(", ")})`);
+    }
+    const before = ctx.optimizer.paramGroups[0].lr;
+    this.scheduler!.step(value);
+    const after = ctx.optimizer.paramGroups[0].lr;
+    if (after < before && ctx.verbose > 0) console.log(`ReduceLROnPlateau: learning rate reduced to ${after.toExponential(3)}`);
+    logs.lr = after;
+    ctx.extraState.ReduceLROnPlateau = this.scheduler!.stateDict();
+  }
+}

@@ -1,0 +1,165 @@
+// nb.fit: the Keras-style training loop over nabla modules and optimizers. Mini-batches with
+// shuffling, validation data or a split, metrics, callbacks, gradient clipping, regularization
+// penalties, and resuming from a checkpoint. Memory stays flat: every step runs in a tidy scope.
+
+import type { Tensor } from "../tensor/tensor.js";
+import { tidy } from "../tensor/scope.js";
+import { Module } from "../nn/module.js";
+import { Optimizer } from "../optim/optimizer.js";
+import { clipGradNorm, clipGradValue } from "../nn/utils.js";
+import { l1 as l1Penalty, l2 as l2Penalty } from "../regularizers.js";
+import { add } from "../ops/elementwise.js";
+import { type Metric, metricFromName } from "../metrics/index.js";
+import { type Callback, type FitContext, type Logs, runHook } from "./callbacks/callback.js";
+import { ProgressBar } from "./callbacks/progress-bar.js";
+import { type DataSource, splitTail, toDataset, toLoader } from "./data-source.js";
+import { type LossFn, type LossSpec, resolveLoss } from "./loss-fn.js";
+import { evaluateLoader } from "./evaluate.js";
+import { restoreCheckpoint } from "./checkpoint.js";
+
+/** Values per epoch by Keras key: loss, accuracy, val_loss, val_accuracy, lr, ... */
+export type History = Record<string, number[]>;
+
+export interface Regularization {
+  /** λ of an L1 penalty λ·Σ|w| over the weights (parameters with more than one dimension). */
+  l1?: number;
+  /** λ of an L2 penalty λ·Σw² over the weights. */
+  l2?: number;
+}
+
+export interface FitOptions {
+  train: DataSource;
+  validation?: DataSource;
+  /** Hold out this fraction of train (its last samples, as Keras) for validation. */
+  validationSplit?: number;
+  epochs: number;
+  /** Ignored when train is a DataLoader. Default 32, as Keras. */
+  batchSize?: number;
+  /** Shuffle the training data every epoch (default true; ignored for a DataLoader). */
+  shuffle?: boolean;
+  /** Seed of the shuffling generator when fit makes the loader. */
+  seed?: number;
+  optimizer: Optimizer;
+  loss: LossSpec;
+  metrics?: (string | Metric)[];
+  callbacks?: Callback[];
+  /** 0 silent, 1 progress bar (default), 2 one line per epoch. */
+  verbose?: 0 | 1 | 2;
+  /** Clip the global gradient norm (nb.nn.utils.clipGradNorm) before each step. */
+  clipGradNorm?: number;
+  /** Clip every gradient element to [-v, v] before each step. */
+  clipGradValue?: number;
+  /** Add weight penalties to the loss (or a function of the model returning a scalar penalty). */
+  regularization?: Regularization | ((model: Module) => Tensor);
+  /** Continue from a checkpoint written by ModelCheckpoint (weights, optimizer, epoch, RNG). */
+  resumeFrom?: string;
+}
+
+export async function fit(model: Module, opts: FitOptions): Promise<History> {
+  if (!(model instanceof Module)) throw new TypeError("fit: model must be an nb.nn.Module");
+  if (!opts || typeof opts !== "object") throw new TypeError("fit: options are required ({ train, epochs, optimizer, loss })");
+  if (!Number.isInteger(opts.epochs) || opts.epochs < 1) throw new RangeError(`fit: epochs must be a positive integer, got ${opts.epochs}`);
+  if (!(opts.optimizer instanceof Optimizer)) throw new TypeError("fit: optimizer must be an nb.optim optimizer (e.g. new nb.optim.Adam(model.parameters()))");
+  if (opts.train === undefined) throw new TypeError("fit: train data is required");
+  const lossFn = resolveLoss(opts.loss, "fit");
+  const batchSize = opts.batchSize ?? 32;
+  if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError(`fit: batchSize must be a positive integer, got ${opts.batchSize}`);
+  if (opts.validation !== undefined && opts.validationSplit !== undefined) throw new Error("fit: give either validation or validationSplit, not both");
+
+  let trainSource: DataSource = opts.train;
+  let valSource: DataSource | undefined = opts.validation;
+  if (opts.validationSplit !== undefined) [trainSource, valSource] = splitTail(toDataset(opts.train, "fit"), opts.validationSplit);
+  const trainLoader = toLoader(trainSource, { batchSize, shuffle: opts.shuffle ?? true, seed: opts.seed }, "fit");
+  const valLoader = valSource === undefined ? null : toLoader(valSource, { batchSize, shuffle: false }, "fit");
+  const metrics = (opts.metrics ?? []).map((m) => (typeof m === "string" ? metricFromName(m) : m));
+  const verbose = opts.verbose ?? 1;
+  const callbacks = [...(opts.callbacks ?? [])];
+  if (verbose > 0 && !callbacks.some((c) => c instanceof ProgressBar)) callbacks.unshift(new ProgressBar({ live: verbose === 1 ? undefined : false }));
+
+  const ctx: FitContext = {
+    model, optimizer: opts.optimizer, epochs: opts.epochs, stepsPerEpoch: trainLoader.length, initialEpoch: 0,
+    stopTraining: false, history: {}, extraState: {}, verbose, trainLoader,
+  };
+  if (opts.resumeFrom) await restoreCheckpoint(opts.resumeFrom, ctx, trainLoader);
+
+  const penalty = makePenalty(model, opts.regularization);
+  await runHook(callbacks, "onTrainBegin", {}, ctx);
+  for (let epoch = ctx.initialEpoch; epoch < opts.epochs && !ctx.stopTraining; epoch++) {
+    await runHook(callbacks, "onEpochBegin", epoch, {}, ctx);
+    const logs = await trainEpoch(model, trainLoader, lossFn, opts, metrics, penalty, callbacks, ctx);
+    if (valLoader) {
+      const val = evaluateLoader(model, valLoader, lossFn, metrics.map((m) => m));
+      for (const [k, v] of Object.entries(val)) logs[`val_${k}`] = v;
+    }
+    logs.lr = opts.optimizer.paramGroups[0].lr;
+    for (const [k, v] of Object.entries(logs)) (ctx.history[k] ??= []).push(v);
+    (ctx.history.epoch ??= []).push(epoch);
+    await runHook(callbacks, "onEpochEnd", epoch, logs, ctx);
+    // Callbacks may add keys (lr after a schedule): keep the history in step with the logs.
+    for (const [k, v] of Object.entries(logs)) {
+      const h = (ctx.history[k] ??= []);
+      if (h.length < ctx.history.epoch.length) h.push(v);
+      else h[h.length - 1] = v;
+    }
+  }
+  await runHook(callbacks, "onTrainEnd", {}, ctx);
+  return ctx.history;
+}
+
+async function trainEpoch(
+  model: Module, loader: ReturnType<typeof toLoader>, lossFn: LossFn, opts: FitOptions, metrics: Metric[],
+  penalty: ((m: Module) => Tensor) | null, callbacks: Callback[], ctx: FitContext,
+): Promise<Logs> {
+  model.train();
+  for (const m of metrics) m.reset();
+  const wantsBatchLogs = callbacks.some((c) => typeof c.onBatchEnd === "function");
+  let lossSum = 0, seen = 0, batch = 0;
+  for (const [x, y] of loader) {
+    const n = x.shape[0];
+    const lossValue = tidy(() => {
+      opts.optimizer.zeroGrad();
+      const out = model.forward(x) as Tensor;
+      let loss = lossFn(out, y);
+      if (penalty) loss = add(loss, penalty(model));
+      loss.backward();
+      const params = opts.optimizer.paramGroups.flatMap((g) => g.params);
+      if (opts.clipGradNorm !== undefined) clipGradNorm(params, opts.clipGradNorm);
+      if (opts.clipGradValue !== undefined) clipGradValue(params, opts.clipGradValue);
+      opts.optimizer.step();
+      const detached = out.detach();
+      for (const m of metrics) m.update(detached, y);
+      return loss.item();
+    });
+    x.dispose();
+    y.dispose();
+    lossSum += lossValue * n;
+    seen += n;
+    if (wantsBatchLogs) await runHook(callbacks, "onBatchEnd", batch, currentLogs(lossSum / seen, metrics), ctx);
+    batch++;
+  }
+  return currentLogs(seen > 0 ? lossSum / seen : NaN, metrics);
+}
+
+export function currentLogs(loss: number, metrics: Metric[]): Logs {
+  const logs: Logs = { loss };
+  for (const m of metrics) {
+    const v = m.compute();
+    if (typeof v === "number") logs[m.name] = v;
+  }
+  return logs;
+}
+
+function makePenalty(model: Module, reg: FitOptions["regularization"]): ((m: Module) => Tensor) | null {
+  if (reg === undefined) return null;
+  if (typeof reg === "function") return reg;
+  const { l1 = 0, l2 = 0 } = reg;
+  if (l1 < 0 || l2 < 0) throw new RangeError(`fit: regularization strengths must be non-negative, got l1=${l1}, l2=${l2}`);
+  // Penalise weights, not biases or normalisation gains (parameters of one dimension).
+  const weights = () => model.parameters().filter((p) => p.ndim > 1 && p.requiresGrad);
+  return () => {
+    const terms: Tensor[] = [];
+    if (l1 > 0) terms.push(l1Penalty(weights(), l1));
+    if (l2 > 0) terms.push(l2Penalty(weights(), l2));
+    return terms.length === 1 ? terms[0] : add(terms[0], terms[1]);
+  };
+}
