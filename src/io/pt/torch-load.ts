@@ -32,6 +32,12 @@ class TensorRecord {
   constructor(readonly storage: StorageRef, readonly offset: number, readonly size: number[], readonly stride: number[]) {}
 }
 
+function describeValue(v: unknown): string {
+  if (v instanceof TensorRecord) return `a tensor of size ${formatShape(v.size)}`;
+  if (v instanceof StorageRef) return `storage ${v.key}`;
+  return describe(v);
+}
+
 function isIndex(v: unknown): v is number {
   return typeof v === "number" && Number.isSafeInteger(v) && v >= 0;
 }
@@ -69,10 +75,10 @@ function torchGlobals(fail: (msg: string) => never): Map<string, AllowedGlobal> 
       const [storage, offset] = args;
       const size = indexTuple(args[2]);
       const stride = indexTuple(args[3]);
-      if (!(storage instanceof StorageRef)) return fail(`_rebuild_tensor_v2: storage is ${describe(storage)}, not a storage reference`);
-      if (!isIndex(offset)) return fail(`_rebuild_tensor_v2: storage offset ${describe(offset)} is not a non-negative integer`);
+      if (!(storage instanceof StorageRef)) return fail(`_rebuild_tensor_v2: storage is ${describeValue(storage)}, not a storage reference`);
+      if (!isIndex(offset)) return fail(`_rebuild_tensor_v2: storage offset ${describeValue(offset)} is not a non-negative integer`);
       if (!size || !stride || size.length !== stride.length) {
-        return fail(`_rebuild_tensor_v2: size ${describe(args[2])} and stride ${describe(args[3])} must be tuples of non-negative integers of one length`);
+        return fail(`_rebuild_tensor_v2: size ${describeValue(args[2])} and stride ${describeValue(args[3])} must be tuples of non-negative integers of one length`);
       }
       return new TensorRecord(storage, offset, size, stride);
     },
@@ -124,7 +130,7 @@ export async function loadTorchZip(path: string, where: string, backend: Backend
         const [kind, type, key, location, numel] = items;
         if (items.length !== 5 || kind !== "storage" || !(type instanceof StorageType) || typeof key !== "string" ||
           typeof location !== "string" || !isIndex(numel)) {
-          return fail(`${pickles[0]}: unsupported persistent id ${describe(pid)}; expected ('storage', torch.<Type>Storage, key, location, numel)`);
+          return fail(`${pickles[0]}: unsupported persistent id ${describeValue(pid)}; expected ('storage', torch.<Type>Storage, key, location, numel)`);
         }
         const seen = storages.get(key);
         if (seen && (seen.dtype !== type.dtype || seen.numel !== numel)) fail(`storage ${key} is referenced with two different types or sizes`);
@@ -138,7 +144,7 @@ export async function loadTorchZip(path: string, where: string, backend: Backend
           obj.attributes = state;
           return;
         }
-        fail(`${pickles[0]}: refused BUILD (setstate) on ${describe(obj)}; only ordered dicts may carry state; nothing was executed`);
+        fail(`${pickles[0]}: refused BUILD (setstate) on ${describeValue(obj)}; only ordered dicts may carry state; nothing was executed`);
       },
     });
 
@@ -152,14 +158,14 @@ export async function loadTorchZip(path: string, where: string, backend: Backend
 /** The (name, tensor record) pairs of the unpickled root, which must be a dict of tensors. */
 function stateDictRecords(root: unknown, fail: (msg: string) => never): [string, TensorRecord][] {
   if (root instanceof TensorRecord) fail("the file holds a single tensor, not a state dict; save a dict such as {'weight': t}");
-  if (!(root instanceof PyDict)) return fail(`the pickle holds ${describe(root)}, not a state dict (a dict of name → tensor)`);
+  if (!(root instanceof PyDict)) return fail(`the pickle holds ${describeValue(root)}, not a state dict (a dict of name → tensor)`);
   const out: [string, TensorRecord][] = [];
   for (const [key, value] of root.map) {
-    if (typeof key !== "string") fail(`state dict key ${describe(key)} is not a string`);
+    if (typeof key !== "string") fail(`state dict key ${describeValue(key)} is not a string`);
     if (!(value instanceof TensorRecord)) {
       const nested = [...root.map].find(([, v]) => v instanceof PyDict && v.map.size > 0 && [...v.map.values()].every((x) => x instanceof TensorRecord));
       const hint = nested ? `; it looks like a checkpoint whose state dict is under ${JSON.stringify(nested[0])}: torch.save that dict by itself` : "";
-      fail(`entry ${JSON.stringify(key)} is ${describe(value)}, not a tensor: nb.load reads plain state dicts (name → tensor)${hint}`);
+      fail(`entry ${JSON.stringify(key)} is ${describeValue(value)}, not a tensor: nb.load reads plain state dicts (name → tensor)${hint}`);
     }
     out.push([key as string, value as TensorRecord]);
   }
