@@ -39,3 +39,4 @@ export * as transforms from "./transforms/index.js";
 export * as metrics from "./metrics/index.js";
 export { save, load } from "./io/save-load.js";
 export * as safetensors from "./io/safetensors.js";
+export { fit, evaluate, predict, callbacks, type FitOptions, type History, type EvaluateOptions } from "./train/index.js";
