@@ -204,6 +204,24 @@ test("mixed dtypes promote: a float32 image with float64 weights gives float64",
   assertThrowsMatching(() => nb.conv2d(nb.ones([1, 1, 3, 3], { dtype: "int32" }), nb.ones([1, 1, 2, 2], { dtype: "int32" })), /^conv2d: input and weight must be floating-point/);
 });
 
+test("an infinite input element only reaches the weight gradients of taps that read it, on both paths", () => {
+  bothPaths((path) => {
+    const x = nb.tensor([[[[1, 2, Infinity], [3, 4, 5], [6, 7, 8]]]], f64);
+    const w = nb.zeros([1, 1, 2, 2], f64).requiresGrad_();
+    nb.conv2d(x, w).sum().backward();
+    assertClose(w.grad!, [[[[10, Infinity], [20, 24]]]], { msg: path });
+  });
+});
+
+test("an empty batch gives an empty output and zero weight gradients", () => {
+  const x = nb.zeros([0, 3, 5, 5], f64);
+  const w = randomInput([4, 3, 3, 3], 51).requiresGrad_();
+  const y = nb.conv2d(x, w, null, { padding: 1 });
+  assert.deepEqual(y.shape, [0, 4, 5, 5]);
+  y.sum().backward();
+  assertClose(w.grad!, nb.zeros([4, 3, 3, 3], f64));
+});
+
 test("a bias gradient flows even when the input needs none", () => {
   const x = randomInput([2, 1, 5, 5], 41);
   const w = randomInput([3, 1, 3, 3], 42).requiresGrad_();

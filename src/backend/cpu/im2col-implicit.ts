@@ -24,14 +24,24 @@ import type { ConvGeometry } from "./im2col.js";
 interface ImplicitKernels {
   /**
    * Y[yOff + (4P + r)·L + q + j] = Σ_p W[wOff + (P·taps + p)·4 + r] · X[xOff + q + j + T[tOff + p]]
-   * for panels P < panels, q < L step 4, r, j < 4. Element offsets; T is the Int32 view.
+   * for panels P < panels, q < L step 4, r, j < 4. Element offsets; T is read through the Int32 view.
    */
   forward(panels: number, L: number, taps: number, wOff: number, tOff: number, xOff: number, yOff: number): void;
   /**
-   * W[wOff + (4P + r)·ldw + 4U + j] += Σ_{q<L} G[gOff + (P·L + q)·4 + r] · X[xOff + q + T[tOff + 4U + j]]
-   * for panels P, tap panels U, r, j < 4.
+   * W[wOff + (4P + r)·ldw + 4U + j] += Σ_v G[gOff + (4P + r)·V + v] · X[xOff + q(v) + T[tOff + 4U + j]]
+   * for panels P, tap panels U, r, j < 4, where v counts the V = Do·Ho·Wo output positions in
+   * order and q(v) = z·sliceStride + y·rowStride + x is the padded numbering of position (z, y, x).
    */
-  filter(panels: number, tapPanels: number, L: number, gOff: number, tOff: number, xOff: number, wOff: number, ldw: number): void;
+  filter(
+    panels: number, tapPanels: number, Do: number, Ho: number, Wo: number, sliceStride: number, rowStride: number,
+    gOff: number, tOff: number, xOff: number, wOff: number, ldw: number,
+  ): void;
+  /** Write `channels` D×Hs×W volumes from src as Dp×Hp×Wp volumes at dst, shifted by the padding (zeros outside). */
+  expand(src: number, dst: number, channels: number, D: number, Hs: number, W: number, Dp: number, Hp: number, Wp: number, pz: number, py: number, px: number): void;
+  /** Gather the valid positions of each channel's padded-numbered row block (stride L) into a dense [channel][Do·Ho·Wo] block. */
+  compact(src: number, dst: number, channels: number, Do: number, Ho: number, Wo: number, L: number, sliceStride: number, rowStride: number): void;
+  /** compact, rounding to float32 into the Float32 view (dst in float32 elements). */
+  compact32(src: number, dst: number, channels: number, Do: number, Ho: number, Wo: number, L: number, sliceStride: number, rowStride: number): void;
 }
 
 function asmSource(): string {
@@ -42,8 +52,10 @@ function asmSource(): string {
   return [
     `"use asm";`,
     `var H = new stdlib.Float64Array(heap);`,
+    `var F = new stdlib.Float32Array(heap);`,
     `var I = new stdlib.Int32Array(heap);`,
     `var imul = stdlib.Math.imul;`,
+    `var fround = stdlib.Math.fround;`,
     // ---- forward: 4 output channels × 4 consecutive positions per tile
     `function forward(panels, L, taps, wOff, tOff, xOff, yOff) {`,
     `panels = panels | 0; L = L | 0; taps = taps | 0; wOff = wOff | 0; tOff = tOff | 0; xOff = xOff | 0; yOff = yOff | 0;`,
@@ -74,26 +86,37 @@ function asmSource(): string {
     `}`,
     `}`,
     `}`,
-    // ---- filter: 4 output channels × 4 taps per tile, reduced over positions
-    `function filter(panels, tapPanels, L, gOff, tOff, xOff, wOff, ldw) {`,
-    `panels = panels | 0; tapPanels = tapPanels | 0; L = L | 0; gOff = gOff | 0; tOff = tOff | 0; xOff = xOff | 0; wOff = wOff | 0; ldw = ldw | 0;`,
-    `var P = 0, U = 0, q = 0, gi = 0, qi = 0, wi = 0, t0 = 0, t1 = 0, t2 = 0, t3 = 0, rowBytes = 0;`,
+    // ---- filter: 4 output channels × 4 taps per tile, reduced over the valid positions only
+    // (a padded-numbering position past the output would pair gy = 0 with an input element no
+    // window reads, and 0·∞ must not leak into the gradient)
+    `function filter(panels, tapPanels, Do, Ho, Wo, sliceStride, rowStride, gOff, tOff, xOff, wOff, ldw) {`,
+    `panels = panels | 0; tapPanels = tapPanels | 0; Do = Do | 0; Ho = Ho | 0; Wo = Wo | 0; sliceStride = sliceStride | 0; rowStride = rowStride | 0;`,
+    `gOff = gOff | 0; tOff = tOff | 0; xOff = xOff | 0; wOff = wOff | 0; ldw = ldw | 0;`,
+    `var P = 0, U = 0, z = 0, y = 0, x = 0, vi = 0, qi = 0, wi = 0, rowBytes = 0, planeBytes = 0;`,
+    `var g0 = 0, g1 = 0, g2 = 0, g3 = 0, t0 = 0, t1 = 0, t2 = 0, t3 = 0;`,
     `var b = 0.0, a0 = 0.0, a1 = 0.0, a2 = 0.0, a3 = 0.0;`,
     accDecl,
     `rowBytes = ldw << 3;`,
+    `planeBytes = imul(imul(Do, Ho), Wo) << 3;`,
     `for (P = 0; (P | 0) < (panels | 0); P = (P + 1) | 0) {`,
+    `g0 = ((gOff << 3) + imul(P << 2, planeBytes)) | 0;`,
+    `g1 = (g0 + planeBytes) | 0; g2 = (g1 + planeBytes) | 0; g3 = (g2 + planeBytes) | 0;`,
     `for (U = 0; (U | 0) < (tapPanels | 0); U = (U + 1) | 0) {`,
     ...R.map((j) => `t${j} = (xOff + (I[(tOff + (U << 2) + ${j}) << 2 >> 2] | 0)) << 3;`),
-    `gi = (gOff + imul(P, L << 2)) << 3;`,
-    `qi = 0;`,
+    `vi = 0;`,
     accZero,
-    `for (q = 0; (q | 0) < (L | 0); q = (q + 1) | 0) {`,
-    ...R.map((r) => `a${r} = +H[(gi + ${8 * r}) >> 3];`),
+    `for (z = 0; (z | 0) < (Do | 0); z = (z + 1) | 0) {`,
+    `for (y = 0; (y | 0) < (Ho | 0); y = (y + 1) | 0) {`,
+    `qi = (imul(z, sliceStride) + imul(y, rowStride)) << 3;`,
+    `for (x = 0; (x | 0) < (Wo | 0); x = (x + 1) | 0) {`,
+    ...R.map((r) => `a${r} = +H[(g${r} + vi) >> 3];`),
     ...R.flatMap((j) => [
       `b = +H[(t${j} + qi) >> 3];`,
       R.map((r) => `${acc(r, j)} = ${acc(r, j)} + a${r} * b;`).join(" "),
     ]),
-    `gi = (gi + 32) | 0; qi = (qi + 8) | 0;`,
+    `vi = (vi + 8) | 0; qi = (qi + 8) | 0;`,
+    `}`,
+    `}`,
     `}`,
     `wi = ((wOff << 3) + (imul(P << 2, ldw) + (U << 2) << 3)) | 0;`,
     ...R.flatMap((r) => [
@@ -103,7 +126,53 @@ function asmSource(): string {
     `}`,
     `}`,
     `}`,
-    `return { forward: forward, filter: filter };`,
+    // ---- expand: dense volumes → zero-padded volumes (negative padding crops)
+    `function expand(src, dst, channels, D, Hs, W, Dp, Hp, Wp, pz, py, px) {`,
+    `src = src | 0; dst = dst | 0; channels = channels | 0; D = D | 0; Hs = Hs | 0; W = W | 0;`,
+    `Dp = Dp | 0; Hp = Hp | 0; Wp = Wp | 0; pz = pz | 0; py = py | 0; px = px | 0;`,
+    `var c = 0, z = 0, y = 0, x = 0, sz = 0, sy = 0, sx = 0, row = 0, d = 0;`,
+    `d = dst << 3;`,
+    `for (c = 0; (c | 0) < (channels | 0); c = (c + 1) | 0) {`,
+    `for (z = 0; (z | 0) < (Dp | 0); z = (z + 1) | 0) {`,
+    `sz = (z - pz) | 0;`,
+    `for (y = 0; (y | 0) < (Hp | 0); y = (y + 1) | 0) {`,
+    `sy = (y - py) | 0;`,
+    `if (((sz | 0) < 0) | ((sz | 0) >= (D | 0)) | ((sy | 0) < 0) | ((sy | 0) >= (Hs | 0))) {`,
+    `for (x = 0; (x | 0) < (Wp | 0); x = (x + 1) | 0) { H[d >> 3] = 0.0; d = (d + 8) | 0; }`,
+    `} else {`,
+    `row = (src + imul(imul(c, D) + sz | 0, imul(Hs, W)) + imul(sy, W)) << 3;`,
+    `for (x = 0; (x | 0) < (Wp | 0); x = (x + 1) | 0) {`,
+    `sx = (x - px) | 0;`,
+    `H[d >> 3] = ((sx | 0) >= 0) & ((sx | 0) < (W | 0)) ? +H[(row + (sx << 3)) >> 3] : 0.0;`,
+    `d = (d + 8) | 0;`,
+    `}`,
+    `}`,
+    `}`,
+    `}`,
+    `}`,
+    `}`,
+    // ---- compact: padded-numbered results → dense [channel][Do·Ho·Wo], as float64 (H) or,
+    // rounded, as float32 (F, dst then counts float32 elements) so the copy out is a memcpy
+    ...(["compact", "compact32"] as const).flatMap((name) => [
+      `function ${name}(src, dst, channels, Do, Ho, Wo, L, sliceStride, rowStride) {`,
+      `src = src | 0; dst = dst | 0; channels = channels | 0; Do = Do | 0; Ho = Ho | 0; Wo = Wo | 0;`,
+      `L = L | 0; sliceStride = sliceStride | 0; rowStride = rowStride | 0;`,
+      `var c = 0, z = 0, y = 0, x = 0, s = 0, d = 0;`,
+      name === "compact" ? `d = dst << 3;` : `d = dst << 2;`,
+      `for (c = 0; (c | 0) < (channels | 0); c = (c + 1) | 0) {`,
+      `for (z = 0; (z | 0) < (Do | 0); z = (z + 1) | 0) {`,
+      `for (y = 0; (y | 0) < (Ho | 0); y = (y + 1) | 0) {`,
+      `s = (src + imul(c, L) + imul(z, sliceStride) + imul(y, rowStride)) << 3;`,
+      `for (x = 0; (x | 0) < (Wo | 0); x = (x + 1) | 0) {`,
+      name === "compact" ? `H[d >> 3] = +H[s >> 3]; d = (d + 8) | 0;` : `F[d >> 2] = fround(+H[s >> 3]); d = (d + 4) | 0;`,
+      `s = (s + 8) | 0;`,
+      `}`,
+      `}`,
+      `}`,
+      `}`,
+      `}`,
+    ]),
+    `return { forward: forward, filter: filter, expand: expand, compact: compact, compact32: compact32 };`,
   ].join("\n");
 }
 
@@ -129,6 +198,7 @@ const MAX_HEAP_BYTES = 1 << 26;
 
 interface Heap {
   f64: Float64Array;
+  f32: Float32Array;
   i32: Int32Array;
   kernels: ImplicitKernels;
 }
@@ -143,7 +213,7 @@ function heapFor(doubles: number): Heap | null {
   let size = 1 << 22;
   while (size < bytes) size *= 2;
   const buffer = new ArrayBuffer(size);
-  heap = { f64: new Float64Array(buffer), i32: new Int32Array(buffer), kernels: factory(globalThis, null, buffer) };
+  heap = { f64: new Float64Array(buffer), f32: new Float32Array(buffer), i32: new Int32Array(buffer), kernels: factory(globalThis, null, buffer) };
   return heap;
 }
 
@@ -175,24 +245,39 @@ function problem(
   return { inChannels, outChannels, padded, out, kernel, dilation, padBefore, source };
 }
 
-/** Heap layout for one problem: weights, tap table, padded source, results. Offsets in doubles. */
+/** Scratch regions for one problem, offsets in doubles (the tap table is read as Int32 at 2·tOff). */
 function layout(pr: PaddedProblem) {
   const taps = pr.inChannels * pr.kernel[0] * pr.kernel[1] * pr.kernel[2];
   const volume = pr.padded[0] * pr.padded[1] * pr.padded[2];
+  const sourceVolume = pr.source[0] * pr.source[1] * pr.source[2];
+  const valid = pr.out[0] * pr.out[1] * pr.out[2];
   // Positions in padded numbering that the result needs: up to the last valid one, rounded to 4.
   const L = roundUp4((pr.out[0] - 1) * pr.padded[1] * pr.padded[2] + (pr.out[1] - 1) * pr.padded[2] + pr.out[2]);
   const panels = Math.ceil(pr.outChannels / 4);
   const tapsPadded = roundUp4(taps);
-  const wOff = 0;
-  const wLen = panels * 4 * tapsPadded;
-  const tOff = wOff + wLen; // in doubles; the Int32 view indexes it at 2·tOff
-  const tLen = Math.ceil(tapsPadded / 2);
-  const xOff = tOff + tLen;
-  const xLen = pr.inChannels * volume + 8; // zero slack: the last tile reads up to 3 positions past the volume
-  const yOff = xOff + xLen;
-  const yLen = panels * 4 * L;
-  return { taps, tapsPadded, volume, L, panels, wOff, tOff, xOff, yOff, total: yOff + yLen };
+  let end = 0;
+  const region = (len: number): number => {
+    const at = end;
+    end += len;
+    return at;
+  };
+  return {
+    taps, tapsPadded, volume, sourceVolume, valid, L, panels,
+    /** Packed weights ([panel][tap][4]); the filter kernel accumulates its gradient here instead. */
+    wOff: region(panels * 4 * tapsPadded),
+    tOff: region(Math.ceil(tapsPadded / 2)),
+    /** The dense source as copied from the tensor (when padding must be inserted). */
+    sOff: region(pr.inChannels * sourceVolume),
+    /** Padded volumes plus zero slack: the last tile reads up to 3 positions past them. */
+    xOff: region(pr.inChannels * volume + 8),
+    /** Forward results in padded numbering; the filter kernel's planar gy instead. */
+    yOff: region(panels * 4 * Math.max(L, valid)),
+    /** Forward results, dense. */
+    zOff: region(pr.outChannels * valid),
+    total: end,
+  };
 }
+type Layout = ReturnType<typeof layout>;
 
 /** Write the tap offsets T[t] (padded-volume element offsets) at the table; pad entries repeat 0. */
 function writeTaps(h: Heap, tIndex: number, pr: PaddedProblem, volume: number, count: number): void {
@@ -208,52 +293,44 @@ function writeTaps(h: Heap, tIndex: number, pr: PaddedProblem, volume: number, c
   for (; t < count; t++) h.i32[tIndex + t] = 0;
 }
 
-/** Copy `channels` source volumes (channel stride `cs`) into the heap, zero-padded to Dp×Hp×Wp. */
-function copyPadded(H: Float64Array, dst: number, src: FloatArray, srcOff: number, cs: number, channels: number, pr: PaddedProblem): void {
-  const [D, Hs, W] = pr.source, [Dp, Hp, Wp] = pr.padded, [pz, py, px] = pr.padBefore;
-  const x0 = Math.max(0, px), xs0 = x0 - px; // first destination column with data, and its source column
-  const width = Math.max(0, Math.min(Wp, W + px) - x0);
-  for (let c = 0; c < channels; c++) {
-    for (let z = 0; z < Dp; z++) {
-      const sz = z - pz;
-      for (let y = 0; y < Hp; y++, dst += Wp) {
-        const sy = y - py;
-        if (sz < 0 || sz >= D || sy < 0 || sy >= Hs || width === 0) {
-          H.fill(0, dst, dst + Wp);
-          continue;
-        }
-        let s = srcOff + c * cs + (sz * Hs + sy) * W + xs0;
-        let d = dst;
-        for (let x = 0; x < x0; x++) H[d++] = 0;
-        for (let x = 0; x < width; x++) H[d++] = src[s++];
-        for (let x = x0 + width; x < Wp; x++) H[d++] = 0;
-      }
-    }
+/**
+ * Bring `inChannels` dense source volumes starting at src[srcOff] into the heap as padded volumes
+ * at xOff, followed by zero slack. TypedArray.set does the bulk copy (and float32 → float64
+ * conversion) natively, many times faster than an element loop; asm.js inserts the padding.
+ */
+function loadPadded(h: Heap, pr: PaddedProblem, lay: Layout, src: FloatArray, srcOff: number): void {
+  const n = pr.inChannels * lay.sourceVolume;
+  const unpadded = pr.padBefore.every((p) => p === 0) && pr.padded.every((p, i) => p === pr.source[i]);
+  if (unpadded) {
+    h.f64.set(src.subarray(srcOff, srcOff + n), lay.xOff);
+  } else {
+    h.f64.set(src.subarray(srcOff, srcOff + n), lay.sOff);
+    const [D, Hs, W] = pr.source, [Dp, Hp, Wp] = pr.padded, [pz, py, px] = pr.padBefore;
+    h.kernels.expand(lay.sOff, lay.xOff, pr.inChannels, D, Hs, W, Dp, Hp, Wp, pz, py, px);
   }
+  const slack = lay.xOff + pr.inChannels * lay.volume;
+  h.f64.fill(0, slack, slack + 8);
 }
 
 /**
- * Run a prepared problem for one image: source volumes in, `outChannels` results out to
- * dst[dstOff + co·cs + position] (overwrite). Weights and taps must already be in the heap.
+ * Run a prepared problem for one image: source volumes in, `outChannels` dense results out to
+ * dst[dstOff…] (overwrite). Weights and taps must already be in the heap.
  */
-function forwardImage(h: Heap, pr: PaddedProblem, lay: ReturnType<typeof layout>, src: FloatArray, srcOff: number, srcCs: number, dst: FloatArray, dstOff: number, dstCs: number): void {
-  copyPadded(h.f64, lay.xOff, src, srcOff, srcCs, pr.inChannels, pr);
-  h.f64.fill(0, lay.xOff + pr.inChannels * lay.volume, lay.yOff);
+function forwardImage(h: Heap, pr: PaddedProblem, lay: Layout, src: FloatArray, srcOff: number, dst: FloatArray, dstOff: number): void {
+  loadPadded(h, pr, lay, src, srcOff);
   h.kernels.forward(lay.panels, lay.L, lay.taps, lay.wOff, 2 * lay.tOff, lay.xOff, lay.yOff);
   const [Do, Ho, Wo] = pr.out, [, Hp, Wp] = pr.padded;
-  const H = h.f64;
-  for (let co = 0; co < pr.outChannels; co++) {
-    let d = dstOff + co * dstCs;
-    for (let z = 0; z < Do; z++) {
-      for (let y = 0; y < Ho; y++) {
-        let s = lay.yOff + co * lay.L + (z * Hp + y) * Wp;
-        for (let x = 0; x < Wo; x++) dst[d++] = H[s++];
-      }
-    }
+  const n = pr.outChannels * lay.valid;
+  if (dst instanceof Float32Array) {
+    h.kernels.compact32(lay.yOff, 2 * lay.zOff, pr.outChannels, Do, Ho, Wo, lay.L, Hp * Wp, Wp);
+    dst.set(h.f32.subarray(2 * lay.zOff, 2 * lay.zOff + n), dstOff);
+  } else {
+    h.kernels.compact(lay.yOff, lay.zOff, pr.outChannels, Do, Ho, Wo, lay.L, Hp * Wp, Wp);
+    dst.set(h.f64.subarray(lay.zOff, lay.zOff + n), dstOff);
   }
 }
 
-/** Pack weight rows into 4-row panels: value (row r, tap t) from w[rowOffset(r) + tapOffset(t)]. */
+/** Pack weight rows into 4-row panels: value (row r, tap t) from read(r, t), rows past `rows` zero. */
 function packWeights(H: Float64Array, dst: number, rows: number, taps: number, read: (r: number, t: number) => number): void {
   const panels = Math.ceil(rows / 4);
   for (let P = 0; P < panels; P++) {
@@ -283,8 +360,8 @@ export function implicitConvForward(g: ConvGeometry, X: FloatArray, xOff: number
     for (let n = 0; n < g.batch; n++) {
       forwardImage(
         h, pr, lay,
-        X, xOff + (n * g.inChannels + grp * g.inPerGroup) * g.inPlane, g.inPlane,
-        O, oOff + (n * g.outChannels + grp * g.outPerGroup) * g.outPlane, g.outPlane,
+        X, xOff + (n * g.inChannels + grp * g.inPerGroup) * g.inPlane,
+        O, oOff + (n * g.outChannels + grp * g.outPerGroup) * g.outPlane,
       );
     }
   }
@@ -324,8 +401,8 @@ export function implicitConvBackwardData(g: ConvGeometry, GY: FloatArray, gyOff:
     for (let n = 0; n < g.batch; n++) {
       forwardImage(
         h, pr, lay,
-        GY, gyOff + (n * g.outChannels + grp * g.outPerGroup) * g.outPlane, g.outPlane,
-        GX, gxOff + (n * g.inChannels + grp * g.inPerGroup) * g.inPlane, g.inPlane,
+        GY, gyOff + (n * g.outChannels + grp * g.outPerGroup) * g.outPlane,
+        GX, gxOff + (n * g.inChannels + grp * g.inPerGroup) * g.inPlane,
       );
     }
   }
@@ -337,38 +414,27 @@ export function implicitConvBackwardFilter(g: ConvGeometry, X: FloatArray, xOff:
   if (!isStrideOne(g)) return false;
   const pr = problem(g.inPerGroup, g.outPerGroup, g.inSize, g.kernel, g.dilation, g.pad, padAfter(g));
   const lay = layout(pr);
-  // Reuse the layout's regions: packed gy ([panel][q][4]) where the weights would be, the
-  // gradient accumulator (rows of tapsPadded) where the results would be.
-  const gLen = lay.panels * lay.L * 4;
-  const gOff = lay.yOff + lay.panels * 4 * lay.tapsPadded;
-  const h = heapFor(gOff + gLen);
+  const h = heapFor(lay.total);
   if (!h) return false;
   const H = h.f64;
   const [Do, Ho, Wo] = pr.out, [, Hp, Wp] = pr.padded;
+  // The gradient accumulates in the weights' region (rows of tapsPadded); gy is copied planar,
+  // [channel][position], into the results' region, its panel-padding channels left zero.
+  const accLen = lay.panels * 4 * lay.tapsPadded;
+  const gyLen = g.outPerGroup * lay.valid;
   for (let grp = 0; grp < g.groups; grp++) {
     writeTaps(h, 2 * lay.tOff, pr, lay.volume, lay.tapsPadded);
-    H.fill(0, lay.yOff, lay.yOff + lay.panels * 4 * lay.tapsPadded);
+    H.fill(0, lay.wOff, lay.wOff + accLen);
+    H.fill(0, lay.yOff + gyLen, lay.yOff + lay.panels * 4 * lay.valid);
     for (let n = 0; n < g.batch; n++) {
-      copyPadded(H, lay.xOff, X, xOff + (n * g.inChannels + grp * g.inPerGroup) * g.inPlane, g.inPlane, pr.inChannels, pr);
-      H.fill(0, lay.xOff + pr.inChannels * lay.volume, lay.yOff);
-      // gy in padded numbering, 4 channels interleaved per position, zero where no output is.
-      H.fill(0, gOff, gOff + gLen);
+      loadPadded(h, pr, lay, X, xOff + (n * g.inChannels + grp * g.inPerGroup) * g.inPlane);
       const gyBase = gyOff + (n * g.outChannels + grp * g.outPerGroup) * g.outPlane;
-      for (let co = 0; co < g.outPerGroup; co++) {
-        const P = co >> 2, r = co & 3;
-        let s = gyBase + co * g.outPlane;
-        for (let z = 0; z < Do; z++) {
-          for (let y = 0; y < Ho; y++) {
-            let d = gOff + (P * lay.L + (z * Hp + y) * Wp) * 4 + r;
-            for (let x = 0; x < Wo; x++, d += 4) H[d] = GY[s++];
-          }
-        }
-      }
-      h.kernels.filter(lay.panels, lay.tapsPadded / 4, lay.L, gOff, 2 * lay.tOff, lay.xOff, lay.yOff, lay.tapsPadded);
+      H.set(GY.subarray(gyBase, gyBase + gyLen), lay.yOff);
+      h.kernels.filter(lay.panels, lay.tapsPadded / 4, Do, Ho, Wo, Hp * Wp, Wp, lay.yOff, 2 * lay.tOff, lay.xOff, lay.wOff, lay.tapsPadded);
     }
     const wBase = gwOff + grp * g.outPerGroup * lay.taps;
     for (let co = 0; co < g.outPerGroup; co++) {
-      for (let t = 0; t < lay.taps; t++) GW[wBase + co * lay.taps + t] = H[lay.yOff + co * lay.tapsPadded + t];
+      for (let t = 0; t < lay.taps; t++) GW[wBase + co * lay.taps + t] = H[lay.wOff + co * lay.tapsPadded + t];
     }
   }
   return true;
