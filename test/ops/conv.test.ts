@@ -1,6 +1,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
 import * as nb from "../../src/index.js";
 import { assertClose, gradcheck, randomInput, assertThrowsMatching } from "../helpers/assert.js";
 import { setImplicitConv } from "../../src/backend/cpu/im2col-implicit.js";
@@ -51,6 +53,18 @@ test("output sizes: 6x6 with k=3, p=1, s=2 gives 3; 32x32x3 with k=3 'valid' giv
   assert.deepEqual(nb.conv2d(nb.zeros([1, 1, 6, 6]), nb.zeros([1, 1, 3, 3]), null, { stride: 2, padding: 1 }).shape, [1, 1, 3, 3]);
   assertThrowsMatching(() => nb.convOutputSize(8, 3, { stride: 2, padding: "same" }), /^convOutputSize: padding "same" is not supported for strided/);
   assertThrowsMatching(() => nb.convOutputSize(8, 0), /^convOutputSize: kernelSize, stride and dilation must be positive/);
+});
+
+test("examples/seeds-convolution.ts runs and prints the seeds' results", () => {
+  const root = fileURLToPath(new URL("../../", import.meta.url));
+  const r = spawnSync(process.execPath, ["--import", "tsx", "examples/seeds-convolution.ts"], { cwd: root, encoding: "utf8" });
+  assert.equal(r.status, 0, r.stderr);
+  const rows = r.stdout.split("\n").map((l) => l.trim().split(/\s+/).join(" "));
+  for (const expected of ["4 3 4", "2 4 3", "2 3 4", "-5 -4 0 8", "-3 -2 -3 -16", "0 30 30 0", "12 12 17", "10 17 19", "9 6 14"]) {
+    assert.ok(rows.includes(expected), `example output lacks the row ${expected}:\n${r.stdout}`);
+  }
+  assert.match(r.stdout, /k=3, p=1, s=2 -> 3/);
+  assert.match(r.stdout, /"valid" -> 30x30/);
 });
 
 // ---- PyTorch fixtures ---------------------------------------------------------------------------

@@ -5,14 +5,18 @@
 // + ox; then tap t = (ci, kz, ky, kx) of position q reads element q + T[t] of the padded volume,
 // with T[t] = ci·Dp·Hp·Wp + (kz·dz·Hp + ky·dy)·Wp + kx·dx. The im2col matrix is therefore
 // col[t, q] = X[q + T[t]]: a GEMM operand that needs no packing at all, only a table of tap
-// offsets. Positions with oy ≥ Ho or ox ≥ Wo are computed too (a few percent of wasted work) and
-// simply not copied out; they keep the position index linear across rows, which lets the
-// micro-kernel run one flat loop over the whole image.
+// offsets. In the forward kernel, positions with oy ≥ Ho or ox ≥ Wo are computed too (a few
+// percent of wasted work) and simply not copied out; they keep the position index linear across
+// rows, which lets the micro-kernel run one flat loop over the whole image.
 //
 //   forward          y[co, q]  = Σ_t w[co, t] · X[q + T[t]]                  (kernel `forward`)
-//   backward-filter  gw[co, t] += Σ_q gy[co, q] · X[q + T[t]]                 (kernel `filter`)
+//   backward-filter  gw[co, t] += Σ_q gy[co, q] · X[q + T[t]], over valid q   (kernel `filter`)
 //   backward-data    a forward convolution of gy, padded by d·(k−1) − pad, with the weights
 //                    flipped and their two channel dims swapped
+//
+// Data moves in and out with TypedArray.set (a native bulk copy and float32↔float64 conversion)
+// plus asm.js loops that insert the padding and drop the extra positions; element-by-element
+// JavaScript copies cost as much as the arithmetic on a small layer.
 //
 // This path needs stride 1 in every dim (other strides break the linear position index) and
 // is used when a padded image fits the scratch heap; everything else goes through the packed
