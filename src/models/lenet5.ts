@@ -1,0 +1,34 @@
+// LeNet-5 in its modern form (61,706 parameters on 28x28 inputs padded to 32x32 by the first
+// convolution): C1 6@5x5 → pool → C3 16@5x5 → pool → F5 120 → F6 84 → 10, with ReLU and max
+// pooling. The 1998 paper's form (tanh, trainable subsampling, partial C3 table) comes with the
+// model-zoo issue.
+
+import type { Tensor } from "../tensor/tensor.js";
+import { Module } from "../nn/module.js";
+import { Sequential } from "../nn/containers.js";
+import { Conv2d } from "../nn/conv.js";
+import { MaxPool2d } from "../nn/pooling.js";
+import { Flatten, Linear } from "../nn/linear.js";
+import { ReLU } from "../nn/activation.js";
+
+export class LeNet5 extends Module {
+  readonly features: Sequential;
+  readonly classifier: Sequential;
+
+  constructor(opts: { numClasses?: number; inChannels?: number } = {}) {
+    super();
+    this.features = new Sequential(
+      new Conv2d(opts.inChannels ?? 1, 6, 5, { padding: 2 }), new ReLU(), new MaxPool2d(2),
+      new Conv2d(6, 16, 5), new ReLU(), new MaxPool2d(2),
+    );
+    this.classifier = new Sequential(
+      new Flatten(), new Linear(16 * 5 * 5, 120), new ReLU(), new Linear(120, 84), new ReLU(), new Linear(84, opts.numClasses ?? 10),
+    );
+  }
+
+  forward(x: Tensor): Tensor {
+    return this.classifier.forward(this.features.forward(x));
+  }
+}
+
+export const lenet5 = (opts: { numClasses?: number; inChannels?: number } = {}): LeNet5 => new LeNet5(opts);

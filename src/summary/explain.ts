@@ -1,0 +1,174 @@
+// nb.explain: for people learning this, the arithmetic behind each row of the summary — the
+// output-size formula with the numbers filled in, the parameter count as a product, the receptive
+// field of one output unit in input pixels, multiply-adds, and activation memory.
+
+import { Tensor } from "../tensor/tensor.js";
+import { Module } from "../nn/module.js";
+import { Conv1d, Conv2d, Conv3d } from "../nn/conv.js";
+import { Linear } from "../nn/linear.js";
+import { type InputShape, normalizeInputShapes, outputShapeOf, traceModel } from "./trace.js";
+import { formatShape } from "./summary.js";
+
+export interface ExplainRow {
+  name: string;
+  type: string;
+  inputShape: number[];
+  outputShape: number[] | number[][];
+  /** How each spatial output size follows from the input size (empty when nothing to derive). */
+  outputSize: string[];
+  params: number;
+  /** The parameter count written as arithmetic, e.g. "3·3·1·8 + 8 = 80". */
+  paramFormula: string;
+  /** Receptive field of one output unit in input pixels, per spatial dim (null when not spatial). */
+  receptiveField: number[] | null;
+  /** Multiply-adds for one sample. */
+  macs: number;
+  /** Bytes of this layer's output for one sample (float32). */
+  activationBytes: number;
+}
+
+export interface Explanation {
+  rows: ExplainRow[];
+  totalParams: number;
+  totalMacs: number;
+  totalActivationBytes: number;
+  toString(): string;
+}
+
+interface Field {
+  /** Receptive field size and distance between neighbouring units, in input pixels, per spatial dim. */
+  size: number[];
+  jump: number[];
+}
+
+const fmt = (n: number): string => n.toLocaleString("en-US");
+const prod = (xs: readonly number[]): number => xs.reduce((a, b) => a * b, 1);
+
+interface Window {
+  kernel: number[];
+  stride: number[];
+  padding: number[];
+  dilation: number[];
+  ceilMode: boolean;
+}
+
+/** The conv/pool geometry a layer exposes, resolved to numbers per spatial dim. */
+function windowOf(m: Module, inputSpatial: number[]): Window | null {
+  const f = m as unknown as { kernelSize?: number[]; stride?: number[]; padding?: number[] | "same" | "valid"; dilation?: number[]; ceilMode?: boolean };
+  if (!Array.isArray(f.kernelSize) || !Array.isArray(f.stride)) return null;
+  const nd = f.kernelSize.length;
+  if (inputSpatial.length !== nd) return null;
+  const dilation = Array.isArray(f.dilation) ? f.dilation : new Array(nd).fill(1);
+  let padding: number[];
+  if (f.padding === "valid") padding = new Array(nd).fill(0);
+  else if (f.padding === "same") padding = f.kernelSize.map((k, i) => (dilation[i] * (k - 1)) / 2);
+  else padding = Array.isArray(f.padding) ? f.padding : new Array(nd).fill(0);
+  return { kernel: f.kernelSize, stride: f.stride, padding, dilation, ceilMode: Boolean(f.ceilMode) };
+}
+
+function sizeFormula(n: number, w: Window, i: number, out: number): string {
+  const k = w.kernel[i], s = w.stride[i], p = w.padding[i], d = w.dilation[i];
+  const round = w.ceilMode ? "ceil" : "floor";
+  const span = d === 1 ? `${k}` : `${d}·(${k}−1)+1`;
+  return `${round}((${n} + 2·${p} − ${span}) / ${s}) + 1 = ${out}`;
+}
+
+function paramFormula(m: Module, params: number): string {
+  if (m instanceof Conv1d || m instanceof Conv2d || m instanceof Conv3d) {
+    const k = m.kernelSize.join("·");
+    const bias = m.bias ? ` + ${m.outChannels}` : "";
+    return `${k}·${m.inChannels / m.groups}·${m.outChannels}${bias} = ${fmt(params)}`;
+  }
+  if (m instanceof Linear) return `${m.inFeatures}·${m.outFeatures}${m.bias ? ` + ${m.outFeatures}` : ""} = ${fmt(params)}`;
+  const ps = m.parameters();
+  if (ps.length === 0) return "0";
+  return `${ps.map((p) => (p.ndim > 1 ? p.shape.join("·") : String(p.numel()))).join(" + ")} = ${fmt(params)}`;
+}
+
+function macsOf(m: Module, input: number[], output: number[]): number {
+  const outPerSample = prod(output.slice(1));
+  if (m instanceof Conv1d || m instanceof Conv2d || m instanceof Conv3d) return outPerSample * (m.inChannels / m.groups) * prod(m.kernelSize);
+  if (m instanceof Linear) return prod(output.slice(1, -1)) * m.inFeatures * m.outFeatures;
+  return 0;
+}
+
+export function explain(model: Module, inputShape: InputShape, opts: { print?: boolean } = {}): Explanation {
+  const shapes = normalizeInputShapes("explain", inputShape);
+  const rows = traceModel(model, shapes, (calls) => {
+    // Receptive fields follow tensors: each output's field derives from its input's. A tensor
+    // made outside any module (a residual add) takes the field of the latest known tensor.
+    const fields = new Map<Tensor, Field>();
+    let latest: Field = { size: shapes[0].slice(1).map(() => 1), jump: shapes[0].slice(1).map(() => 1) };
+    const seen = new Set<Module>();
+    const out: ExplainRow[] = [];
+    for (const c of calls) {
+      if (!c.isLeaf || c.module === model) continue;
+      const input = c.inputs[0];
+      const outShape = outputShapeOf(c.output);
+      const outTensor = c.output instanceof Tensor ? c.output : null;
+      const inField = (input && fields.get(input)) ?? latest;
+      const inSpatial = input ? input.shape.slice(2) : [];
+      const w = input ? windowOf(c.module, inSpatial) : null;
+      let field: Field | null = inField;
+      const outputSize: string[] = [];
+      if (w && outTensor) {
+        const outSpatial = outTensor.shape.slice(2);
+        inSpatial.forEach((n, i) => outputSize.push(sizeFormula(n, w, i, outSpatial[i])));
+        field = {
+          size: inField.size.map((r, i) => r + (w.dilation[i] * (w.kernel[i] - 1)) * inField.jump[i]),
+          jump: inField.jump.map((j, i) => j * w.stride[i]),
+        };
+      } else if (outTensor && input && outTensor.ndim < input.ndim) {
+        // Flatten / Linear / global pooling: every output sees the whole input image.
+        field = { size: shapes[0].slice(1), jump: shapes[0].slice(1).map(() => 0) };
+      }
+      if (outTensor && field) {
+        fields.set(outTensor, field);
+        latest = field;
+      }
+      const params = seen.has(c.module) ? 0 : c.module.parameters().reduce((a, p) => a + p.numel(), 0);
+      seen.add(c.module);
+      const outNumel = outTensor ? prod(outTensor.shape.slice(1)) : 0;
+      out.push({
+        name: c.name,
+        type: c.module.constructor.name,
+        inputShape: input ? [-1, ...input.shape.slice(1)] : [],
+        outputShape: outShape,
+        outputSize,
+        params,
+        paramFormula: paramFormula(c.module, params),
+        receptiveField: field && shapes[0].length > 1 ? [...field.size] : null,
+        macs: input && outTensor ? macsOf(c.module, input.shape, outTensor.shape) : 0,
+        activationBytes: outNumel * 4,
+      });
+    }
+    return out;
+  }, "explain");
+  const result: Explanation = {
+    rows,
+    totalParams: model.parameters().reduce((a, p) => a + p.numel(), 0),
+    totalMacs: rows.reduce((a, r) => a + r.macs, 0),
+    totalActivationBytes: rows.reduce((a, r) => a + r.activationBytes, 0),
+    toString: () => renderExplanation(result),
+  };
+  if (opts.print ?? true) console.log(result.toString());
+  return result;
+}
+
+function bytes(n: number): string {
+  return n >= 2 ** 20 ? `${(n / 2 ** 20).toFixed(2)} MiB` : n >= 1024 ? `${(n / 1024).toFixed(1)} KiB` : `${n} B`;
+}
+
+function renderExplanation(e: Explanation): string {
+  const lines: string[] = [];
+  for (const r of e.rows) {
+    lines.push(`${r.name} (${r.type}): ${formatShape(r.inputShape)} → ${formatShape(r.outputShape)}`);
+    r.outputSize.forEach((f, i) => lines.push(`    output size, dim ${i + 1}: ${f}`));
+    lines.push(`    parameters: ${r.paramFormula}`);
+    if (r.receptiveField) lines.push(`    receptive field: ${r.receptiveField.join("×")} input pixels`);
+    if (r.macs > 0) lines.push(`    multiply-adds: ${fmt(r.macs)} per sample`);
+    lines.push(`    activation memory: ${bytes(r.activationBytes)} per sample`);
+  }
+  lines.push(`Total: ${fmt(e.totalParams)} parameters, ${fmt(e.totalMacs)} multiply-adds and ${bytes(e.totalActivationBytes)} of activations per sample`);
+  return lines.join("\n");
+}
