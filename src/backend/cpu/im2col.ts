@@ -11,7 +11,7 @@
 // Every geometry is handled as 3-D: a 2-D convolution is a 3-D one with depth 1 and kernel depth 1.
 
 import type { ConvParams } from "../backend.js";
-import { MR as GEMM_MR, NR as GEMM_NR, type PackA, type PackB, type StoreC, type FloatArray } from "./gemm.js";
+import { KC, MC, NC, MR as GEMM_MR, NR as GEMM_NR, type PackA, type PackB, type StoreC, type FloatArray } from "./gemm.js";
 
 /** A convolution's sizes, normalised to three spatial dims (missing leading dims are 1). */
 export interface ConvGeometry {
@@ -67,7 +67,8 @@ export function convGeometry(xShape: readonly number[], wShape: readonly number[
 const MR = 4, NR = 4;
 if (GEMM_MR !== MR || GEMM_NR !== NR) throw new Error("im2col: the packers are written for a 4×4 micro-tile");
 
-const TABLE = 1024; // ≥ MC, KC and NC of gemm.ts: the longest run of rows or columns a packer sees
+/** The longest run of rows or columns a packer or store sees: the largest GEMM block size. */
+const TABLE = Math.max(MC, KC, NC);
 
 /**
  * Where output positions n = j0 … j0+len−1 (image-major) read and write: the input offset of
