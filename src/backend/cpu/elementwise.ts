@@ -4,6 +4,7 @@
 
 import type { BinaryOp, ParamUnaryOp, UnaryOp, View } from "../backend.js";
 import { arr, forEachRow, isDense, numel } from "./strided.js";
+import { type StoreMode, binaryRow, unaryRow } from "./loops.js";
 
 export function copy(x: View, out: View): void {
   const xs = arr(x), os = arr(out);
@@ -151,40 +152,24 @@ function paramFn(op: ParamUnaryOp, p: readonly number[]): (x: number) => number 
   }
 }
 
-function mapInto(x: View, out: View, fn: (x: number) => number): void {
+function mapInto(fnKey: string, x: View, out: View, f: (x: number) => number): void {
   const xs = arr(x), os = arr(out);
-  const toInt = out.dtype === "int32";
   // A bool result stores 1 for any non-zero value (a Uint8Array would keep 2 or wrap −1 to 255).
-  const f = out.dtype === "bool" ? (v: number) => (fn(v) !== 0 ? 1 : 0) : fn;
-  if (isDense(x) && isDense(out) && !toInt) {
-    const n = numel(out.shape);
-    const xo = x.offset, oo = out.offset;
-    for (let i = 0; i < n; i++) os[oo + i] = f(xs[xo + i]);
+  const mode: StoreMode = out.dtype === "bool" ? "bool" : out.dtype === "int32" ? "int" : "plain";
+  const loop = unaryRow(fnKey, xs, os, mode);
+  if (isDense(x) && isDense(out)) {
+    loop(xs, os, x.offset, out.offset, numel(out.shape), 1, 1, f);
     return;
   }
-  forEachRow(out.shape, [x.strides, out.strides], [x.offset, out.offset], (o, n, s) => {
-    let xi = o[0], oi = o[1];
-    const sx = s[0], so = s[1];
-    if (toInt) for (let i = 0; i < n; i++, xi += sx, oi += so) os[oi] = Math.trunc(f(xs[xi]));
-    else for (let i = 0; i < n; i++, xi += sx, oi += so) os[oi] = f(xs[xi]);
-  });
+  forEachRow(out.shape, [x.strides, out.strides], [x.offset, out.offset], (o, n, s) => loop(xs, os, o[0], o[1], n, s[0], s[1], f));
 }
 
 export function unary(op: UnaryOp, x: View, out: View): void {
-  if (op === "relu" && isDense(x) && isDense(out)) {
-    // The hottest activation gets its own loop.
-    const xs = arr(x), os = arr(out), n = numel(out.shape), xo = x.offset, oo = out.offset;
-    for (let i = 0; i < n; i++) {
-      const v = xs[xo + i];
-      os[oo + i] = v > 0 || v !== v ? v : 0; // NaN passes through, as in torch
-    }
-    return;
-  }
-  mapInto(x, out, UNARY[op]);
+  mapInto(op, x, out, UNARY[op]);
 }
 
 export function paramUnary(op: ParamUnaryOp, x: View, out: View, params: readonly number[]): void {
-  mapInto(x, out, paramFn(op, params));
+  mapInto(op, x, out, paramFn(op, params));
 }
 
 const BINARY: Record<BinaryOp, (a: number, b: number) => number> = {
@@ -211,39 +196,17 @@ const COMPARISONS = new Set<BinaryOp>(["eq", "ne", "lt", "le", "gt", "ge", "logi
 
 export function binary(op: BinaryOp, a: View, b: View, out: View): void {
   const as = arr(a), bs = arr(b), os = arr(out);
-  if (out.dtype === "bool" && !COMPARISONS.has(op)) {
-    // Arithmetic on bools (add is "or", mul is "and", as in torch): any non-zero result is true.
-    const g = BINARY[op];
-    forEachRow(out.shape, [a.strides, b.strides, out.strides], [a.offset, b.offset, out.offset], (o, n, s) => {
-      for (let i = 0, ai = o[0], bi = o[1], oi = o[2]; i < n; i++, ai += s[0], bi += s[1], oi += s[2]) os[oi] = g(as[ai], bs[bi]) !== 0 ? 1 : 0;
-    });
-    return;
-  }
+  // Arithmetic on bools (add is "or", mul is "and", as in torch): any non-zero result is true.
+  const mode: StoreMode = out.dtype === "bool" && !COMPARISONS.has(op) ? "bool" : "plain";
   const intMul = op === "mul" && out.dtype === "int32";
   const f = intMul ? Math.imul : BINARY[op];
-  forEachRow(out.shape, [a.strides, b.strides, out.strides], [a.offset, b.offset, out.offset], (o, n, s) => {
-    let ai = o[0], bi = o[1], oi = o[2];
-    const sa = s[0], sb = s[1], so = s[2];
-    // The common training ops get monomorphic loops; everything else goes through the table.
-    switch (op) {
-      case "add":
-        for (let i = 0; i < n; i++, ai += sa, bi += sb, oi += so) os[oi] = as[ai] + bs[bi];
-        return;
-      case "sub":
-        for (let i = 0; i < n; i++, ai += sa, bi += sb, oi += so) os[oi] = as[ai] - bs[bi];
-        return;
-      case "mul":
-        if (!intMul) {
-          for (let i = 0; i < n; i++, ai += sa, bi += sb, oi += so) os[oi] = as[ai] * bs[bi];
-          return;
-        }
-        break;
-      case "div":
-        for (let i = 0; i < n; i++, ai += sa, bi += sb, oi += so) os[oi] = as[ai] / bs[bi];
-        return;
-    }
-    for (let i = 0; i < n; i++, ai += sa, bi += sb, oi += so) os[oi] = f(as[ai], bs[bi]);
-  });
+  const loop = binaryRow(intMul ? "imul" : op, as, bs, os, mode);
+  if (isDense(a) && isDense(b) && isDense(out)) {
+    loop(as, bs, os, a.offset, b.offset, out.offset, numel(out.shape), 1, 1, 1, f);
+    return;
+  }
+  forEachRow(out.shape, [a.strides, b.strides, out.strides], [a.offset, b.offset, out.offset], (o, n, s) =>
+    loop(as, bs, os, o[0], o[1], o[2], n, s[0], s[1], s[2], f));
 }
 
 export function where(cond: View, a: View, b: View, out: View): void {
