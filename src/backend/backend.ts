@@ -58,6 +58,12 @@ export interface Backend {
   readonly name: string;
   /** Whether buffers can be read without awaiting (the cpu and native backends can). */
   readonly syncReadable: boolean;
+  /**
+   * Whether buffers are JavaScript objects the garbage collector reclaims by itself (typed arrays).
+   * Tensors on such a backend skip the FinalizationRegistry: its held values would keep dropped
+   * buffers alive until the event loop turns, so a long synchronous loop would grow memory.
+   */
+  readonly gcManaged: boolean;
 
   // ---- storage -----------------------------------------------------------------------------
   alloc(dtype: DType, size: number): Buffer;

@@ -46,7 +46,7 @@ export class Tensor {
     this.shape = shape;
     this.strides = strides ?? contiguousStrides(shape);
     this.offset = offset;
-    finalizer.register(this, storage, this);
+    if (!storage.backend.gcManaged) finalizer.register(this, storage, this);
     if (!untracked) track(this);
   }
 
@@ -200,7 +200,7 @@ export class Tensor {
       this._storage.release();
     }
     this._storage = storage;
-    finalizer.register(this, storage, this);
+    if (!storage.backend.gcManaged) finalizer.register(this, storage, this);
     this.shape = [...src.shape];
     this.strides = [...src.strides];
     this.offset = src.offset;

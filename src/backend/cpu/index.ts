@@ -20,6 +20,7 @@ import { random } from "./random.js";
 export const cpuBackend: Backend = {
   name: "cpu",
   syncReadable: true,
+  gcManaged: true,
   alloc: (dtype: DType, size: number) => arrayFor(dtype, size),
   fromHost: (data: TypedArray) => data,
   free: () => {
