@@ -42,3 +42,4 @@ export * as safetensors from "./io/safetensors.js";
 export { fit, evaluate, predict, callbacks, type FitOptions, type History, type EvaluateOptions } from "./train/index.js";
 export { summary, explain, type Summary, type SummaryRow, type Explanation, type ExplainRow } from "./summary/index.js";
 export * as models from "./models/index.js";
+export * as viz from "./viz/index.js";
