@@ -39,7 +39,7 @@ export * as transforms from "./transforms/index.js";
 export * as metrics from "./metrics/index.js";
 export { save, load } from "./io/save-load.js";
 export * as safetensors from "./io/safetensors.js";
-export { fit, evaluate, predict, callbacks, type FitOptions, type History, type EvaluateOptions } from "./train/index.js";
+export { fit, evaluate, predict, callbacks, diagnose, type FitOptions, type History, type EvaluateOptions, type Diagnosis } from "./train/index.js";
 export { summary, explain, type Summary, type SummaryRow, type Explanation, type ExplainRow } from "./summary/index.js";
 export * as models from "./models/index.js";
 export * as viz from "./viz/index.js";

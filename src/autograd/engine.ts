@@ -7,7 +7,7 @@ import { Storage } from "../tensor/storage.js";
 import { keep, tidy } from "../tensor/scope.js";
 import { formatShape, shapesEqual } from "../tensor/shape.js";
 import { noGrad } from "./grad-mode.js";
-import { Node, type Edge } from "./node.js";
+import type { Node, Edge } from "./node.js";
 
 export interface BackwardOptions {
   /** Keep the graph (and its saved tensors) so backward can run through it again. */
@@ -208,3 +208,16 @@ function filled(like: Tensor, value: number): Tensor {
 function alias(t: Tensor): Tensor {
   return new Tensor(t.storage.retain(), t.shape, t.strides, t.offset, true);
 }
+
+declare module "../tensor/tensor.js" {
+  interface Tensor {
+    /** Accumulate d(this)/d(leaf) into every leaf's .grad (grad defaults to 1 for scalars). */
+    backward(grad?: Tensor | number | BackwardOptions, opts?: BackwardOptions): void;
+  }
+}
+
+Tensor.prototype.backward = function (grad?: Tensor | number | BackwardOptions, opts?: BackwardOptions) {
+  // backward({ retainGraph: true }) is accepted as shorthand for backward(undefined, {...}).
+  if (grad !== undefined && typeof grad === "object" && !(grad instanceof Tensor)) backward(this, undefined, grad);
+  else backward(this, grad, opts);
+};

@@ -4,6 +4,8 @@
 import { Tensor } from "../tensor/tensor.js";
 import type { GradFn } from "../tensor/tensor.js";
 import { isGradEnabled } from "./grad-mode.js";
+// Anything that records a graph can be differentiated: loading the engine installs t.backward().
+import "./engine.js";
 
 /**
  * Given the output gradient and the tensors the op saved, return one gradient per input (null or
