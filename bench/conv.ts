@@ -3,15 +3,10 @@
 // with PyTorch measured in the same run for comparison when a Python with torch is available.
 // Run: node --import tsx bench/conv.ts
 
-import { spawnSync } from "node:child_process";
 import { pathToFileURL } from "node:url";
 import * as nb from "../src/index.js";
+import { type BenchResult, medianMs, runPython } from "./common.js";
 
-export interface BenchResult {
-  name: string;
-  value: number;
-  unit: string;
-}
 
 interface Layer {
   label: string;
@@ -23,19 +18,6 @@ export const CONV_LAYERS: Layer[] = [
   { label: "conv2d [64,1,28,28] * 8x1x3x3", input: [64, 1, 28, 28], weight: [8, 1, 3, 3] },
   { label: "conv2d [64,8,13,13] * 16x8x3x3", input: [64, 8, 13, 13], weight: [16, 8, 3, 3] },
 ];
-
-/** Median wall time of fn in milliseconds over `reps` calls, after `warmup` untimed calls. */
-function medianMs(fn: () => void, warmup: number, reps: number): number {
-  for (let i = 0; i < warmup; i++) fn();
-  const times: number[] = [];
-  for (let i = 0; i < reps; i++) {
-    const t = performance.now();
-    fn();
-    times.push(performance.now() - t);
-  }
-  times.sort((a, b) => a - b);
-  return times[Math.floor(times.length / 2)];
-}
 
 /** Forward; forward + backward to weight and bias (a first layer: the input needs no gradient); and with the input gradient too. */
 function nablaTimes(layer: Layer): [number, number, number] {
@@ -84,17 +66,7 @@ print(json.dumps(out))
 
 /** PyTorch's times per layer with the given thread count, or null when torch is not available. */
 function torchTimes(threads: number): [number, number, number][] | null {
-  for (const python of ["/usr/bin/python3", "python3"]) {
-    const r = spawnSync(python, ["-c", TORCH_SCRIPT, String(threads), JSON.stringify(CONV_LAYERS)], { encoding: "utf8", timeout: 300_000 });
-    if (r.status === 0) {
-      try {
-        return JSON.parse(r.stdout.trim().split("\n").pop() ?? "") as [number, number, number][];
-      } catch {
-        return null;
-      }
-    }
-  }
-  return null;
+  return runPython(TORCH_SCRIPT, [String(threads), JSON.stringify(CONV_LAYERS)], process.env, 300_000) as [number, number, number][] | null;
 }
 
 const KINDS = ["forward", "forward+backward (weight, bias)", "forward+backward (input, weight, bias)"];

@@ -2,30 +2,13 @@
 // in the same run for comparison when a Python with numpy is available.
 // Run: node --import tsx bench/matmul.ts
 
-import { spawnSync } from "node:child_process";
 import { pathToFileURL } from "node:url";
 import * as nb from "../src/index.js";
+import { type BenchResult, bestMs, runPython } from "./common.js";
 import { gemmKernelKind } from "../src/backend/cpu/gemm.js";
 
-export interface BenchResult {
-  name: string;
-  value: number;
-  unit: string;
-}
 
 export const MATMUL_SIZES = [256, 512, 1024];
-
-/** Best-of-`reps` wall time of fn in milliseconds, after `warmup` untimed calls. */
-function bestMs(fn: () => void, warmup: number, reps: number): number {
-  for (let i = 0; i < warmup; i++) fn();
-  let best = Infinity;
-  for (let i = 0; i < reps; i++) {
-    const t = performance.now();
-    fn();
-    best = Math.min(best, performance.now() - t);
-  }
-  return best;
-}
 
 /** nabla's float32 matmul on the cpu backend: GFLOP/s (2n³ flops), best of several reps. */
 function nablaGflops(n: number): number {
@@ -54,17 +37,7 @@ function numpyGflops(threads: number | null): Record<string, number> | null {
   const env = { ...process.env };
   delete env.OPENBLAS_NUM_THREADS;
   if (threads !== null) env.OPENBLAS_NUM_THREADS = String(threads);
-  for (const python of ["python3", "/usr/bin/python3"]) {
-    const r = spawnSync(python, ["-c", NUMPY_SCRIPT], { env, encoding: "utf8", timeout: 120_000 });
-    if (r.status === 0) {
-      try {
-        return JSON.parse(r.stdout.trim().split("\n").pop() ?? "") as Record<string, number>;
-      } catch {
-        return null;
-      }
-    }
-  }
-  return null;
+  return runPython(NUMPY_SCRIPT, [], env, 120_000) as Record<string, number> | null;
 }
 
 /**

@@ -2,7 +2,28 @@
 
 import { Module } from "./module.js";
 
-export class Sequential extends Module {
+/** Children named "0", "1", …: indexing, appending and iteration shared by Sequential and ModuleList. */
+abstract class IndexedContainer extends Module {
+  get length(): number {
+    return this.children().length;
+  }
+  at(i: number): Module {
+    const c = this.children();
+    const m = c[i < 0 ? i + c.length : i];
+    if (!m) throw new RangeError(`${this.constructor.name}: index ${i} is out of range for ${c.length} modules`);
+    return m;
+  }
+  append(m: Module): this {
+    if (!(m instanceof Module)) throw new TypeError(`${this.constructor.name}: append expects a Module`);
+    this.addModule(String(this.children().length), m);
+    return this;
+  }
+  [Symbol.iterator](): Iterator<Module> {
+    return this.children()[Symbol.iterator]();
+  }
+}
+
+export class Sequential extends IndexedContainer {
   constructor(...layers: (Module | Record<string, Module>)[]) {
     super();
     // new Sequential({ conv: ..., relu: ... }) names the children; otherwise they are "0", "1", …
@@ -21,48 +42,15 @@ export class Sequential extends Module {
     for (const m of this.children()) out = m.forward(out);
     return out;
   }
-
-  get length(): number {
-    return this.children().length;
-  }
-  at(i: number): Module {
-    const c = this.children();
-    const m = c[i < 0 ? i + c.length : i];
-    if (!m) throw new RangeError(`Sequential: index ${i} is out of range for ${c.length} layers`);
-    return m;
-  }
-  append(m: Module): this {
-    this.addModule(String(this.children().length), m);
-    return this;
-  }
-  [Symbol.iterator](): Iterator<Module> {
-    return this.children()[Symbol.iterator]();
-  }
 }
 
-export class ModuleList extends Module {
+export class ModuleList extends IndexedContainer {
   constructor(modules: Module[] = []) {
     super();
     modules.forEach((m) => this.append(m));
   }
   forward(): never {
     throw new Error("ModuleList: has no forward; iterate over it and call its modules");
-  }
-  get length(): number {
-    return this.children().length;
-  }
-  at(i: number): Module {
-    const c = this.children();
-    const m = c[i < 0 ? i + c.length : i];
-    if (!m) throw new RangeError(`ModuleList: index ${i} is out of range for ${c.length} modules`);
-    return m;
-  }
-  append(m: Module): this {
-    this.addModule(String(this.children().length), m);
-    return this;
-  }
-  [Symbol.iterator](): Iterator<Module> {
-    return this.children()[Symbol.iterator]();
   }
 }
 

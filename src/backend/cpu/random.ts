@@ -4,25 +4,16 @@ import type { View } from "../backend.js";
 import { philoxFill } from "./philox.js";
 import { copy } from "./elementwise.js";
 import { isDense, numel } from "./strided.js";
+import { contiguousStrides } from "../../tensor/shape.js";
 
 export function random(out: View, dist: "uniform" | "normal", seed: bigint, offset: bigint): void {
   const n = numel(out.shape);
   const values = new Float64Array(n);
   philoxFill(values, dist, seed, offset);
-  const src: View = { buf: values, dtype: "float64", shape: out.shape, strides: denseStrides(out.shape), offset: 0 };
+  const src: View = { buf: values, dtype: "float64", shape: out.shape, strides: contiguousStrides(out.shape), offset: 0 };
   if (out.dtype === "float32" && isDense(out)) {
     (out.buf as Float32Array).set(values, out.offset);
     return;
   }
   copy(src, out);
-}
-
-function denseStrides(shape: readonly number[]): number[] {
-  const s = new Array<number>(shape.length);
-  let acc = 1;
-  for (let i = shape.length - 1; i >= 0; i--) {
-    s[i] = acc;
-    acc *= shape[i];
-  }
-  return s;
 }
