@@ -46,7 +46,7 @@ class Typical(nn.Module):
     def __init__(s):
         super().__init__()
         s.conv1 = nn.Conv2d(1, 8, 3); s.conv2 = nn.Conv2d(8, 16, 3)
-        s.fc1 = nn.Linear(400, 64); s.drop = nn.Dropout(0.5); s.fc2 = nn.Linear(64, 10)
+        s.fc1 = nn.Linear(400, 64); s.drop = nn.Dropout(0.25); s.fc2 = nn.Linear(64, 10)
     def forward(s, x):
         x = F.max_pool2d(F.relu(s.conv1(x)), 2); x = F.max_pool2d(F.relu(s.conv2(x)), 2)
         return s.fc2(s.drop(F.relu(s.fc1(x.flatten(1)))))

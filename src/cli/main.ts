@@ -31,7 +31,7 @@ export function buildProgram(): Command {
     .option("--dataset <name>", `dataset: ${DATASET_NAMES.join(", ")}`, "mnist")
     .option("--root <dir>", "folder with the dataset files (fashion-mnist, cifar10, imagefolder; mnist ships with nabla)")
     .option("--epochs <n>", "epochs", num("--epochs", { integer: true, min: 1 }), 5)
-    .option("--batch-size <n>", "mini-batch size", num("--batch-size", { integer: true, min: 1 }), 64)
+    .option("--batch-size <n>", "mini-batch size (Keras' default)", num("--batch-size", { integer: true, min: 1 }), 32)
     .option("--optimizer <name>", "adam, adamw, sgd, rmsprop, adagrad, adadelta, nadam", "adam")
     .option("--lr <x>", "learning rate (default depends on the optimizer)", num("--lr", { min: 0, exclusiveMin: true }))
     .option("--momentum <x>", "momentum for sgd and rmsprop", num("--momentum", { min: 0, max: 1 }), 0.9)

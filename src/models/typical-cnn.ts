@@ -13,7 +13,7 @@ import { Dropout } from "../nn/dropout.js";
 export interface TypicalCnnOptions {
   numClasses?: number;
   inChannels?: number;
-  /** Dropout probability before the last layer (default 0.5). */
+  /** Dropout probability before the last layer (default 0.25). */
   dropout?: number;
 }
 
@@ -36,7 +36,7 @@ export class TypicalCNN extends Module {
     this.pool2 = new MaxPool2d(2);
     this.flatten = new Flatten();
     this.fc1 = new Linear(5 * 5 * 16, 64);
-    this.dropout = new Dropout(opts.dropout ?? 0.5);
+    this.dropout = new Dropout(opts.dropout ?? 0.25);
     this.fc2 = new Linear(64, numClasses);
   }
 
