@@ -17,6 +17,8 @@ export type { Backend, View } from "./backend/backend.js";
 
 export * from "./ops/elementwise.js";
 export * from "./ops/reduce.js";
+// `var` is a reserved word for declarations but a valid export name: nb.var(x) as in torch.var.
+export { variance as var } from "./ops/reduce.js";
 export {
   reshape, view, flatten, unflatten, permute, transpose, squeeze, unsqueeze, expand, expandAs, contiguous, clone,
   slice, narrow, to,

@@ -727,6 +727,10 @@ export function tile(x: Tensor, dims: readonly number[]): Tensor {
 
 declare module "../tensor/tensor.js" {
   interface Tensor {
+    /** cat([this, ...others], dim): the method form the API promises for every op. */
+    cat(others: readonly Tensor[], dim?: number): Tensor;
+    /** stack([this, ...others], dim). */
+    stack(others: readonly Tensor[], dim?: number): Tensor;
     indexSelect(dim: number, index: Tensor): Tensor;
     indexAdd(dim: number, index: Tensor, source: Tensor, opts?: { alpha?: number }): Tensor;
     gather(dim: number, index: Tensor): Tensor;
@@ -745,6 +749,8 @@ declare module "../tensor/tensor.js" {
   }
 }
 
+Tensor.prototype.cat = function (others, d) { return cat([this, ...others], d); };
+Tensor.prototype.stack = function (others, d) { return stack([this, ...others], d); };
 Tensor.prototype.indexSelect = function (d, i) { return indexSelect(this, d, i); };
 Tensor.prototype.indexAdd = function (d, i, s, o) { return indexAdd(this, d, i, s, o); };
 Tensor.prototype.gather = function (d, i) { return gather(this, d, i); };
