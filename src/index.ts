@@ -45,3 +45,6 @@ export { fit, evaluate, predict, callbacks, diagnose, type FitOptions, type Hist
 export { summary, explain, type Summary, type SummaryRow, type Explanation, type ExplainRow } from "./summary/index.js";
 export * as models from "./models/index.js";
 export * as viz from "./viz/index.js";
+export { crossValidate, type CrossValidationResult } from "./train/cross-validate.js";
+export * as tune from "./tune/index.js";
+export * as ensemble from "./ensemble/index.js";
