@@ -1,7 +1,7 @@
 // LeNet-5 in its modern form (61,706 parameters on 28x28 inputs padded to 32x32 by the first
 // convolution): C1 6@5x5 → pool → C3 16@5x5 → pool → F5 120 → F6 84 → 10, with ReLU and max
-// pooling. The 1998 paper's form (tanh, trainable subsampling, partial C3 table) comes with the
-// model-zoo issue.
+// pooling. `lenet5({ variant: "1998" })` is the paper's own form (scaled tanh, trainable
+// subsampling, the partial C3 connection table, RBF outputs): see lenet5-1998.ts.
 
 import type { Tensor } from "../tensor/tensor.js";
 import { Module } from "../nn/module.js";
@@ -10,6 +10,7 @@ import { Conv2d } from "../nn/conv.js";
 import { MaxPool2d } from "../nn/pooling.js";
 import { Flatten, Linear } from "../nn/linear.js";
 import { ReLU } from "../nn/activation.js";
+import { LeNet5Original, type LeNet5OriginalOptions } from "./lenet5-1998.js";
 
 export class LeNet5 extends Module {
   readonly features: Sequential;
@@ -31,4 +32,18 @@ export class LeNet5 extends Module {
   }
 }
 
-export const lenet5 = (opts: { numClasses?: number; inChannels?: number } = {}): LeNet5 => new LeNet5(opts);
+export interface LeNet5Options {
+  numClasses?: number;
+  inChannels?: number;
+  /** "modern" (default: ReLU, max pooling, full connections) or the paper's "1998" form. */
+  variant?: "modern" | "1998";
+}
+
+export function lenet5(opts: LeNet5Options & LeNet5OriginalOptions & { variant: "1998" }): LeNet5Original;
+export function lenet5(opts?: LeNet5Options & { variant?: "modern" }): LeNet5;
+export function lenet5(opts: LeNet5Options & LeNet5OriginalOptions = {}): LeNet5 | LeNet5Original {
+  const variant = opts.variant ?? "modern";
+  if (variant === "1998") return new LeNet5Original(opts);
+  if (variant !== "modern") throw new RangeError(`lenet5: variant must be "modern" or "1998", got ${JSON.stringify(variant)}`);
+  return new LeNet5(opts);
+}
