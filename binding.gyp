@@ -1,0 +1,50 @@
+# node-gyp build of nabla's native backend (native/src). Plain Node-API (node_api.h), no
+# dependencies beyond a C++17 compiler and make. The AVX2/FMA micro-kernel is compiled through
+# target attributes inside its own file (gemm_kernel_avx2.cc), so no -march flag is needed and the
+# addon runs on any x86-64 (or other) CPU; the kernel is picked at run time.
+# NABLA_NATIVE_SANITIZE=address (scripts/asan-native.sh) builds with AddressSanitizer.
+{
+  "variables": {
+    "nabla_sanitize%": "<!(node -p \"process.env.NABLA_NATIVE_SANITIZE || ''\")"
+  },
+  "targets": [
+    {
+      "target_name": "nabla_native",
+      "sources": [
+        "native/src/addon.cc",
+        "native/src/checks.cc",
+        "native/src/threadpool.cc",
+        "native/src/gemm.cc",
+        "native/src/gemm_kernel_generic.cc",
+        "native/src/gemm_kernel_avx2.cc",
+        "native/src/matmul.cc",
+        "native/src/conv.cc",
+        "native/src/pool.cc",
+        "native/src/elementwise.cc",
+        "native/src/reduce.cc",
+        "native/src/softmax.cc",
+        "native/src/norm.cc"
+      ],
+      "defines": ["NAPI_VERSION=8"],
+      "cflags_cc!": ["-std=gnu++17", "-O2"],
+      "cflags_cc": ["-std=c++17", "-O3", "-fno-math-errno", "-Wno-unused-function"],
+      "cflags!": ["-O2"],
+      "cflags": ["-O3"],
+      "ldflags": ["-pthread"],
+      "conditions": [
+        ["nabla_sanitize=='address'", {
+          "cflags": ["-fsanitize=address", "-fno-omit-frame-pointer", "-g"],
+          "cflags_cc": ["-fsanitize=address", "-fno-omit-frame-pointer", "-g"],
+          "ldflags": ["-fsanitize=address"]
+        }],
+        ["OS=='mac'", {
+          "xcode_settings": {
+            "CLANG_CXX_LANGUAGE_STANDARD": "c++17",
+            "GCC_OPTIMIZATION_LEVEL": "3",
+            "OTHER_CPLUSPLUSFLAGS": ["-fno-math-errno"]
+          }
+        }]
+      ]
+    }
+  ]
+}

@@ -1,0 +1,57 @@
+// float32 general matrix multiply: C = alpha·A·B + beta·C on strided matrices.
+//
+// The Goto/BLIS scheme: B is packed in KC×NC slices into NR-wide column panels, A in MR-tall row
+// panels, and a register-blocked MR×NR micro-kernel (AVX2/FMA when the CPU has it, portable C++
+// otherwise; chosen at run time) multiplies panel pairs. Packing absorbs any layout — transposed,
+// strided or broadcast operands cost nothing extra. Large products split their tiles over the
+// thread pool; the packed B slice is shared, A is packed once per slice for all threads.
+
+#pragma once
+
+#include <cstdint>
+
+namespace nabla {
+
+/** Element (i, j) of a matrix lives at p[i·rs + j·cs]. */
+struct ConstMat {
+  const float* p;
+  int64_t rs, cs;
+};
+struct MutMat {
+  float* p;
+  int64_t rs, cs;
+};
+
+/** Micro-tile of the register kernels: MR rows of A by NR columns of B. */
+constexpr int kMR = 6;
+constexpr int kNR = 16;
+
+/**
+ * C[M×N] = alpha·A[M×K]·B[K×N] + beta·C (beta = 0 never reads C). `parallel` lets a large
+ * product use the thread pool; kernels already running inside a pool task pass false.
+ * Returns false only when scratch memory could not be allocated (C is then unspecified).
+ */
+bool sgemm(int64_t M, int64_t N, int64_t K, float alpha, ConstMat A, ConstMat B, float beta, MutMat C, bool parallel);
+
+/** Which micro-kernel runs: "avx2-fma" or "generic". */
+const char* gemmKernelName();
+/** Force the portable kernel (true) or go back to run-time detection (false). For tests/benchmarks. */
+void forceGenericGemm(bool generic);
+
+// ---- micro-kernels (gemm_kernel_*.cc) ---------------------------------------------------------
+
+/**
+ * acc[MR×NR] = Σ_k a[k·MR + i]·b[k·NR + j] over kc steps, then C(i, j) for i < mr, j < nr is set to
+ * alpha·acc + beta·C (C not read when beta = 0).
+ */
+using MicroKernel = void (*)(int64_t kc, const float* a, const float* b, float* c, int64_t rsc, int64_t csc, int mr, int nr,
+                             float alpha, float beta);
+
+void microKernelGeneric(int64_t kc, const float* a, const float* b, float* c, int64_t rsc, int64_t csc, int mr, int nr, float alpha,
+                        float beta);
+/** Null when the addon was built for a CPU family without AVX2 code. */
+MicroKernel microKernelAvx2();
+/** Whether this CPU runs AVX2 and FMA instructions. */
+bool cpuHasAvx2Fma();
+
+}  // namespace nabla

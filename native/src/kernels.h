@@ -1,0 +1,38 @@
+// Entry points of the addon, one per backend kernel (registered in addon.cc). Each decodes and
+// validates its arguments (checks.h) before touching memory, and throws on any mismatch.
+
+#pragma once
+
+#include <node_api.h>
+
+namespace nabla {
+
+// elementwise.cc
+napi_value Copy(napi_env env, napi_callback_info info);
+napi_value Fill(napi_env env, napi_callback_info info);
+napi_value Unary(napi_env env, napi_callback_info info);
+napi_value ParamUnary(napi_env env, napi_callback_info info);
+napi_value Binary(napi_env env, napi_callback_info info);
+napi_value Where(napi_env env, napi_callback_info info);
+// reduce.cc
+napi_value Reduce(napi_env env, napi_callback_info info);
+// matmul.cc
+napi_value Matmul(napi_env env, napi_callback_info info);
+// conv.cc
+napi_value Conv(napi_env env, napi_callback_info info);
+napi_value ConvBackwardData(napi_env env, napi_callback_info info);
+napi_value ConvBackwardFilter(napi_env env, napi_callback_info info);
+// pool.cc
+napi_value Pool(napi_env env, napi_callback_info info);
+napi_value PoolBackward(napi_env env, napi_callback_info info);
+napi_value MaxPoolBackward(napi_env env, napi_callback_info info);
+// softmax.cc
+napi_value Softmax(napi_env env, napi_callback_info info);
+napi_value SoftmaxBackward(napi_env env, napi_callback_info info);
+// norm.cc
+napi_value Moments(napi_env env, napi_callback_info info);
+napi_value ChannelMoments(napi_env env, napi_callback_info info);
+napi_value BatchNormApply(napi_env env, napi_callback_info info);
+napi_value BatchNormBackward(napi_env env, napi_callback_info info);
+
+}  // namespace nabla

@@ -1,0 +1,311 @@
+// float32 pooling over 1, 2 or 3 spatial dims: max, average and adaptive (average and max),
+// forward and backward, with the cpu backend's semantics (see src/backend/cpu/pool.ts): windows
+// from out's shape (so ceil mode is just a larger out), countIncludePad and divisorOverride for
+// averages, NaN winning a max, flat in-plane indices of each max for backward.
+//
+// Per spatial dim a tap table gives each output position its first in-range input offset, how
+// many evenly spaced taps follow and (for averages) its divisor factor, so the window loops have
+// no bounds checks. Planes (n, c) are spread over the thread pool.
+
+#include <algorithm>
+#include <atomic>
+#include <cmath>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "checks.h"
+#include "kernels.h"
+#include "threadpool.h"
+
+namespace nabla {
+
+namespace {
+
+enum Mode : int { kMax = 0, kAvg = 1, kAdaptiveAvg = 2, kAdaptiveMax = 3 };
+
+struct DimTaps {
+  std::vector<int64_t> first, count, padded;
+  int64_t step = 1;
+};
+
+struct Params {
+  int64_t nd = 0;
+  int64_t k[3] = {}, s[3] = {}, pb[3] = {}, pa[3] = {}, d[3] = {};
+  bool countIncludePad = true;
+  double divisor = 0;  // divisorOverride, 0 when absent
+};
+
+inline int64_t ceilDiv(int64_t a, int64_t b) { return a >= 0 ? (a + b - 1) / b : -((-a) / b); }
+
+DimTaps windowTaps(int64_t L, int64_t O, int64_t k, int64_t s, int64_t pb, int64_t pa, int64_t d, int64_t scale) {
+  DimTaps t;
+  t.first.resize(O);
+  t.count.resize(O);
+  t.padded.resize(O);
+  t.step = d * scale;
+  for (int64_t o = 0; o < O; o++) {
+    const int64_t start = o * s - pb;
+    const int64_t jLo = start >= 0 ? 0 : ceilDiv(-start, d);
+    const int64_t jHi = std::min(k, ceilDiv(L - start, d));
+    t.first[o] = (start + jLo * d) * scale;
+    t.count[o] = std::max<int64_t>(0, jHi - jLo);
+    t.padded[o] = std::max<int64_t>(0, std::min(k, ceilDiv(L + pa - start, d)));
+  }
+  return t;
+}
+
+DimTaps adaptiveTaps(int64_t L, int64_t O, int64_t scale) {
+  DimTaps t;
+  t.first.resize(O);
+  t.count.resize(O);
+  t.step = scale;
+  for (int64_t o = 0; o < O; o++) {
+    const int64_t lo = (o * L) / O, hi = ceilDiv((o + 1) * L, O);
+    t.first[o] = lo * scale;
+    t.count[o] = hi - lo;
+  }
+  t.padded = t.count;
+  return t;
+}
+
+struct Geometry {
+  int64_t planes = 0, inPlane = 0, outPlane = 0;
+  DimTaps dims[3];
+};
+
+/** Geometry of in [N, C, ...] → out [N, C, ...], spatial dims padded to three. */
+Geometry geometry(const View& in, const View& out, int mode, const Params& p) {
+  Geometry g;
+  const int64_t nd = in.ndim - 2;
+  g.planes = in.shape[0] * in.shape[1];
+  g.inPlane = 1;
+  g.outPlane = 1;
+  for (int64_t i = 0; i < nd; i++) {
+    g.inPlane *= in.shape[2 + i];
+    g.outPlane *= out.shape[2 + i];
+  }
+  for (int i = 0; i < 3 - nd; i++) {
+    g.dims[i].first = {0};
+    g.dims[i].count = {1};
+    g.dims[i].padded = {1};
+    g.dims[i].step = 1;
+  }
+  int64_t scale = 1;
+  for (int64_t i = nd - 1; i >= 0; i--) {
+    const int64_t L = in.shape[2 + i], O = out.shape[2 + i];
+    DimTaps& t = g.dims[3 - nd + i];
+    if (mode == kAdaptiveAvg || mode == kAdaptiveMax) t = adaptiveTaps(L, O, scale);
+    else t = windowTaps(L, O, p.k[i], p.s[i], p.pb[i], p.pa[i], p.d[i], scale);
+    scale *= L;
+  }
+  return g;
+}
+
+void maxPlanes(const Geometry& g, const float* X, float* O, int32_t* I, int64_t p0, int64_t p1) {
+  const DimTaps &D = g.dims[0], &H = g.dims[1], &W = g.dims[2];
+  const int64_t OD = D.first.size(), OH = H.first.size(), OW = W.first.size();
+  for (int64_t plane = p0; plane < p1; plane++) {
+    const float* x = X + plane * g.inPlane;
+    float* o = O + plane * g.outPlane;
+    int32_t* idx = I + plane * g.outPlane;
+    int64_t oi = 0;
+    for (int64_t od = 0; od < OD; od++) {
+      const int64_t d0 = D.first[od], dEnd = d0 + D.count[od] * D.step;
+      for (int64_t oh = 0; oh < OH; oh++) {
+        const int64_t h0 = H.first[oh], hSpan = H.count[oh] * H.step;
+        for (int64_t ow = 0; ow < OW; ow++, oi++) {
+          const int64_t w0 = W.first[ow], wSpan = W.count[ow] * W.step;
+          float best = -INFINITY;
+          int64_t bestAt = (dEnd > d0 && hSpan > 0 && wSpan > 0) ? d0 + h0 + w0 : -1;
+          for (int64_t a = d0; a < dEnd; a += D.step) {
+            for (int64_t b = a + h0, bEnd = b + hSpan; b < bEnd; b += H.step) {
+              for (int64_t c = b + w0, cEnd = c + wSpan; c < cEnd; c += W.step) {
+                const float v = x[c];
+                if (v > best || v != v) {
+                  best = v;
+                  bestAt = c;
+                }
+              }
+            }
+          }
+          o[oi] = best;
+          idx[oi] = static_cast<int32_t>(bestAt);
+        }
+      }
+    }
+  }
+}
+
+inline const std::vector<int64_t>& divisorFactors(const DimTaps& t, bool countPadding) { return countPadding ? t.padded : t.count; }
+
+void avgPlanes(const Geometry& g, const float* X, float* O, bool countPadding, double override, int64_t p0, int64_t p1) {
+  const DimTaps &D = g.dims[0], &H = g.dims[1], &W = g.dims[2];
+  const auto &fD = divisorFactors(D, countPadding), &fH = divisorFactors(H, countPadding), &fW = divisorFactors(W, countPadding);
+  const int64_t OD = D.first.size(), OH = H.first.size(), OW = W.first.size();
+  for (int64_t plane = p0; plane < p1; plane++) {
+    const float* x = X + plane * g.inPlane;
+    float* o = O + plane * g.outPlane;
+    int64_t oi = 0;
+    for (int64_t od = 0; od < OD; od++) {
+      const int64_t d0 = D.first[od], dEnd = d0 + D.count[od] * D.step;
+      for (int64_t oh = 0; oh < OH; oh++) {
+        const int64_t h0 = H.first[oh], hSpan = H.count[oh] * H.step;
+        const double fDH = static_cast<double>(fD[od] * fH[oh]);
+        for (int64_t ow = 0; ow < OW; ow++, oi++) {
+          const int64_t w0 = W.first[ow], wSpan = W.count[ow] * W.step;
+          if (dEnd == d0 || hSpan == 0 || wSpan == 0) {
+            o[oi] = 0.0f;
+            continue;
+          }
+          double sum = 0;
+          for (int64_t a = d0; a < dEnd; a += D.step)
+            for (int64_t b = a + h0, bEnd = b + hSpan; b < bEnd; b += H.step)
+              for (int64_t c = b + w0, cEnd = c + wSpan; c < cEnd; c += W.step) sum += x[c];
+          o[oi] = static_cast<float>(sum / (override != 0 ? override : fDH * static_cast<double>(fW[ow])));
+        }
+      }
+    }
+  }
+}
+
+void avgBackwardPlanes(const Geometry& g, const float* GY, float* GX, bool countPadding, double override, int64_t p0, int64_t p1) {
+  const DimTaps &D = g.dims[0], &H = g.dims[1], &W = g.dims[2];
+  const auto &fD = divisorFactors(D, countPadding), &fH = divisorFactors(H, countPadding), &fW = divisorFactors(W, countPadding);
+  const int64_t OD = D.first.size(), OH = H.first.size(), OW = W.first.size();
+  for (int64_t plane = p0; plane < p1; plane++) {
+    const float* gy = GY + plane * g.outPlane;
+    float* gx = GX + plane * g.inPlane;
+    std::memset(gx, 0, g.inPlane * sizeof(float));
+    int64_t gi = 0;
+    for (int64_t od = 0; od < OD; od++) {
+      const int64_t d0 = D.first[od], dEnd = d0 + D.count[od] * D.step;
+      for (int64_t oh = 0; oh < OH; oh++) {
+        const int64_t h0 = H.first[oh], hSpan = H.count[oh] * H.step;
+        const double fDH = static_cast<double>(fD[od] * fH[oh]);
+        for (int64_t ow = 0; ow < OW; ow++, gi++) {
+          const int64_t w0 = W.first[ow], wSpan = W.count[ow] * W.step;
+          if (dEnd == d0 || hSpan == 0 || wSpan == 0) continue;
+          const double share = gy[gi] / (override != 0 ? override : fDH * static_cast<double>(fW[ow]));
+          for (int64_t a = d0; a < dEnd; a += D.step)
+            for (int64_t b = a + h0, bEnd = b + hSpan; b < bEnd; b += H.step)
+              for (int64_t c = b + w0, cEnd = c + wSpan; c < cEnd; c += W.step) gx[c] = static_cast<float>(gx[c] + share);
+        }
+      }
+    }
+  }
+}
+
+/** Planes per task: enough work per task to amortise handing it out. */
+int64_t planeGrain(const Geometry& g) {
+  const int64_t work = std::max<int64_t>(1, g.outPlane + g.inPlane);
+  return std::max<int64_t>(1, (1 << 14) / work);
+}
+
+bool readParams(Args& args, int mode, Params& p) {
+  p.nd = args.integer("spatial dims", 1, 3);
+  if (mode == kMax || mode == kAvg) {
+    for (int64_t i = 0; i < p.nd; i++) {
+      p.k[i] = args.integer("kernel", 1, int64_t(1) << 40);
+      p.s[i] = args.integer("stride", 1, int64_t(1) << 40);
+      p.pb[i] = args.integer("padBefore", 0, int64_t(1) << 40);
+      p.pa[i] = args.integer("padAfter", 0, int64_t(1) << 40);
+      p.d[i] = args.integer("dilation", 1, int64_t(1) << 40);
+    }
+  }
+  if (mode == kAvg) {
+    p.countIncludePad = args.integer("countIncludePad", 0, 1) == 1;
+    p.divisor = args.number("divisorOverride");
+    if (!std::isfinite(p.divisor)) return args.fail("divisorOverride must be a finite number");
+  }
+  return args.ok();
+}
+
+/** in [N, C, ...] and out [N, C, ...] float32, contiguous, nd spatial dims. */
+bool checkPair(Args& args, const View& in, const char* inName, const View& out, const char* outName, int64_t nd) {
+  const std::string ctx = std::string(" (") + inName + " " + in.shapeText() + ", " + outName + " " + out.shapeText() + ")";
+  if (in.dtype != kFloat32 || out.dtype != kFloat32) return args.fail("operands must be float32" + ctx);
+  if (in.ndim != nd + 2 || out.ndim != nd + 2 || in.shape[0] != out.shape[0] || in.shape[1] != out.shape[1])
+    return args.fail("expected [N, C, ...spatial] operands with " + std::to_string(nd) + " spatial dims and matching N, C" + ctx);
+  if (!in.dense() || !out.dense()) return args.fail("operands must be contiguous" + ctx);
+  return true;
+}
+
+bool checkIndices(Args& args, const View& indices, const View& out) {
+  if (indices.dtype != kInt32 || !sameShape(indices, out) || !indices.dense())
+    return args.fail("indices must be a contiguous int32 view of shape " + out.shapeText() + ", got " + indices.shapeText());
+  return true;
+}
+
+}  // namespace
+
+napi_value Pool(napi_env env, napi_callback_info info) {
+  Args args(env, info, "pool");
+  const int mode = static_cast<int>(args.integer("mode", 0, 3));
+  Params p;
+  if (!readParams(args, mode, p)) return nullptr;
+  View x, out, indices;
+  args.view(x, "x") && args.view(out, "out");
+  const bool isMax = mode == kMax || mode == kAdaptiveMax;
+  if (isMax) args.view(indices, "indices");
+  if (!args.finish() || !checkPair(args, x, "x", out, "out", p.nd) || (isMax && !checkIndices(args, indices, out))) return nullptr;
+  if (out.numel == 0) return nullptr;
+  const Geometry g = geometry(x, out, mode, p);
+  const float* X = x.at<float>();
+  float* O = out.at<float>();
+  parallelRanges(g.planes, planeGrain(g), [&](int64_t b, int64_t e, int) {
+    if (isMax) maxPlanes(g, X, O, indices.at<int32_t>(), b, e);
+    else avgPlanes(g, X, O, mode == kAdaptiveAvg ? true : p.countIncludePad, mode == kAdaptiveAvg ? 0 : p.divisor, b, e);
+  });
+  return nullptr;
+}
+
+napi_value PoolBackward(napi_env env, napi_callback_info info) {
+  Args args(env, info, "avgPoolBackward");
+  const int mode = static_cast<int>(args.integer("mode", 1, 2));
+  Params p;
+  if (!readParams(args, mode, p)) return nullptr;
+  View gy, gx;
+  args.view(gy, "gy") && args.view(gx, "gx");
+  if (!args.finish() || !checkPair(args, gx, "gx", gy, "gy", p.nd)) return nullptr;
+  if (gx.numel == 0) return nullptr;
+  const Geometry g = geometry(gx, gy, mode, p);
+  const float* GY = gy.at<float>();
+  float* GX = gx.at<float>();
+  parallelRanges(g.planes, planeGrain(g), [&](int64_t b, int64_t e, int) {
+    avgBackwardPlanes(g, GY, GX, mode == kAdaptiveAvg ? true : p.countIncludePad, mode == kAdaptiveAvg ? 0 : p.divisor, b, e);
+  });
+  return nullptr;
+}
+
+napi_value MaxPoolBackward(napi_env env, napi_callback_info info) {
+  Args args(env, info, "maxPoolBackward");
+  const int64_t nd = args.integer("spatial dims", 1, 3);
+  View gy, indices, gx;
+  args.view(gy, "gy") && args.view(indices, "indices") && args.view(gx, "gx");
+  if (!args.finish() || !checkPair(args, gx, "gx", gy, "gy", nd) || !checkIndices(args, indices, gy)) return nullptr;
+  if (gx.numel == 0) return nullptr;
+  const int64_t planes = gx.shape[0] * gx.shape[1];
+  const int64_t inPlane = planes ? gx.numel / planes : 0, outPlane = planes ? gy.numel / planes : 0;
+  const int32_t* I = indices.at<int32_t>();
+  // Every index must name an element of its plane (or be -1: a window with no input) before any write.
+  for (int64_t i = 0; i < indices.numel; i++) {
+    if (I[i] < -1 || I[i] >= inPlane)
+      return args.fail("index " + std::to_string(I[i]) + " at position " + std::to_string(i) + " is outside a plane of " + std::to_string(inPlane) + " elements"), nullptr;
+  }
+  const float* GY = gy.at<float>();
+  float* GX = gx.at<float>();
+  parallelRanges(planes, std::max<int64_t>(1, (1 << 14) / std::max<int64_t>(1, inPlane)), [&](int64_t b, int64_t e, int) {
+    for (int64_t plane = b; plane < e; plane++) {
+      float* x = GX + plane * inPlane;
+      std::memset(x, 0, inPlane * sizeof(float));
+      const float* g = GY + plane * outPlane;
+      const int32_t* idx = I + plane * outPlane;
+      for (int64_t o = 0; o < outPlane; o++)
+        if (idx[o] >= 0) x[idx[o]] += g[o];
+    }
+  });
+  return nullptr;
+}
+
+}  // namespace nabla

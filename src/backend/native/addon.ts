@@ -1,0 +1,96 @@
+// Loading the compiled addon (build/Release/nabla_native.node, built by `npm install` or
+// `npm run build:native`) and checking that it is the one this code expects. Loading never
+// throws: when the addon is missing, stale or disabled, `loadAddon` says why.
+
+import { createRequire } from "node:module";
+import { existsSync, readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { UNARY_CODES, PARAM_CODES, BINARY_CODES, REDUCE_CODES } from "./codes.js";
+
+/** A kernel entry point: (call description, ...typed arrays) → void; throws on bad arguments. */
+export type NativeKernel = (meta: Float64Array, ...buffers: ArrayBufferView[]) => void;
+
+export interface NativeInfo {
+  threads: number;
+  gemmKernel: "avx2-fma" | "generic";
+  avx2: boolean;
+  asan: boolean;
+  unaryOps: string[];
+  paramOps: string[];
+  binaryOps: string[];
+  reduceOps: string[];
+}
+
+export interface NativeAddon {
+  info(): NativeInfo;
+  setNumThreads(n: number): void;
+  forceGenericGemm(generic: boolean): void;
+  copy: NativeKernel;
+  fill: NativeKernel;
+  unary: NativeKernel;
+  paramUnary: NativeKernel;
+  binary: NativeKernel;
+  where: NativeKernel;
+  reduce: NativeKernel;
+  matmul: NativeKernel;
+  conv: NativeKernel;
+  convBackwardData: NativeKernel;
+  convBackwardFilter: NativeKernel;
+  pool: NativeKernel;
+  poolBackward: NativeKernel;
+  maxPoolBackward: NativeKernel;
+  softmax: NativeKernel;
+  softmaxBackward: NativeKernel;
+  moments: NativeKernel;
+  channelMoments: NativeKernel;
+  batchNormApply: NativeKernel;
+  batchNormBackward: NativeKernel;
+}
+
+const ENTRY_POINTS: readonly (keyof NativeAddon)[] = [
+  "info", "setNumThreads", "forceGenericGemm", "copy", "fill", "unary", "paramUnary", "binary", "where", "reduce", "matmul",
+  "conv", "convBackwardData", "convBackwardFilter", "pool", "poolBackward", "maxPoolBackward", "softmax", "softmaxBackward",
+  "moments", "channelMoments", "batchNormApply", "batchNormBackward",
+];
+
+/** Where the build puts the addon, relative to this file (the same from src/ and dist/). */
+const ADDON_URL = new URL("../../../build/Release/nabla_native.node", import.meta.url);
+/** Written by scripts/build-native.mjs when compilation failed, with the reason. */
+const FAILURE_URL = new URL("../../../build/nabla-native-failed.txt", import.meta.url);
+
+export type LoadResult = { addon: NativeAddon; path: string } | { addon: null; reason: string; expected: boolean };
+
+const sameList = (a: readonly string[], b: readonly string[]): boolean => a.length === b.length && a.every((x, i) => x === b[i]);
+
+/**
+ * Load the addon. `expected` in a failure says whether the user would expect native to work
+ * (the addon is missing or broken) rather than having turned it off; only then is a warning due.
+ */
+export function loadAddon(): LoadResult {
+  const env = typeof process !== "undefined" ? process.env : undefined;
+  if (typeof process === "undefined" || !process.versions?.node) {
+    return { addon: null, reason: "the native backend needs Node.js", expected: false };
+  }
+  if (env?.NABLA_NATIVE === "0") return { addon: null, reason: "disabled by NABLA_NATIVE=0", expected: false };
+  const path = env?.NABLA_NATIVE_ADDON || fileURLToPath(ADDON_URL);
+  if (!existsSync(path)) {
+    const failure = fileURLToPath(FAILURE_URL);
+    const why = existsSync(failure) ? readFileSync(failure, "utf8").trim().split("\n")[0] : "it has not been built";
+    return { addon: null, reason: `the addon ${path} is missing (${why}); build it with \`npm run build:native\``, expected: true };
+  }
+  let addon: NativeAddon;
+  try {
+    addon = createRequire(import.meta.url)(path) as NativeAddon;
+  } catch (err) {
+    return { addon: null, reason: `the addon ${path} failed to load: ${err instanceof Error ? err.message : String(err)}`, expected: true };
+  }
+  const missing = ENTRY_POINTS.filter((name) => typeof addon[name] !== "function");
+  if (missing.length > 0) {
+    return { addon: null, reason: `the addon ${path} is out of date (no ${missing.join(", ")}); rebuild it with \`npm run build:native\``, expected: true };
+  }
+  const info = addon.info();
+  if (!sameList(info.unaryOps, UNARY_CODES) || !sameList(info.paramOps, PARAM_CODES) || !sameList(info.binaryOps, BINARY_CODES) || !sameList(info.reduceOps, REDUCE_CODES)) {
+    return { addon: null, reason: `the addon ${path} is out of date (its op tables differ); rebuild it with \`npm run build:native\``, expected: true };
+  }
+  return { addon, path };
+}

@@ -1,0 +1,80 @@
+// The native backend: C++ kernels (native/src, a Node-API addon compiled by node-gyp during
+// `npm install`) on the same JavaScript-owned typed arrays as the cpu backend. Storage is the cpu
+// backend's, so tensors move between "cpu" and "native" without copies in the kernels, and any
+// kernel the addon does not cover runs the cpu backend's code. It registers ahead of cpu: when the
+// addon is built, new tensors land on it by default. When it is not (no compiler, a failed build,
+// not Node), importing this module still succeeds; nb.backends() leaves it out,
+// backendUnavailableReason("native") says why, and a one-time process warning does too.
+
+import type { Backend } from "../backend.js";
+import { registerBackend } from "../registry.js";
+import { cpuBackend } from "../cpu/index.js";
+import { loadAddon, type NativeAddon, type NativeInfo } from "./addon.js";
+import { nativeKernels } from "./kernels.js";
+
+let loaded: NativeAddon | null | undefined;
+let warned = false;
+
+function addon(): NativeAddon | null {
+  if (loaded !== undefined) return loaded;
+  const r = loadAddon();
+  if (r.addon) {
+    loaded = r.addon;
+    return loaded;
+  }
+  loaded = null;
+  if (r.expected && !warned && typeof process !== "undefined" && typeof process.emitWarning === "function") {
+    warned = true;
+    process.emitWarning(`nabla: the native backend is unavailable, running on cpu: ${r.reason}`, { code: "NABLA_NATIVE_UNAVAILABLE" });
+  }
+  throw new Error(r.reason);
+}
+
+function createNativeBackend(a: NativeAddon): Backend {
+  return {
+    name: "native",
+    syncReadable: true,
+    gcManaged: true,
+    alloc: cpuBackend.alloc,
+    fromHost: cpuBackend.fromHost,
+    free: cpuBackend.free,
+    readSync: cpuBackend.readSync,
+    read: cpuBackend.read,
+    ...nativeKernels(a, cpuBackend),
+  };
+}
+
+let backend: Backend | null = null;
+
+/** The native backend object (throws with the reason when the addon is unavailable). */
+export function nativeBackend(): Backend {
+  if (backend) return backend;
+  const a = addon();
+  if (!a) throw new Error("native backend unavailable");
+  backend = createNativeBackend(a);
+  return backend;
+}
+
+/** Threads, GEMM micro-kernel and CPU features of the loaded addon; null when it is unavailable. */
+export function nativeInfo(): NativeInfo | null {
+  try {
+    return addon()?.info() ?? null;
+  } catch {
+    return null;
+  }
+}
+
+/** Set the native kernels' thread count (NABLA_NUM_THREADS sets the initial one). */
+export function setNativeThreads(n: number): void {
+  const a = addon();
+  a?.setNumThreads(n);
+}
+
+/** @internal Force the portable GEMM micro-kernel (tests compare it with the AVX2 one). */
+export function forceGenericGemm(generic: boolean): void {
+  addon()?.forceGenericGemm(generic);
+}
+
+// Priority 50: ahead of cpu (100) when usable. The registry calls this lazily and records a
+// thrown error as the reason the backend is unavailable.
+registerBackend("native", 50, () => nativeBackend());

@@ -1,0 +1,215 @@
+// The native backend's kernels: each one decides whether the C++ addon takes the call (float32
+// data, in the layouts the addon handles) or the cpu backend's kernel does (other dtypes, rare
+// layouts, and the kernels not written natively yet). Both work on the same JavaScript typed
+// arrays, so handing a call to either costs nothing. docs/native.md lists which is which.
+
+import type { AvgPoolParams, Backend, BinaryOp, ConvParams, ParamUnaryOp, ReduceOp, UnaryOp, View, WindowParams } from "../backend.js";
+import type { TypedArray } from "../../tensor/dtype.js";
+import { isDense, numel } from "../cpu/strided.js";
+import type { NativeAddon } from "./addon.js";
+import { BINARY, BINARY_PREDICATES, PARAM, REDUCE, UNARY, UNARY_BOOL_OUT } from "./codes.js";
+import { begin, end, num, nums, view } from "./encode.js";
+
+const buf = (v: View): TypedArray => v.buf as TypedArray;
+const f32 = (...views: View[]): boolean => views.every((v) => v.dtype === "float32");
+const dense = (...views: View[]): boolean => views.every(isDense);
+
+/** Window geometry as the addon reads it: per dim kernel, stride, padBefore, padAfter, dilation. */
+function windowNumbers(p: WindowParams): void {
+  num(p.kernel.length);
+  for (let i = 0; i < p.kernel.length; i++) nums([p.kernel[i], p.stride[i], p.padBefore[i], p.padAfter[i], p.dilation[i]]);
+}
+
+function convNumbers(p: ConvParams): void {
+  num(p.kernel.length);
+  num(p.groups);
+  for (let i = 0; i < p.kernel.length; i++) nums([p.kernel[i], p.stride[i], p.padBefore[i], p.padAfter[i], p.dilation[i]]);
+}
+
+/** The kernels of a Backend, native where the addon handles the call and `cpu`'s otherwise. */
+export function nativeKernels(addon: NativeAddon, cpu: Backend): Omit<Backend, "name" | "syncReadable" | "gcManaged" | "alloc" | "fromHost" | "free" | "readSync" | "read"> {
+  return {
+    copy(x, out) {
+      begin(); view(x, 1); view(out, 2);
+      addon.copy(end(), buf(x), buf(out));
+    },
+
+    fill(out, value) {
+      begin(); view(out, 1); num(value);
+      addon.fill(end(), buf(out));
+    },
+
+    unary(op: UnaryOp, x, out) {
+      if (x.dtype !== "float32" || !(out.dtype === "float32" || (out.dtype === "bool" && UNARY_BOOL_OUT.has(op)))) return cpu.unary(op, x, out);
+      begin(); num(UNARY[op]); view(x, 1); view(out, 2);
+      addon.unary(end(), buf(x), buf(out));
+    },
+
+    paramUnary(op: ParamUnaryOp, x, out, params) {
+      if (!f32(x, out)) return cpu.paramUnary(op, x, out, params);
+      // elu's scale defaults to 1 and step's threshold to 0, as on the cpu backend.
+      const p0 = params[0] ?? 0;
+      const p1 = params[1] ?? (op === "elu" ? 1 : 0);
+      begin(); num(PARAM[op]); num(p0); num(p1); view(x, 1); view(out, 2);
+      addon.paramUnary(end(), buf(x), buf(out));
+    },
+
+    binary(op: BinaryOp, a, b, out) {
+      if (!f32(a, b) || out.dtype !== (BINARY_PREDICATES.has(op) ? "bool" : "float32")) return cpu.binary(op, a, b, out);
+      begin(); num(BINARY[op]); view(a, 1); view(b, 2); view(out, 3);
+      addon.binary(end(), buf(a), buf(b), buf(out));
+    },
+
+    where(cond, a, b, out) {
+      if (cond.dtype !== "bool" || !f32(a, b, out)) return cpu.where(cond, a, b, out);
+      begin(); view(cond, 1); view(a, 2); view(b, 3); view(out, 4);
+      addon.where(end(), buf(cond), buf(a), buf(b), buf(out));
+    },
+
+    reduce(op: ReduceOp, x, axes, out) {
+      // Empty inputs keep the cpu kernel's errors and identities.
+      if (!f32(x, out) || numel(x.shape) === 0) return cpu.reduce(op, x, axes, out);
+      begin(); num(REDUCE[op]); num(axes.length); nums(axes); view(x, 1); view(out, 2);
+      addon.reduce(end(), buf(x), buf(out));
+    },
+
+    argReduce: (op, x, axis, out) => cpu.argReduce(op, x, axis, out),
+
+    matmul(a, b, out) {
+      if (!f32(a, b, out)) return cpu.matmul(a, b, out);
+      begin(); view(a, 1); view(b, 2); view(out, 3);
+      addon.matmul(end(), buf(a), buf(b), buf(out));
+    },
+
+    conv(x, w, out, p) {
+      if (!f32(x, w, out) || !dense(x, w, out)) return cpu.conv(x, w, out, p);
+      begin(); convNumbers(p); view(x, 1); view(w, 2); view(out, 3);
+      addon.conv(end(), buf(x), buf(w), buf(out));
+    },
+
+    convBackwardData(gy, w, gx, p) {
+      if (!f32(gy, w, gx) || !dense(gy, w, gx)) return cpu.convBackwardData(gy, w, gx, p);
+      begin(); convNumbers(p); view(gx, 1); view(w, 2); view(gy, 3);
+      addon.convBackwardData(end(), buf(gx), buf(w), buf(gy));
+    },
+
+    convBackwardFilter(x, gy, gw, p) {
+      if (!f32(x, gy, gw) || !dense(x, gy, gw)) return cpu.convBackwardFilter(x, gy, gw, p);
+      begin(); convNumbers(p); view(x, 1); view(gw, 2); view(gy, 3);
+      addon.convBackwardFilter(end(), buf(x), buf(gw), buf(gy));
+    },
+
+    maxPool(x, out, indices, p) {
+      if (!f32(x, out) || indices.dtype !== "int32" || !dense(x, out, indices) || !poolRank(x, out)) return cpu.maxPool(x, out, indices, p);
+      begin(); num(0); windowNumbers(p); view(x, 1); view(out, 2); view(indices, 3);
+      addon.pool(end(), buf(x), buf(out), buf(indices));
+    },
+
+    maxPoolBackward(gy, indices, gx) {
+      if (!f32(gy, gx) || indices.dtype !== "int32" || !dense(gy, gx, indices) || !poolRank(gx, gy)) return cpu.maxPoolBackward(gy, indices, gx);
+      begin(); num(gx.shape.length - 2); view(gy, 1); view(indices, 2); view(gx, 3);
+      addon.maxPoolBackward(end(), buf(gy), buf(indices), buf(gx));
+    },
+
+    avgPool(x, out, p) {
+      if (!f32(x, out) || !dense(x, out) || !poolRank(x, out) || !Number.isFinite(p.divisorOverride ?? 0)) return cpu.avgPool(x, out, p);
+      begin(); num(1); windowNumbers(p); avgNumbers(p); view(x, 1); view(out, 2);
+      addon.pool(end(), buf(x), buf(out));
+    },
+
+    avgPoolBackward(gy, gx, p) {
+      if (!f32(gy, gx) || !dense(gy, gx) || !poolRank(gx, gy) || !Number.isFinite(p.divisorOverride ?? 0)) return cpu.avgPoolBackward(gy, gx, p);
+      begin(); num(1); windowNumbers(p); avgNumbers(p); view(gy, 1); view(gx, 2);
+      addon.poolBackward(end(), buf(gy), buf(gx));
+    },
+
+    adaptiveAvgPool(x, out) {
+      if (!f32(x, out) || !dense(x, out) || !poolRank(x, out)) return cpu.adaptiveAvgPool(x, out);
+      begin(); num(2); num(x.shape.length - 2); view(x, 1); view(out, 2);
+      addon.pool(end(), buf(x), buf(out));
+    },
+
+    adaptiveAvgPoolBackward(gy, gx) {
+      if (!f32(gy, gx) || !dense(gy, gx) || !poolRank(gx, gy)) return cpu.adaptiveAvgPoolBackward(gy, gx);
+      begin(); num(2); num(gx.shape.length - 2); view(gy, 1); view(gx, 2);
+      addon.poolBackward(end(), buf(gy), buf(gx));
+    },
+
+    adaptiveMaxPool(x, out, indices) {
+      if (!f32(x, out) || indices.dtype !== "int32" || !dense(x, out, indices) || !poolRank(x, out)) return cpu.adaptiveMaxPool(x, out, indices);
+      begin(); num(3); num(x.shape.length - 2); view(x, 1); view(out, 2); view(indices, 3);
+      addon.pool(end(), buf(x), buf(out), buf(indices));
+    },
+
+    softmax(x, axis, out, log) {
+      if (!f32(x, out)) return cpu.softmax(x, axis, out, log);
+      begin(); num(axis); num(log ? 1 : 0); view(x, 1); view(out, 2);
+      addon.softmax(end(), buf(x), buf(out));
+    },
+
+    softmaxBackward(y, gy, axis, gx, log) {
+      if (!f32(y, gy, gx)) return cpu.softmaxBackward(y, gy, axis, gx, log);
+      begin(); num(axis); num(log ? 1 : 0); view(y, 1); view(gy, 2); view(gx, 3);
+      addon.softmaxBackward(end(), buf(y), buf(gy), buf(gx));
+    },
+
+    moments(x, rows, cols, eps, mean, rstd) {
+      if (!f32(x, mean, rstd) || !dense(x) || numel(x.shape) !== rows * cols) return cpu.moments(x, rows, cols, eps, mean, rstd);
+      begin(); nums([rows, cols, eps]); view(x, 1); view(mean, 2); view(rstd, 3);
+      addon.moments(end(), buf(x), buf(mean), buf(rstd));
+    },
+
+    channelMoments(x, mean, variance) {
+      if (!f32(x, mean, variance) || !dense(x) || x.shape.length < 2) return cpu.channelMoments(x, mean, variance);
+      begin(); view(x, 1); view(mean, 2); view(variance, 3);
+      addon.channelMoments(end(), buf(x), buf(mean), buf(variance));
+    },
+
+    batchNormApply(x, mean, rstd, weight, bias, out) {
+      if (!f32(x, mean, rstd, out) || (weight && !f32(weight)) || (bias && !f32(bias)) || !dense(x, out) || x.shape.length < 2) {
+        return cpu.batchNormApply(x, mean, rstd, weight, bias, out);
+      }
+      const w = weight ?? x, b = bias ?? x; // placeholders for absent operands (never read)
+      begin(); view(x, 1); view(mean, 2); view(rstd, 3);
+      optional(weight, 4); optional(bias, 5); view(out, 6);
+      addon.batchNormApply(end(), buf(x), buf(mean), buf(rstd), buf(w), buf(b), buf(out));
+    },
+
+    batchNormBackward(gy, x, mean, rstd, weight, gx, gWeight, gBias) {
+      if (!f32(gy, x, mean, rstd, gx) || (weight && !f32(weight)) || (gWeight && !f32(gWeight)) || (gBias && !f32(gBias)) ||
+          !dense(gy, x, gx) || x.shape.length < 2) {
+        return cpu.batchNormBackward(gy, x, mean, rstd, weight, gx, gWeight, gBias);
+      }
+      begin(); view(gy, 1); view(x, 2); view(mean, 3); view(rstd, 4);
+      optional(weight, 5); view(gx, 6); optional(gWeight, 7); optional(gBias, 8);
+      addon.batchNormBackward(end(), buf(gy), buf(x), buf(mean), buf(rstd), buf(weight ?? x), buf(gx), buf(gWeight ?? x), buf(gBias ?? x));
+    },
+
+    indexSelect: (x, axis, index, out) => cpu.indexSelect(x, axis, index, out),
+    indexAdd: (out, axis, index, src) => cpu.indexAdd(out, axis, index, src),
+    gather: (x, axis, index, out) => cpu.gather(x, axis, index, out),
+    scatterAdd: (out, axis, index, src) => cpu.scatterAdd(out, axis, index, src),
+    random: (out, dist, seed, offset) => cpu.random(out, dist, seed, offset),
+  };
+}
+
+/** Pooling operands [N, C, ...] with 1 to 3 spatial dims (others get the cpu kernel's error). */
+function poolRank(a: View, b: View): boolean {
+  const nd = a.shape.length - 2;
+  return nd >= 1 && nd <= 3 && b.shape.length === a.shape.length;
+}
+
+function avgNumbers(p: AvgPoolParams): void {
+  num(p.countIncludePad ? 1 : 0);
+  num(p.divisorOverride ?? 0);
+}
+
+/** An optional operand: a presence flag, then the view when present. */
+function optional(v: View | null, slot: number): void {
+  if (!v) {
+    num(0);
+    return;
+  }
+  num(1);
+  view(v, slot);
+}

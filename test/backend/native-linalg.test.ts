@@ -1,0 +1,171 @@
+// The native GEMM (matmul) and convolution kernels against the cpu backend on random shapes, with
+// both micro-kernels (AVX2/FMA and the portable one) and several thread counts.
+//
+// Tolerance: the native kernels accumulate in float32 (FMA), the cpu backend in float64, so a dot
+// product of K standard-normal terms may differ by a few float32 ulps of its partial sums:
+// |Δ| ≤ 1e-5·√K·(scale) with generous slack, here atol 2e-5·√K and rtol 1e-4.
+
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import type { ConvParams, View } from "../../src/backend/backend.js";
+import { forceGenericGemm, nativeInfo, setNativeThreads } from "../../src/backend/native/index.js";
+import { Rng, broadcastDims, compareKernel, randomView, skipNative, type Layout } from "./native-helpers.js";
+
+const gemmTol = (k: number) => ({ rtol: 1e-4, atol: 2e-5 * Math.sqrt(Math.max(k, 1)) + 1e-6 });
+
+/** Run body once per micro-kernel (AVX2 where the CPU has it, then the portable one). */
+function forEachKernel(body: (name: string) => void): void {
+  const kernels = nativeInfo()!.avx2 ? [false, true] : [true];
+  try {
+    for (const generic of kernels) {
+      forceGenericGemm(generic);
+      body(generic ? "generic" : "avx2");
+    }
+  } finally {
+    forceGenericGemm(false);
+  }
+}
+
+function withThreads(n: number, body: () => void): void {
+  const before = nativeInfo()!.threads;
+  setNativeThreads(n);
+  try {
+    body();
+  } finally {
+    setNativeThreads(before);
+  }
+}
+
+/** a [.., M, K] in the given layout ("t" stores it transposed: column-major). */
+function matrix(batch: number[], rows: number, cols: number, rng: Rng, transposed: boolean, layout: Layout): View {
+  if (!transposed) return randomView([...batch, rows, cols], rng, { layout });
+  const v = randomView([...batch, cols, rows], rng, { layout });
+  const r = v.shape.length;
+  const shape = [...v.shape], strides = [...v.strides];
+  [shape[r - 2], shape[r - 1]] = [shape[r - 1], shape[r - 2]];
+  [strides[r - 2], strides[r - 1]] = [strides[r - 1], strides[r - 2]];
+  return { ...v, shape, strides };
+}
+
+const SIZES: [number, number, number][] = [
+  [1, 1, 1], [1, 7, 5], [7, 1, 5], [3, 5, 0], [0, 4, 3], [5, 17, 9], [6, 16, 8], [13, 33, 70], [37, 300, 19], [150, 70, 300], [300, 20, 7],
+];
+
+test("matmul: sizes around the micro-tile and the cache blocks, transposed and strided operands, both micro-kernels", { skip: skipNative }, () => {
+  const rng = new Rng(21);
+  forEachKernel((kernel) => {
+    for (const [M, N, K] of SIZES) {
+      for (const [ta, tb] of [[false, false], [true, false], [false, true], [true, true]]) {
+        const layout = rng.pick<Layout>(["dense", "offset", "gapped"]);
+        const a = matrix([], M, K, rng, ta, layout), b = matrix([], K, N, rng, tb, rng.pick<Layout>(["dense", "offset", "gapped"]));
+        const out = randomView([M, N], rng, { layout: "offset" });
+        compareKernel(`${kernel} matmul ${M}x${K}·${K}x${N} ta=${ta} tb=${tb} ${layout}`, [out], gemmTol(K), (be, [o]) => be.matmul(a, b, o));
+      }
+    }
+  });
+});
+
+test("matmul: batches with broadcasting, the folded x·W form, and many small products over threads", { skip: skipNative }, () => {
+  const rng = new Rng(22);
+  // Broadcast weight: x [4, 3, M, K] · W [K, N] (batch strides 0) folds into one tall product.
+  const x = randomView([4, 3, 9, 20], rng), w = broadcastDims(randomView([4, 3, 20, 11], rng), [0, 1]);
+  const out = randomView([4, 3, 9, 11], rng);
+  compareKernel("folded x·W", [out], gemmTol(20), (b, [o]) => b.matmul(x, w, o));
+  // Broadcast left operand, transposed right one, batch of 1.
+  const a2 = broadcastDims(randomView([5, 6, 8], rng), [0]), b2 = matrix([5], 8, 7, rng, true, "offset");
+  compareKernel("broadcast a", [randomView([5, 6, 7], rng)], gemmTol(8), (b, [o]) => b.matmul(a2, b2, o));
+  const a1 = randomView([1, 4, 3], rng), b1 = randomView([1, 3, 4], rng);
+  compareKernel("batch of 1", [randomView([1, 4, 4], rng)], gemmTol(4), (b, [o]) => b.matmul(a1, b1, o));
+  // Many small products (each on one thread) and an empty batch.
+  const a3 = randomView([64, 10, 12], rng), b3 = randomView([64, 12, 10], rng);
+  compareKernel("64 small products", [randomView([64, 10, 10], rng)], gemmTol(12), (b, [o]) => b.matmul(a3, b3, o));
+  const a0 = randomView([0, 3, 2], rng), b0 = randomView([0, 2, 3], rng);
+  compareKernel("empty batch", [randomView([0, 3, 3], rng)], gemmTol(3), (b, [o]) => b.matmul(a0, b0, o));
+});
+
+test("matmul: a product large enough for the thread pool agrees on 1, 2 and 3 threads", { skip: skipNative }, () => {
+  const rng = new Rng(23);
+  const a = randomView([200, 270], rng), b = matrix([], 270, 190, rng, true, "dense");
+  for (const n of [1, 2, 3]) {
+    withThreads(n, () => compareKernel(`200x270·270x190 on ${n} threads`, [randomView([200, 190], rng)], gemmTol(270), (be, [o]) => be.matmul(a, b, o)));
+  }
+});
+
+interface ConvCase {
+  name: string;
+  x: number[];
+  w: number[];
+  stride?: number[];
+  padBefore?: number[];
+  padAfter?: number[];
+  dilation?: number[];
+  groups?: number;
+}
+
+const CONV_CASES: ConvCase[] = [
+  { name: "thin 1→8 3x3 (MNIST's first layer, direct)", x: [3, 1, 12, 11], w: [8, 1, 3, 3] },
+  { name: "thin, stride 2, dilation 2, asymmetric padding (direct)", x: [2, 2, 13, 12], w: [5, 2, 3, 2], stride: [2, 2], padBefore: [1, 0], padAfter: [2, 1], dilation: [2, 2] },
+  { name: "wide 6→10 3x3 pad 1 (im2col + GEMM)", x: [3, 6, 9, 10], w: [10, 6, 3, 3], padBefore: [1, 1], padAfter: [1, 1] },
+  { name: "wide, stride 2 and dilation (im2col + GEMM)", x: [2, 7, 15, 14], w: [9, 7, 3, 3], stride: [2, 2], padBefore: [2, 1], padAfter: [0, 1], dilation: [1, 2] },
+  { name: "groups 2, taps 27 (direct)", x: [2, 6, 8, 8], w: [4, 3, 3, 3], groups: 2, padBefore: [1, 1], padAfter: [1, 1] },
+  { name: "groups 2, taps 36 (GEMM)", x: [2, 8, 8, 7], w: [6, 4, 3, 3], groups: 2 },
+  { name: "depthwise", x: [2, 4, 9, 9], w: [4, 1, 3, 3], groups: 4, padBefore: [1, 1], padAfter: [1, 1] },
+  { name: "pointwise 1x1, 40 channels (GEMM on the image itself)", x: [3, 40, 5, 6], w: [6, 40, 1, 1] },
+  { name: "pointwise 1x1, 5 channels (direct)", x: [2, 5, 4, 4], w: [3, 5, 1, 1] },
+  { name: "1x1 with stride 2", x: [2, 33, 7, 7], w: [4, 33, 1, 1], stride: [2, 2] },
+  { name: "1d thin", x: [2, 5, 20], w: [3, 5, 4], stride: [3], padBefore: [2], padAfter: [2], dilation: [2] },
+  { name: "1d wide", x: [2, 12, 20], w: [7, 12, 3], padBefore: [1], padAfter: [1] },
+  { name: "3d wide", x: [2, 3, 5, 6, 7], w: [4, 3, 2, 3, 2], stride: [1, 2, 1], padBefore: [1, 0, 1], padAfter: [1, 0, 1] },
+  { name: "3d thin", x: [2, 1, 4, 5, 6], w: [2, 1, 2, 2, 2] },
+  { name: "batch 1, image bigger than one column block (chunked positions)", x: [1, 16, 130, 130], w: [3, 16, 3, 3], padBefore: [1, 1], padAfter: [1, 1] },
+  { name: "kernel as large as the padded input", x: [2, 3, 4, 4], w: [2, 3, 6, 6], padBefore: [1, 1], padAfter: [1, 1] },
+  { name: "empty batch", x: [0, 3, 5, 5], w: [4, 3, 3, 3] },
+  { name: "no output channels", x: [2, 3, 5, 5], w: [0, 3, 3, 3] },
+];
+
+function convParams(c: ConvCase): { p: ConvParams; out: number[] } {
+  const nd = c.x.length - 2;
+  const ones = new Array<number>(nd).fill(1), zeros = new Array<number>(nd).fill(0);
+  const p: ConvParams = {
+    kernel: c.w.slice(2), stride: c.stride ?? ones, padBefore: c.padBefore ?? zeros, padAfter: c.padAfter ?? zeros,
+    dilation: c.dilation ?? ones, groups: c.groups ?? 1,
+  };
+  const spatial = c.x.slice(2).map((L, i) => Math.floor((L + p.padBefore[i] + p.padAfter[i] - p.dilation[i] * (p.kernel[i] - 1) - 1) / p.stride[i]) + 1);
+  return { p, out: [c.x[0], c.w[0], ...spatial] };
+}
+
+function checkConv(c: ConvCase, rng: Rng, label: string): void {
+  const { p, out } = convParams(c);
+  const taps = c.w.slice(1).reduce((a, b) => a * b, 1);
+  const x = randomView(c.x, rng, { layout: "offset" }), w = randomView(c.w, rng, { layout: "offset" });
+  compareKernel(`${label} conv ${c.name}`, [randomView(out, rng, { layout: "offset" })], gemmTol(taps), (b, [o]) => b.conv(x, w, o, p));
+  const gy = randomView(out, rng);
+  const positions = out.slice(2).reduce((a, b) => a * b, 1);
+  compareKernel(`${label} convBackwardData ${c.name}`, [randomView(c.x, rng, { layout: "offset" })], gemmTol(c.w[0] * taps), (b, [g]) => b.convBackwardData(gy, w, g, p));
+  compareKernel(`${label} convBackwardFilter ${c.name}`, [randomView(c.w, rng, { layout: "offset" })], gemmTol(c.x[0] * positions), (b, [g]) => b.convBackwardFilter(x, gy, g, p));
+}
+
+test("conv forward, backward-data and backward-filter: direct and im2col paths, 1-3 spatial dims, strides, padding, dilation, groups", { skip: skipNative }, () => {
+  const rng = new Rng(24);
+  forEachKernel((kernel) => {
+    for (const c of CONV_CASES) checkConv(c, rng, kernel);
+  });
+});
+
+test("conv agrees on 1 and 3 threads (per-image split with per-thread filter gradients)", { skip: skipNative }, () => {
+  const rng = new Rng(25);
+  for (const n of [1, 3]) {
+    withThreads(n, () => {
+      for (const c of CONV_CASES.filter((k) => k.x[0] >= 2)) checkConv(c, rng, `${n} threads`);
+    });
+  }
+});
+
+test("the micro-kernel in use is reported, and forcing the portable one is undone", { skip: skipNative }, () => {
+  const info = nativeInfo()!;
+  assert.equal(info.gemmKernel, info.avx2 ? "avx2-fma" : "generic");
+  forceGenericGemm(true);
+  assert.equal(nativeInfo()!.gemmKernel, "generic");
+  forceGenericGemm(false);
+  assert.equal(nativeInfo()!.gemmKernel, info.gemmKernel);
+});
