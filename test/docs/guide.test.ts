@@ -8,7 +8,7 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { spawn } from "node:child_process";
@@ -44,7 +44,10 @@ test("every ts snippet runs to completion and prints what the guide says", { con
   await Promise.all(snippets.map((block, i) => {
     if (only && !only.includes(i + 1)) return Promise.resolve();
     return t.test(label(block, i), async () => {
-      const r = await runModule(files[i], { cwd: ROOT, timeoutMs: 90_000 });
+      // The snippets write under os.tmpdir(): point it into workDir, which is removed afterwards.
+      const tmp = join(workDir, `tmp-${i + 1}`);
+      mkdirSync(tmp);
+      const r = await runModule(files[i], { cwd: ROOT, timeoutMs: 90_000, env: { ...process.env, TMPDIR: tmp } });
       const tail = (s: string) => s.split("\n").slice(-25).join("\n");
       assert.equal(r.code, 0, `exit code ${r.code} after ${(r.ms / 1000).toFixed(1)}s\n--- stderr ---\n${tail(r.stderr)}\n--- stdout ---\n${tail(r.stdout)}`);
       const failures = unmetExpectations(r.stdout, expectationsOf(block.code));

@@ -94,10 +94,10 @@ export interface RunResult {
 }
 
 /** Run a TypeScript module through tsx in a child process (not a TTY: progress bars stay one line per epoch). */
-export function runModule(file: string, opts: { cwd: string; timeoutMs: number; args?: string[] }): Promise<RunResult> {
+export function runModule(file: string, opts: { cwd: string; timeoutMs: number; args?: string[]; env?: NodeJS.ProcessEnv }): Promise<RunResult> {
   return new Promise((resolve) => {
     const start = performance.now();
-    const child = spawn(process.execPath, ["--import", "tsx", file, ...(opts.args ?? [])], { cwd: opts.cwd, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, ["--import", "tsx", file, ...(opts.args ?? [])], { cwd: opts.cwd, env: opts.env ?? process.env, stdio: ["ignore", "pipe", "pipe"] });
     let stdout = "", stderr = "";
     child.stdout.setEncoding("utf8").on("data", (s: string) => (stdout += s));
     child.stderr.setEncoding("utf8").on("data", (s: string) => (stderr += s));
