@@ -91,7 +91,7 @@ export async function fit(model: Module, opts: FitOptions): Promise<History> {
       const val = evaluateLoader(model, valLoader, lossFn, metrics.map((m) => m));
       for (const [k, v] of Object.entries(val)) logs[`val_${k}`] = v;
     }
-    logs.lr = opts.optimizer.paramGroups[0].lr;
+    logs.lr = opts.optimizer.paramGroups[0].lr; // the rate this epoch used (Keras logs it so); schedules step after
     for (const [k, v] of Object.entries(logs)) (ctx.history[k] ??= []).push(v);
     (ctx.history.epoch ??= []).push(epoch);
     await runHook(callbacks, "onEpochEnd", epoch, logs, ctx);

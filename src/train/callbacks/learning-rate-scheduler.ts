@@ -39,6 +39,5 @@ export class LearningRateScheduler implements Callback {
     if (typeof this.schedule === "function") return;
     this.schedule.step();
     if (this.schedule.stateDict) ctx.extraState.LearningRateScheduler = this.schedule.stateDict();
-    logs.lr = ctx.optimizer.paramGroups[0].lr;
   }
 }

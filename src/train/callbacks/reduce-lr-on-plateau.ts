@@ -39,7 +39,6 @@ export class ReduceLROnPlateau implements Callback {
     this.scheduler!.step(value);
     const after = ctx.optimizer.paramGroups[0].lr;
     if (after < before && ctx.verbose > 0) console.log(`ReduceLROnPlateau: learning rate reduced to ${after.toExponential(3)}`);
-    logs.lr = after;
     ctx.extraState.ReduceLROnPlateau = this.scheduler!.stateDict();
   }
 }
