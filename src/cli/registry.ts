@@ -7,29 +7,69 @@ import type { Dataset } from "../data/dataset.js";
 import { UsageError, normalizeName } from "./usage-error.js";
 
 export interface ModelOptions {
-  numClasses: number;
-  inChannels: number;
+  /** Classes of the output layer (default: the model's own, 10 for the course models, 1000 for the ImageNet ones). */
+  numClasses?: number;
+  inChannels?: number;
   dropout?: number;
+  /** false builds the model without drawing random weights (for a summary, or before loading weights). */
+  initWeights?: boolean;
 }
 
-const MODELS: Record<string, { build: (o: ModelOptions) => Module; input: (c: number, hw: number) => number[] }> = {
-  "typical-cnn": { build: (o) => models.typicalCnn(o), input: (c) => [c, 28, 28] },
-  lenet5: { build: (o) => models.lenet5(o), input: (c) => [c, 28, 28] },
-  "fashion-cnn": { build: (o) => models.fashionCnn(o), input: (c) => [c, 28, 28] },
+interface ModelEntry {
+  build: (o: ModelOptions) => Module;
+  /** The input shape the model is designed for, without the batch dimension. */
+  input: (channels?: number) => number[];
+}
+
+/** A course model on 28x28 single-channel images. */
+const mnistSized = (build: (o: ModelOptions) => Module, side = 28): ModelEntry => ({ build, input: (c = 1) => [c, side, side] });
+/** An ImageNet model on `side`x`side` RGB images. */
+const imagenetSized = (build: (o: ModelOptions) => Module, side = 224): ModelEntry => ({ build, input: (c = 3) => [c, side, side] });
+
+const MODELS: Record<string, ModelEntry> = {
+  "typical-cnn": mnistSized((o) => models.typicalCnn(o)),
+  lenet5: mnistSized((o) => models.lenet5(o)),
+  "fashion-cnn": mnistSized((o) => models.fashionCnn(o)),
+  "lenet5-1998": mnistSized((o) => models.lenet5Original(o), 32),
+  alexnet: imagenetSized((o) => models.alexnet(o)),
+  "alexnet-original": imagenetSized((o) => models.alexnet({ ...o, variant: "original" }), 227),
+  zfnet: imagenetSized((o) => models.zfnet(o)),
+  vgg11: imagenetSized((o) => models.vgg11(o)),
+  "vgg11-bn": imagenetSized((o) => models.vgg11({ ...o, batchNorm: true })),
+  vgg13: imagenetSized((o) => models.vgg13(o)),
+  "vgg13-bn": imagenetSized((o) => models.vgg13({ ...o, batchNorm: true })),
+  vgg16: imagenetSized((o) => models.vgg16(o)),
+  "vgg16-bn": imagenetSized((o) => models.vgg16({ ...o, batchNorm: true })),
+  vgg19: imagenetSized((o) => models.vgg19(o)),
+  "vgg19-bn": imagenetSized((o) => models.vgg19({ ...o, batchNorm: true })),
+  googlenet: imagenetSized((o) => models.googlenet(o)),
+  "inception-v3": imagenetSized((o) => models.inceptionV3(o), 299),
+  resnet18: imagenetSized((o) => models.resnet18(o)),
+  resnet34: imagenetSized((o) => models.resnet34(o)),
+  resnet50: imagenetSized((o) => models.resnet50(o)),
+  resnet101: imagenetSized((o) => models.resnet101(o)),
+  resnet152: imagenetSized((o) => models.resnet152(o)),
+  "wide-resnet50-2": imagenetSized((o) => models.wideResnet50_2(o)),
+  "se-resnet50": imagenetSized((o) => models.seResnet50(o)),
 };
 
 export const MODEL_NAMES = Object.keys(MODELS);
 
-export function buildModel(name: string, opts: ModelOptions): Module {
+function entryFor(name: string): ModelEntry {
   const entry = Object.entries(MODELS).find(([k]) => normalizeName(k) === normalizeName(name));
   if (!entry) throw new UsageError(`unknown model "${name}"; choose one of ${MODEL_NAMES.join(", ")}`);
-  return entry[1].build(opts);
+  return entry[1];
 }
 
-export function defaultInputShape(name: string, channels = 1): number[] {
-  const entry = Object.entries(MODELS).find(([k]) => normalizeName(k) === normalizeName(name));
-  if (!entry) throw new UsageError(`unknown model "${name}"; choose one of ${MODEL_NAMES.join(", ")}`);
-  return entry[1].input(channels, 28);
+export function buildModel(name: string, opts: ModelOptions): Module {
+  // Unset options fall back to each model's defaults.
+  const defined = Object.fromEntries(Object.entries(opts).filter(([, v]) => v !== undefined)) as ModelOptions;
+  return entryFor(name).build(defined);
+}
+
+/** The model's design input shape; `channels` overrides its channel count (1 for the course models, 3 for ImageNet ones). */
+export function defaultInputShape(name: string, channels?: number): number[] {
+  return entryFor(name).input(channels);
 }
 
 export const DATASET_NAMES = ["mnist", "fashion-mnist", "cifar10", "imagefolder"] as const;

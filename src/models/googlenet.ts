@@ -15,6 +15,7 @@
 // plus 0.3 × each auxiliary one (plain cross entropy on a tensor).
 
 import { Tensor } from "../tensor/tensor.js";
+import { noGrad } from "../autograd/grad-mode.js";
 import { tensor } from "../tensor/creation.js";
 import { add, mul, relu } from "../ops/elementwise.js";
 import { adaptiveAvgPool2d } from "../ops/pool.js";
@@ -179,7 +180,7 @@ export class GoogLeNet extends Module {
 }
 
 /** torchvision's GoogLeNet initialisation: convolutions and linear layers from N(0, 0.01²) truncated to [−2, 2]. */
-export const googlenetInit = (model: Module): void => truncNormalLayers(model, () => 0.01);
+export const googlenetInit = (model: Module): void => noGrad(() => truncNormalLayers(model, () => 0.01));
 
 export const googlenet = (opts: GoogLeNetOptions = {}): GoogLeNet => constructModel(() => new GoogLeNet(opts), googlenetInit, opts);
 

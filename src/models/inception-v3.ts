@@ -7,9 +7,12 @@
 // The auxiliary classifier (on Mixed_6e) exists when `auxLogits` is true (the default, as
 // torchvision) and runs in training mode only: forward then returns `{ logits, aux }`, otherwise
 // the logits tensor. `inceptionV3Loss` adds 0.4 × the auxiliary cross entropy, as torchvision's
-// reference training recipe does. Inputs must be at least 75x75 (299x299 is the design size).
+// reference training recipe does. Inputs must be at least 75x75 (299x299 is the design size),
+// 299x299 in training mode with the auxiliary classifier (its 5x5/3 pool and 5x5 convolution need
+// Mixed_6e's 17x17 grid), as in torchvision.
 
 import { Tensor } from "../tensor/tensor.js";
+import { noGrad } from "../autograd/grad-mode.js";
 import { formatShape } from "../tensor/shape.js";
 import { add, mul } from "../ops/elementwise.js";
 import { adaptiveAvgPool2d, avgPool2d, maxPool2d } from "../ops/pool.js";
@@ -269,6 +272,10 @@ export class Inception3 extends Module {
     if (x.ndim === 4 && (x.shape[2] < 75 || x.shape[3] < 75)) {
       throw this.layerError(`expected an input of at least 75x75 (299x299 is the design size), got shape ${formatShape(x.shape)}`);
     }
+    // The aux classifier's 5x5/3 pool then 5x5 convolution need a 17x17 grid at Mixed_6e: 299x299 inputs.
+    if (this.training && this.AuxLogits && x.ndim === 4 && (x.shape[2] < 299 || x.shape[3] < 299)) {
+      throw this.layerError(`in training mode the auxiliary classifier needs an input of at least 299x299, got shape ${formatShape(x.shape)}; build with auxLogits: false for smaller inputs`);
+    }
     let h = this.transformInput ? imagenetToUnitRange(x) : x;
     h = this.Conv2d_2b_3x3.forward(this.Conv2d_2a_3x3.forward(this.Conv2d_1a_3x3.forward(h)));
     h = this.Conv2d_4a_3x3.forward(this.Conv2d_3b_1x1.forward(this.maxpool1.forward(h)));
@@ -290,7 +297,7 @@ export class Inception3 extends Module {
  */
 export function inceptionV3Init(model: Inception3): void {
   const auxFc = model.AuxLogits?.fc;
-  truncNormalLayers(model, (m) => (m === auxFc ? 0.001 : 0.1));
+  noGrad(() => truncNormalLayers(model, (m) => (m === auxFc ? 0.001 : 0.1)));
 }
 
 export const inceptionV3 = (opts: InceptionV3Options = {}): Inception3 => constructModel(() => new Inception3(opts), inceptionV3Init, opts);

@@ -7,6 +7,7 @@
 // Any input of at least 1x1 works (global average pooling), e.g. CIFAR's 32x32.
 
 import type { Tensor } from "../tensor/tensor.js";
+import { noGrad } from "../autograd/grad-mode.js";
 import { add, relu } from "../ops/elementwise.js";
 import { flatten } from "../ops/view.js";
 import { Module } from "../nn/module.js";
@@ -188,13 +189,15 @@ export class ResNet extends Module {
 
 /** torchvision's ResNet initialisation: He-normal convolutions (fan-out), batch norms at 1/0, fc at PyTorch's default. */
 export function resnetInit(model: ResNet, zeroInitResidual = false): void {
-  kaimingConvs(model, "default");
-  model.fc.resetParameters();
-  if (!zeroInitResidual) return;
-  for (const m of model.modules()) {
-    if (m instanceof Bottleneck) m.bn3.weight?.fill_(0);
-    else if (m instanceof BasicBlock) m.bn2.weight?.fill_(0);
-  }
+  noGrad(() => {
+    kaimingConvs(model, "default");
+    model.fc.resetParameters();
+    if (!zeroInitResidual) return;
+    for (const m of model.modules()) {
+      if (m instanceof Bottleneck) m.bn3.weight?.fill_(0);
+      else if (m instanceof BasicBlock) m.bn2.weight?.fill_(0);
+    }
+  });
 }
 
 function build(block: ResidualBlock, layers: [number, number, number, number], opts: ResNetOptions): ResNet {

@@ -7,6 +7,8 @@
 // size from 32x32 up in (five 2x2 pools halve 32 down to 1).
 
 import type { Tensor } from "../tensor/tensor.js";
+import { noGrad } from "../autograd/grad-mode.js";
+import { Linear as NnLinear } from "../nn/linear.js";
 import { formatShape } from "../tensor/shape.js";
 import { flatten } from "../ops/view.js";
 import * as init from "../nn/init.js";
@@ -87,13 +89,15 @@ export class VGG extends Module {
 
 /** torchvision's VGG initialisation: He-normal convolutions (fan-out) with zero bias, N(0, 0.01) linear layers with zero bias. */
 export function vggInit(model: VGG): void {
-  kaimingConvs(model, "zero");
-  for (const m of model.classifier.modules()) {
-    if (m instanceof Linear) {
-      init.normal(m.weight, 0, 0.01);
-      m.bias?.fill_(0);
+  noGrad(() => {
+    kaimingConvs(model, "zero");
+    for (const m of model.classifier.modules()) {
+      if (m instanceof NnLinear) {
+        init.normal(m.weight, 0, 0.01);
+        m.bias?.fill_(0);
+      }
     }
-  }
+  });
 }
 
 function build(config: VggConfig, opts: VggOptions): VGG {
