@@ -42,8 +42,10 @@ const MODELS: Record<string, ModelEntry> = {
   "vgg16-bn": imagenetSized((o) => models.vgg16({ ...o, batchNorm: true })),
   vgg19: imagenetSized((o) => models.vgg19(o)),
   "vgg19-bn": imagenetSized((o) => models.vgg19({ ...o, batchNorm: true })),
-  googlenet: imagenetSized((o) => models.googlenet(o)),
-  "inception-v3": imagenetSized((o) => models.inceptionV3(o), 299),
+  // Without the auxiliary classifiers: the CLI trains through nb.fit, which expects one output
+  // tensor (their training-mode output is { logits, aux... }; see googlenetLoss for a custom loop).
+  googlenet: imagenetSized((o) => models.googlenet({ ...o, auxLogits: false })),
+  "inception-v3": imagenetSized((o) => models.inceptionV3({ ...o, auxLogits: false }), 299),
   resnet18: imagenetSized((o) => models.resnet18(o)),
   resnet34: imagenetSized((o) => models.resnet34(o)),
   resnet50: imagenetSized((o) => models.resnet50(o)),

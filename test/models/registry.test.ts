@@ -22,6 +22,9 @@ test("registry: every zoo model by name, torchvision's spellings accepted, desig
   assert.deepEqual(defaultInputShape("lenet5-1998"), [1, 32, 32]);
   assert.deepEqual(defaultInputShape("lenet5"), [1, 28, 28]);
   assert.deepEqual(defaultInputShape("resnet18", 1), [1, 224, 224]);
+  // The CLI trains through nb.fit (one output tensor): GoogLeNet and Inception v3 come without aux classifiers there.
+  assert.equal((buildModel("googlenet", { initWeights: false }) as nb.models.GoogLeNet).aux1, null);
+  assert.equal((buildModel("inception-v3", { initWeights: false }) as nb.models.Inception3).AuxLogits, null);
   assert.throws(() => buildModel("resnet19", {}), /^Error: unknown model "resnet19"; choose one of typical-cnn, /);
 });
 
