@@ -84,8 +84,16 @@ if (r.error || r.status !== 0) {
 mkdirSync(buildDir, { recursive: true });
 writeFileSync(logPath, log);
 
-// Load it once in a child process: a module that builds but does not load is a failed build.
-const check = spawnSync(process.execPath, ["-e", `const a = require(${JSON.stringify(addonPath)}); console.log(JSON.stringify(a.info()))`], { encoding: "utf8" });
+// Load it once in a child process: a module that builds but does not load is a failed build. An
+// AddressSanitizer build only loads with the sanitizer's runtime preloaded.
+const sanitized = process.env.NABLA_NATIVE_SANITIZE === "address";
+const checkEnv = { ...process.env };
+if (sanitized) {
+  const lib = spawnSync(process.env.CXX || "g++", ["-print-file-name=libasan.so"], { encoding: "utf8" }).stdout?.trim();
+  checkEnv.LD_PRELOAD = lib;
+  checkEnv.ASAN_OPTIONS = "detect_leaks=0";
+}
+const check = spawnSync(process.execPath, ["-e", `const a = require(${JSON.stringify(addonPath)}); console.log(JSON.stringify(a.info()))`], { encoding: "utf8", env: checkEnv });
 if (check.status !== 0) giveUp(`the built addon does not load: ${(check.stderr || "").trim().split("\n").slice(-1)[0]}`, `${log}\n${check.stderr}`);
 const info = JSON.parse(check.stdout.trim());
 const seconds = ((Date.now() - started) / 1000).toFixed(0);

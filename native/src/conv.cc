@@ -403,19 +403,20 @@ bool backwardFilter(const Geometry& g, const float* X, const float* GY, float* G
   const int64_t wSize = g.cout * g.taps;
   const bool direct = useDirect(g), pointwise = g.pointwise();
   const int64_t chunk = chunkFor(g);
-  const bool perThread = g.batch >= 2 && numThreads() > 1 && g.batch >= numThreads();
-  const int copies = perThread ? numThreads() : 1;
-  // Per-thread gradients (thread 0 writes straight into GW).
+  // The batch is cut into one contiguous range of images per thread, each summed into its own
+  // gradient (range 0 straight into GW), then the ranges are added in order: the result does
+  // not depend on which thread ran which range.
+  const bool split = g.batch >= 2 && numThreads() > 1 && g.batch >= numThreads();
+  const int64_t ranges = split ? numThreads() : 1;
   float* extra = nullptr;
-  if (copies > 1) {
-    extra = threadScratch(kConvAccum).get<float>(wSize * (copies - 1));
+  if (ranges > 1) {
+    extra = threadScratch(kConvAccum).get<float>(wSize * (ranges - 1));
     if (!extra) return false;
-    std::memset(extra, 0, wSize * (copies - 1) * sizeof(float));
+    std::memset(extra, 0, wSize * (ranges - 1) * sizeof(float));
   }
   std::memset(GW, 0, wSize * sizeof(float));
   std::atomic<bool> ok{true};
-  forEachImage(g, [&](int64_t n, int worker, bool nested) {
-    float* acc = worker == 0 ? GW : extra + (worker - 1) * wSize;
+  auto image = [&](int64_t n, float* acc, bool nested) {
     for (int64_t grp = 0; grp < g.groups; grp++) {
       const float* x = X + (n * g.cin + grp * g.cinG) * g.inPlane;
       const float* gy = GY + (n * g.cout + grp * g.coutG) * g.outPlane;
@@ -440,9 +441,18 @@ bool backwardFilter(const Geometry& g, const float* X, const float* GY, float* G
         if (!sgemm(g.coutG, g.taps, len, 1.0f, {gy + p0, g.outPlane, 1}, {col, 1, len}, 1.0f, {gw, g.taps, 1}, nested)) ok = false;
       }
     }
-  });
-  for (int c = 0; c < copies - 1; c++) {
-    const float* e = extra + c * wSize;
+  };
+  if (split) {
+    const int64_t per = (g.batch + ranges - 1) / ranges;
+    parallelTasks(ranges, [&](int64_t r, int) {
+      float* acc = r == 0 ? GW : extra + (r - 1) * wSize;
+      for (int64_t n = r * per; n < std::min(g.batch, (r + 1) * per); n++) image(n, acc, false);
+    });
+  } else {
+    for (int64_t n = 0; n < g.batch; n++) image(n, GW, true);
+  }
+  for (int64_t r = 0; r < ranges - 1; r++) {
+    const float* e = extra + r * wSize;
     for (int64_t i = 0; i < wSize; i++) GW[i] += e[i];
   }
   return ok;

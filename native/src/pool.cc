@@ -121,11 +121,11 @@ void maxPlanes(const Geometry& g, const float* X, float* O, int32_t* I, int64_t 
           for (int64_t a = d0; a < dEnd; a += D.step) {
             for (int64_t b = a + h0, bEnd = b + hSpan; b < bEnd; b += H.step) {
               for (int64_t c = b + w0, cEnd = c + wSpan; c < cEnd; c += W.step) {
+                // Branch-free (random data makes the comparison unpredictable).
                 const float v = x[c];
-                if (v > best || v != v) {
-                  best = v;
-                  bestAt = c;
-                }
+                const bool take = (v > best) | (v != v);
+                best = take ? v : best;
+                bestAt = take ? c : bestAt;
               }
             }
           }

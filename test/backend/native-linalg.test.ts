@@ -9,7 +9,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import type { ConvParams, View } from "../../src/backend/backend.js";
 import { forceGenericGemm, nativeInfo, setNativeThreads } from "../../src/backend/native/index.js";
-import { Rng, broadcastDims, compareKernel, randomView, skipNative, type Layout } from "./native-helpers.js";
+import { Rng, broadcastDims, cloneView, compareKernel, native, randomView, skipNative, type Layout } from "./native-helpers.js";
 
 const gemmTol = (k: number) => ({ rtol: 1e-4, atol: 2e-5 * Math.sqrt(Math.max(k, 1)) + 1e-6 });
 
@@ -159,6 +159,26 @@ test("conv agrees on 1 and 3 threads (per-image split with per-thread filter gra
       for (const c of CONV_CASES.filter((k) => k.x[0] >= 2)) checkConv(c, rng, `${n} threads`);
     });
   }
+});
+
+test("results are bit-for-bit reproducible run to run (per-thread filter gradients are summed in a fixed order)", { skip: skipNative }, () => {
+  const rng = new Rng(26);
+  const b = native();
+  for (const c of [CONV_CASES[0], CONV_CASES[2], CONV_CASES[7]]) {
+    const { p, out } = convParams({ ...c, x: [9, ...c.x.slice(1)] });
+    const x = randomView([9, ...c.x.slice(1)], rng), gy = randomView(out, rng);
+    const first = randomView(c.w, rng), again = cloneView(first);
+    b.convBackwardFilter(x, gy, first, p);
+    for (let rep = 0; rep < 5; rep++) {
+      b.convBackwardFilter(x, gy, again, p);
+      assert.deepEqual(again.buf, first.buf, c.name);
+    }
+  }
+  const a = randomView([300, 200], rng), m = randomView([200, 250], rng);
+  const o1 = randomView([300, 250], rng), o2 = cloneView(o1);
+  b.matmul(a, m, o1);
+  b.matmul(a, m, o2);
+  assert.deepEqual(o2.buf, o1.buf);
 });
 
 test("the micro-kernel in use is reported, and forcing the portable one is undone", { skip: skipNative }, () => {

@@ -4,6 +4,7 @@
 
 import { createRequire } from "node:module";
 import { existsSync, readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { UNARY_CODES, PARAM_CODES, BINARY_CODES, REDUCE_CODES } from "./codes.js";
 
@@ -55,16 +56,15 @@ const ENTRY_POINTS: readonly (keyof NativeAddon)[] = [
 
 /** Where the build puts the addon, relative to this file (the same from src/ and dist/). */
 const ADDON_URL = new URL("../../../build/Release/nabla_native.node", import.meta.url);
-/** Written by scripts/build-native.mjs when compilation failed, with the reason. */
-const FAILURE_URL = new URL("../../../build/nabla-native-failed.txt", import.meta.url);
 
 export type LoadResult = { addon: NativeAddon; path: string } | { addon: null; reason: string; expected: boolean };
 
 const sameList = (a: readonly string[], b: readonly string[]): boolean => a.length === b.length && a.every((x, i) => x === b[i]);
 
 /**
- * Load the addon. `expected` in a failure says whether the user would expect native to work
- * (the addon is missing or broken) rather than having turned it off; only then is a warning due.
+ * Load the addon. `expected` in a failure says whether the user would expect native to work (its
+ * build failed, or it is there but broken or stale) rather than having turned it off or never
+ * built it; only then is a warning due.
  */
 export function loadAddon(): LoadResult {
   const env = typeof process !== "undefined" ? process.env : undefined;
@@ -74,9 +74,11 @@ export function loadAddon(): LoadResult {
   if (env?.NABLA_NATIVE === "0") return { addon: null, reason: "disabled by NABLA_NATIVE=0", expected: false };
   const path = env?.NABLA_NATIVE_ADDON || fileURLToPath(ADDON_URL);
   if (!existsSync(path)) {
-    const failure = fileURLToPath(FAILURE_URL);
-    const why = existsSync(failure) ? readFileSync(failure, "utf8").trim().split("\n")[0] : "it has not been built";
-    return { addon: null, reason: `the addon ${path} is missing (${why}); build it with \`npm run build:native\``, expected: true };
+    // scripts/build-native.mjs leaves the reason a build failed next to Release/.
+    const failure = join(dirname(dirname(path)), "nabla-native-failed.txt");
+    const failed = existsSync(failure);
+    const why = failed ? `its build failed: ${readFileSync(failure, "utf8").trim().split("\n")[0]}` : "it has not been built";
+    return { addon: null, reason: `the addon ${path} is missing (${why}); build it with \`npm run build:native\``, expected: failed };
   }
   let addon: NativeAddon;
   try {
