@@ -9,7 +9,8 @@ export function formatTensor(t: Tensor): string {
   if (t.isDisposed) return `tensor(<disposed>, shape=[${t.shape.join(", ")}])`;
   const extras: string[] = [];
   if (t.dtype !== "float32") extras.push(`dtype=${t.dtype}`);
-  if (t.device !== "cpu") extras.push(`device=${t.device}`);
+  // Host-memory backends (cpu, native) print like torch CPU tensors; device backends name themselves.
+  if (!t.backend.gcManaged) extras.push(`device=${t.device}`);
   if (t.gradFn) extras.push(`gradFn=<${t.gradFn.name}>`);
   else if (t.requiresGrad) extras.push("requiresGrad=true");
   let body: string;

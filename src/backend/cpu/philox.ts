@@ -40,9 +40,12 @@ export function philoxFill(out: Float32Array | Float64Array, dist: "uniform" | "
   const k0 = Number(seed & 0xffffffffn), k1 = Number((seed >> 32n) & 0xffffffffn);
   const words = new Uint32Array(4);
   const n = out.length;
-  let block = offset;
-  for (let i = 0; i < n; i += 4, block++) {
-    philoxBlock(Number(block & 0xffffffffn), Number((block >> 32n) & 0xffffffffn), 0, 0, k0, k1, words);
+  // The 64-bit block counter as two uint32 halves: BigInt arithmetic per block costs more than the block.
+  let lo = Number(offset & 0xffffffffn), hi = Number((offset >> 32n) & 0xffffffffn);
+  for (let i = 0; i < n; i += 4) {
+    philoxBlock(lo, hi, 0, 0, k0, k1, words);
+    lo = (lo + 1) >>> 0;
+    if (lo === 0) hi = (hi + 1) >>> 0;
     const m = Math.min(4, n - i);
     if (dist === "uniform") {
       for (let j = 0; j < m; j++) out[i + j] = (words[j] >>> 8) * TWO_NEG_24;
