@@ -48,3 +48,4 @@ export * as viz from "./viz/index.js";
 export { crossValidate, type CrossValidationResult } from "./train/cross-validate.js";
 export * as tune from "./tune/index.js";
 export * as ensemble from "./ensemble/index.js";
+export * as transfer from "./transfer/index.js";

@@ -9,6 +9,7 @@ import { evaluate } from "../train/evaluate.js";
 import { setBackend } from "../backend/registry.js";
 import { buildModel, defaultInputShape, loadDataset, MODEL_NAMES, DATASET_NAMES } from "./registry.js";
 import { trainCommand } from "./train-command.js";
+import { transferCommand } from "./transfer-command.js";
 import { UsageError, parseNumber } from "./usage-error.js";
 
 const num = (flag: string, check: Parameters<typeof parseNumber>[2] = {}) => (v: string) => parseNumber(flag, v, check);
@@ -92,6 +93,37 @@ export function buildProgram(): Command {
       model.loadStateDict(await load(o.weights));
       const logs = await evaluate(model, data.test, { loss: "crossEntropy", metrics: ["accuracy", "f1"], batchSize: 256 });
       console.log(Object.entries(logs).map(([k, v]) => `${k}: ${v.toFixed(4)}`).join(" - "));
+    });
+  program.command("transfer")
+    .description("transfer learning: load pretrained weights, put a new head on the model, freeze the base, train the head, optionally fine-tune")
+    .requiredOption("--from <weights>", "pretrained weights (.safetensors, or a PyTorch .pt state dict) for --model")
+    .requiredOption("--model <name>", `model: ${MODEL_NAMES.join(", ")}`)
+    .option("--dataset <name>", `dataset: ${DATASET_NAMES.join(", ")}`, "mnist")
+    .option("--root <dir>", "folder with the dataset files (fashion-mnist, cifar10, imagefolder)")
+    .option("--classes <list>", "train on these classes only, relabelled 0..k-1 (names or indices, e.g. 5,6,7,8,9)")
+    .option("--freeze <what>", "base (train only the new head), partial (freeze the early layers), none (train everything)", "base")
+    .option("--up-to <layer>", "with --freeze partial: the last frozen module (e.g. layer3) or a number of layers")
+    .option("--head <name>", "the classifier module to replace (default: the last Linear layer)")
+    .option("--hidden <sizes>", "hidden layer sizes of an MLP head, e.g. 128 or 256,128", (v: string) => v.split(",").map((d) => parseNumber("--hidden", d.trim(), { integer: true, min: 1 })))
+    .option("--dropout <p>", "dropout in the new head", num("--dropout", { min: 0, max: 0.99 }))
+    .option("--epochs <n>", "epochs training the head", num("--epochs", { integer: true, min: 1 }), 5)
+    .option("--fine-tune-epochs <n>", "then epochs fine-tuning the whole model (0: none)", num("--fine-tune-epochs", { integer: true, min: 0 }), 0)
+    .option("--lr <x>", "Adam learning rate of the head", num("--lr", { min: 0, exclusiveMin: true }), 1e-3)
+    .option("--fine-tune-lr <x>", "learning rate of the base while fine-tuning (default: lr / 10)", num("--fine-tune-lr", { min: 0, exclusiveMin: true }))
+    .option("--batch-size <n>", "mini-batch size", num("--batch-size", { integer: true, min: 1 }), 32)
+    .option("--validation-split <f>", "random fraction of the training images held out for validation", num("--validation-split", { min: 0, max: 0.9 }), 0.1)
+    .option("--limit <n>", "use only the first n images of the dataset (quick runs)", num("--limit", { integer: true, min: 10 }))
+    .option("--seed <n>", "random seed", num("--seed", { integer: true }), 0)
+    .addOption(new Option("--device <name>", "backend: cpu, native, cuda (default: the fastest available)").env("NABLA_BACKEND"))
+    .option("--out <dir>", "write the weights, history, learning curves, first-layer filters and feature maps here")
+    .option("--quiet", "no progress bar", false)
+    .action(async (o) => {
+      await transferCommand({
+        from: o.from, model: o.model, dataset: o.dataset, root: o.root, classes: o.classes, freeze: o.freeze, upTo: o.upTo, head: o.head,
+        hidden: o.hidden, dropout: o.dropout, epochs: o.epochs, fineTuneEpochs: o.fineTuneEpochs, lr: o.lr, fineTuneLr: o.fineTuneLr,
+        batchSize: o.batchSize, validationSplit: o.validationSplit, limit: o.limit, seed: o.seed, device: o.device, out: o.out,
+        verbose: o.quiet ? 0 : process.stdout.isTTY ? 1 : 2,
+      });
     });
   return program;
 }

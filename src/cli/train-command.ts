@@ -24,6 +24,7 @@ import { RandomAffine } from "../transforms/affine.js";
 import { RandomCrop } from "../transforms/random-crop.js";
 import { RandomHorizontalFlip } from "../transforms/flip.js";
 import { writeLearningCurves } from "../viz/learning-curves.js";
+import { writeFirstConvPictures } from "../viz/layer-pictures.js";
 import { buildModel, loadDataset } from "./registry.js";
 import { UsageError, oneOf } from "./usage-error.js";
 
@@ -145,7 +146,9 @@ export async function trainCommand(a: TrainArgs, log: (line: string) => void = c
     const curves = await writeLearningCurves(history, a.out);
     if (!bestPath) await save(model, join(a.out, "best.safetensors"));
     writeFileSync(join(a.out, "diagnosis.json"), JSON.stringify(d, null, 2) + "\n");
-    log(`wrote ${a.out}: best.safetensors, history.csv, history.json, ${curves.svg.split("/").pop()}, ${curves.png.split("/").pop()}, test-report.txt, diagnosis.json`);
+    // The first convolution's filters, and its feature maps for the first test image.
+    const pictures = writeFirstConvPictures(model, (data.test ?? data.train).get(0)[0], a.out);
+    log(`wrote ${a.out}: best.safetensors, history.csv, history.json, ${curves.svg.split("/").pop()}, ${curves.png.split("/").pop()}, test-report.txt, diagnosis.json${pictures.map((p) => `, ${p}`).join("")}`);
   }
   return { history, testAccuracy };
 }

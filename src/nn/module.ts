@@ -26,6 +26,11 @@ export abstract class Module {
   private _nonPersistent = new Set<string>();
   /** Dotted name inside the model, learned when a parent lists its modules (for error messages). */
   _path = "";
+  /**
+   * Stay in eval mode whatever train() asks. nb.transfer.freeze sets it on batch norm in a frozen
+   * base, so training the new head leaves the running statistics untouched (as Keras does).
+   */
+  _keepEval = false;
 
   abstract forward(...inputs: any[]): any;
 
@@ -118,7 +123,7 @@ export abstract class Module {
 
   // ---- modes --------------------------------------------------------------------------------
   train(mode = true): this {
-    for (const m of this.modules()) m.training = mode;
+    for (const m of this.modules()) m.training = mode && !m._keepEval;
     return this;
   }
   eval(): this {

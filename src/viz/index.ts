@@ -3,3 +3,7 @@ export {
   learningCurvesSvg, learningCurvesPng, writeLearningCurves, CURVE_COLORS,
   type LearningCurvesOptions, type WriteLearningCurvesOptions,
 } from "./learning-curves.js";
+export { filters, type FiltersOptions } from "./filters.js";
+export { featureMaps, type FeatureMapsOptions } from "./feature-maps.js";
+export { writeFirstConvPictures, firstConv } from "./layer-pictures.js";
+export type { Colormap } from "./image-grid.js";
