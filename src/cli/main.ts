@@ -62,20 +62,21 @@ export function buildProgram(): Command {
     .description("print the Keras-style summary of a model")
     .requiredOption("--model <name>", `model: ${MODEL_NAMES.join(", ")}`)
     .option("--input <shape>", "input shape without the batch, e.g. 1,28,28")
-    .option("--classes <n>", "number of classes", num("--classes", { integer: true, min: 1 }), 10)
+    .option("--classes <n>", "number of classes (default: the model's own, 10 or 1000)", num("--classes", { integer: true, min: 1 }))
     .action((o) => {
       const shape = inputShape(o.input, o.model);
-      summary(buildModel(o.model, { numClasses: o.classes, inChannels: shape[0] }), shape);
+      // Summary traces zeros: skip the random weight draw (seconds for the big ImageNet models).
+      summary(buildModel(o.model, { numClasses: o.classes, inChannels: shape[0], initWeights: false }), shape);
     });
 
   program.command("explain")
     .description("show the arithmetic behind each layer: output sizes, parameters, receptive fields")
     .requiredOption("--model <name>", `model: ${MODEL_NAMES.join(", ")}`)
     .option("--input <shape>", "input shape without the batch, e.g. 1,28,28")
-    .option("--classes <n>", "number of classes", num("--classes", { integer: true, min: 1 }), 10)
+    .option("--classes <n>", "number of classes (default: the model's own, 10 or 1000)", num("--classes", { integer: true, min: 1 }))
     .action((o) => {
       const shape = inputShape(o.input, o.model);
-      explain(buildModel(o.model, { numClasses: o.classes, inChannels: shape[0] }), shape);
+      explain(buildModel(o.model, { numClasses: o.classes, inChannels: shape[0], initWeights: false }), shape);
     });
 
   program.command("eval")
