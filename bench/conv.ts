@@ -78,7 +78,10 @@ const KINDS = ["forward", "forward+backward (weight, bias)", "forward+backward (
 export async function benchConv(): Promise<BenchResult[]> {
   const results: BenchResult[] = [];
   for (const layer of CONV_LAYERS) {
-    nablaTimes(layer).forEach((ms, i) => results.push({ name: `${layer.label} ${KINDS[i]}, nabla cpu (median)`, value: ms, unit: "ms" }));
+    for (const backend of nb.backends()) {
+      nb.setBackend(backend);
+      nablaTimes(layer).forEach((ms, i) => results.push({ name: `${layer.label} ${KINDS[i]}, nabla ${backend} (median)`, value: ms, unit: "ms" }));
+    }
   }
   for (const threads of [1, 2]) {
     const t = torchTimes(threads);

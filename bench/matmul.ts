@@ -47,7 +47,11 @@ function numpyGflops(threads: number | null): Record<string, number> | null {
 export async function benchMatmul(): Promise<BenchResult[]> {
   const results: BenchResult[] = [];
   for (const n of MATMUL_SIZES) {
-    results.push({ name: `matmul float32 ${n}x${n} nabla cpu (${gemmKernelKind()}, best)`, value: nablaGflops(n), unit: "GFLOP/s" });
+    for (const backend of nb.backends()) {
+      nb.setBackend(backend);
+      const kind = backend === "cpu" ? `${gemmKernelKind()}, ` : "";
+      results.push({ name: `matmul float32 ${n}x${n} nabla ${backend} (${kind}best)`, value: nablaGflops(n), unit: "GFLOP/s" });
+    }
   }
   for (const threads of [null, 1]) {
     const np = numpyGflops(threads);

@@ -73,15 +73,19 @@ print(json.dumps(out))
 
 export async function benchTrain(): Promise<BenchResult[]> {
   const results: BenchResult[] = [];
-  const ours = TRAIN_CASES.map(nablaImagesPerSecond);
+  const ours = new Map<string, number[]>();
+  for (const backend of nb.backends()) {
+    nb.setBackend(backend);
+    ours.set(backend, TRAIN_CASES.map(nablaImagesPerSecond));
+  }
   const env = { ...process.env, OPENBLAS_NUM_THREADS: "1" };
   const torch = runPython(TORCH_SCRIPT, [JSON.stringify(TRAIN_CASES)], env) as number[] | null;
   TRAIN_CASES.forEach((c, i) => {
     const label = `train ${c.model} batch ${c.batch} Adam`;
-    results.push({ name: `${label}, nabla ${nb.getBackend()}`, value: ours[i], unit: "img/s" });
-    if (torch) {
-      results.push({ name: `${label}, torch 2 threads (best of 3)`, value: torch[i], unit: "img/s" });
-      results.push({ name: `${label}, nabla / torch`, value: ours[i] / torch[i], unit: "x" });
+    if (torch) results.push({ name: `${label}, torch 2 threads (best of 3)`, value: torch[i], unit: "img/s" });
+    for (const [backend, values] of ours) {
+      results.push({ name: `${label}, nabla ${backend}`, value: values[i], unit: "img/s" });
+      if (torch) results.push({ name: `${label}, nabla ${backend} / torch`, value: values[i] / torch[i], unit: "x" });
     }
   });
   return results;
