@@ -19,6 +19,8 @@
         "native/src/gemm_kernel_avx2.cc",
         "native/src/matmul.cc",
         "native/src/conv.cc",
+        "native/src/conv_direct_generic.cc",
+        "native/src/conv_direct_avx2.cc",
         "native/src/pool.cc",
         "native/src/elementwise.cc",
         "native/src/reduce.cc",

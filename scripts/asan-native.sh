@@ -15,6 +15,12 @@ addon="$work/build/Release/nabla_native.node"
 libasan=$("${CXX:-g++}" -print-file-name=libasan.so)
 echo "asan-native: running test/backend/native-*.test.ts with $addon (LD_PRELOAD=$libasan)"
 cd "$root"
-LD_PRELOAD="$libasan" ASAN_OPTIONS="detect_leaks=0:abort_on_error=1:halt_on_error=1" NABLA_NATIVE_ADDON="$addon" \
-  node --import tsx --test --test-concurrency=1 test/backend/native-*.test.ts
+export LD_PRELOAD="$libasan" ASAN_OPTIONS="detect_leaks=0:abort_on_error=1:halt_on_error=1" NABLA_NATIVE_ADDON="$addon"
+# The tests must run on the instrumented build, not on build/Release.
+node --import tsx --input-type=module -e '
+  const { nativeInfo } = await import("./src/backend/native/index.ts");
+  const info = nativeInfo();
+  if (!info?.asan) { console.error("asan-native: the tests would not run on the AddressSanitizer build"); process.exit(1); }
+  console.log(`asan-native: instrumented addon loaded (${info.gemmKernel} GEMM, ${info.threads} threads)`);'
+node --import tsx --test --test-concurrency=1 test/backend/native-*.test.ts
 echo "asan-native: no AddressSanitizer errors"

@@ -68,6 +68,30 @@ void packB(const ConstMat& B, int64_t p0, int64_t kc, int64_t j0, int64_t nc, fl
     const int64_t jr = panel * kNR;
     const int cols = static_cast<int>(std::min<int64_t>(kNR, nc - jr));
     float* d = dst + panel * kNR * kc;
+    if (B.rowOff) {
+      // Row p starts at its own offset (a shifted window of an image): contiguous along j.
+      for (int64_t p = 0; p < kc; p++, d += kNR) {
+        const float* r = B.p + B.rowOff[p0 + p] + (j0 + jr) * B.cs;
+        if (cols == kNR && B.cs == 1) for (int c = 0; c < kNR; c++) d[c] = r[c];
+        else for (int c = 0; c < kNR; c++) d[c] = c < cols ? r[c * B.cs] : 0.0f;
+      }
+      continue;
+    }
+    if (B.colOff) {
+      // Column j starts at its own offset: walk each column along p, in blocks of depth.
+      for (int64_t pb = 0; pb < kc; pb += 64) {
+        const int64_t pe = std::min<int64_t>(kc, pb + 64);
+        for (int c = 0; c < kNR; c++) {
+          if (c >= cols) {
+            for (int64_t p = pb; p < pe; p++) d[p * kNR + c] = 0.0f;
+            continue;
+          }
+          const float* col = B.p + B.colOff[j0 + jr + c] + p0 * B.rs;
+          for (int64_t p = pb; p < pe; p++) d[p * kNR + c] = col[p * B.rs];
+        }
+      }
+      continue;
+    }
     const float* s = B.p + p0 * B.rs + (j0 + jr) * B.cs;
     if (cols == kNR && B.cs == 1) {
       for (int64_t p = 0; p < kc; p++, d += kNR) {
@@ -146,13 +170,14 @@ bool sgemm(int64_t M, int64_t N, int64_t K, float alpha, ConstMat A, ConstMat B,
     return true;
   }
   const bool par = parallel && numThreads() > 1 && static_cast<double>(M) * N * K >= kParallelWork;
-  if (M == 1) {
+  const bool tabled = B.rowOff || B.colOff;
+  if (M == 1 && !tabled) {
     float* acc = threadScratch(kAccum).get<float>(N);
     if (!acc) return false;
     rowTimesMatrix(N, K, alpha, A, B, beta, C, acc);
     return true;
   }
-  if (N == 1) {
+  if (N == 1 && !tabled) {
     if (par) parallelRanges(M, 64, [&](int64_t b, int64_t e, int) { matrixTimesColumn(M, K, alpha, A, B, beta, C, b, e); });
     else matrixTimesColumn(M, K, alpha, A, B, beta, C, 0, M);
     return true;

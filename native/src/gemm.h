@@ -12,10 +12,17 @@
 
 namespace nabla {
 
-/** Element (i, j) of a matrix lives at p[i·rs + j·cs]. */
+/**
+ * Element (i, j) of a matrix lives at p[i·rs + j·cs]; or, with a row table, at p[rowOff[i] + j·cs];
+ * or, with a column table, at p[colOff[j] + i·rs]. The tables let convolution hand the GEMM its
+ * input image as an implicit im2col matrix (rows or columns that are shifted windows of one
+ * buffer) without building it. Tables apply to B only.
+ */
 struct ConstMat {
   const float* p;
   int64_t rs, cs;
+  const int64_t* rowOff = nullptr;
+  const int64_t* colOff = nullptr;
 };
 struct MutMat {
   float* p;

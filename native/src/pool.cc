@@ -27,6 +27,9 @@ enum Mode : int { kMax = 0, kAvg = 1, kAdaptiveAvg = 2, kAdaptiveMax = 3 };
 struct DimTaps {
   std::vector<int64_t> first, count, padded;
   int64_t step = 1;
+  /** Window size (taps of a window that lies fully inside) and, for sliding windows, stride and padding. */
+  int64_t k = 1, s = 1, pb = 0;
+  bool sliding = false;
 };
 
 struct Params {
@@ -44,6 +47,10 @@ DimTaps windowTaps(int64_t L, int64_t O, int64_t k, int64_t s, int64_t pb, int64
   t.count.resize(O);
   t.padded.resize(O);
   t.step = d * scale;
+  t.k = k;
+  t.s = s;
+  t.pb = pb;
+  t.sliding = true;
   for (int64_t o = 0; o < O; o++) {
     const int64_t start = o * s - pb;
     const int64_t jLo = start >= 0 ? 0 : ceilDiv(-start, d);
@@ -102,9 +109,75 @@ Geometry geometry(const View& in, const View& out, int mode, const Params& p) {
   return g;
 }
 
+/** The max of one window and the index of the winner: first maximum wins, NaN wins, a later NaN too. */
+inline void maxWindow(const float* x, int64_t d0, int64_t dEnd, int64_t dStep, int64_t h0, int64_t hSpan, int64_t hStep, int64_t w0, int64_t wSpan,
+                      int64_t wStep, float& bestOut, int64_t& atOut) {
+  float best = -INFINITY;
+  int64_t bestAt = (dEnd > d0 && hSpan > 0 && wSpan > 0) ? d0 + h0 + w0 : -1;
+  for (int64_t a = d0; a < dEnd; a += dStep)
+    for (int64_t b = a + h0, bEnd = b + hSpan; b < bEnd; b += hStep)
+      for (int64_t c = b + w0, cEnd = c + wSpan; c < cEnd; c += wStep) {
+        const float v = x[c];
+        if (v > best || v != v) {
+          best = v;
+          bestAt = c;
+        }
+      }
+  bestOut = best;
+  atOut = bestAt;
+}
+
+/** Chunk of outputs along the last dim that the vectorised row path handles at once. */
+constexpr int64_t kRowChunk = 256;
+
+/**
+ * Outputs [w0, w1) of one output row whose windows all lie fully inside along the last dim, tap by
+ * tap across the row (so the compiler vectorises over outputs): rowStarts are the input row
+ * offsets of the window's rows (depth and height taps), in tap order.
+ */
+void maxRowInterior(const float* x, const int64_t* rowStarts, int64_t nRows, const DimTaps& W, int64_t w0, int64_t w1, float* out, int32_t* idx) {
+  float best[kRowChunk];
+  int32_t at[kRowChunk];
+  // The last spatial dim has unit scale: window o starts at o·s − pb, its taps dilation apart.
+  const int64_t sw = W.s, dw = W.step;
+  for (int64_t c0 = w0; c0 < w1; c0 += kRowChunk) {
+    const int64_t n = std::min(kRowChunk, w1 - c0);
+    const int64_t base0 = c0 * sw - W.pb;
+    for (int64_t j = 0; j < n; j++) {
+      best[j] = -INFINITY;
+      at[j] = static_cast<int32_t>(rowStarts[0] + base0 + j * sw);
+    }
+    for (int64_t r = 0; r < nRows; r++) {
+      for (int64_t kx = 0; kx < W.k; kx++) {
+        const int64_t first = rowStarts[r] + base0 + kx * dw;
+        const float* src = x + first;
+        for (int64_t j = 0; j < n; j++) {
+          const float v = src[j * sw];
+          const bool take = (v > best[j]) | (v != v);
+          best[j] = take ? v : best[j];
+          at[j] = take ? static_cast<int32_t>(first + j * sw) : at[j];
+        }
+      }
+    }
+    for (int64_t j = 0; j < n; j++) {
+      out[c0 + j] = best[j];
+      idx[c0 + j] = at[j];
+    }
+  }
+}
+
 void maxPlanes(const Geometry& g, const float* X, float* O, int32_t* I, int64_t p0, int64_t p1) {
   const DimTaps &D = g.dims[0], &H = g.dims[1], &W = g.dims[2];
   const int64_t OD = D.first.size(), OH = H.first.size(), OW = W.first.size();
+  // Outputs along the last dim whose windows lie fully inside it: the vectorised row path.
+  int64_t wLo = OW, wHi = OW;
+  if (W.sliding && g.inPlane < (int64_t(1) << 31)) {
+    wLo = 0;
+    while (wLo < OW && W.count[wLo] != W.k) wLo++;
+    wHi = wLo;
+    while (wHi < OW && W.count[wHi] == W.k) wHi++;
+  }
+  int64_t rowStarts[64];
   for (int64_t plane = p0; plane < p1; plane++) {
     const float* x = X + plane * g.inPlane;
     float* o = O + plane * g.outPlane;
@@ -112,25 +185,21 @@ void maxPlanes(const Geometry& g, const float* X, float* O, int32_t* I, int64_t 
     int64_t oi = 0;
     for (int64_t od = 0; od < OD; od++) {
       const int64_t d0 = D.first[od], dEnd = d0 + D.count[od] * D.step;
-      for (int64_t oh = 0; oh < OH; oh++) {
+      for (int64_t oh = 0; oh < OH; oh++, oi += OW) {
         const int64_t h0 = H.first[oh], hSpan = H.count[oh] * H.step;
-        for (int64_t ow = 0; ow < OW; ow++, oi++) {
-          const int64_t w0 = W.first[ow], wSpan = W.count[ow] * W.step;
-          float best = -INFINITY;
-          int64_t bestAt = (dEnd > d0 && hSpan > 0 && wSpan > 0) ? d0 + h0 + w0 : -1;
-          for (int64_t a = d0; a < dEnd; a += D.step) {
-            for (int64_t b = a + h0, bEnd = b + hSpan; b < bEnd; b += H.step) {
-              for (int64_t c = b + w0, cEnd = c + wSpan; c < cEnd; c += W.step) {
-                // Branch-free (random data makes the comparison unpredictable).
-                const float v = x[c];
-                const bool take = (v > best) | (v != v);
-                best = take ? v : best;
-                bestAt = take ? c : bestAt;
-              }
-            }
-          }
-          o[oi] = best;
-          idx[oi] = static_cast<int32_t>(bestAt);
+        int64_t nRows = 0;
+        if (wHi > wLo && D.count[od] * H.count[oh] <= 64 && D.count[od] > 0 && H.count[oh] > 0) {
+          for (int64_t a = d0; a < dEnd; a += D.step)
+            for (int64_t b = a + h0, bEnd = b + hSpan; b < bEnd; b += H.step) rowStarts[nRows++] = b;
+          maxRowInterior(x, rowStarts, nRows, W, wLo, wHi, o + oi, idx + oi);
+        }
+        for (int64_t ow = 0; ow < OW; ow++) {
+          if (nRows > 0 && ow >= wLo && ow < wHi) continue;
+          float best;
+          int64_t at;
+          maxWindow(x, d0, dEnd, D.step, h0, hSpan, H.step, W.first[ow], W.count[ow] * W.step, W.step, best, at);
+          o[oi + ow] = best;
+          idx[oi + ow] = static_cast<int32_t>(at);
         }
       }
     }

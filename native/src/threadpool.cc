@@ -21,9 +21,9 @@ namespace nabla {
 namespace {
 
 constexpr int kMaxThreads = 64;
-/** Pause iterations a worker spins before sleeping: long enough to catch the next kernel of a
- *  training step, short enough not to burn a core another process could use. */
-constexpr int kSpinIterations = 20000;
+/** Pause iterations a worker spins before sleeping (roughly 50-100 µs): long enough to catch the
+ *  next kernel of a training step, short enough not to burn a core another process could use. */
+constexpr int kSpinIterations = 2000;
 
 int defaultThreads() {
   const char* env = std::getenv("NABLA_NUM_THREADS");
@@ -44,46 +44,60 @@ int defaultThreads() {
   return n > static_cast<unsigned>(kMaxThreads) ? kMaxThreads : static_cast<int>(n);
 }
 
-struct Worker {
-  /** The job generation this worker is asked to take part in (set by the caller). */
-  std::atomic<uint64_t> ticket{0};
-};
+// The job word: generation in the high 32 bits, a "closed" flag, and the number of workers that
+// joined the job in the low bits. Workers join with a compare-and-swap that fails once the
+// caller has closed the job, so the caller only ever waits for workers that are actually
+// working on it — never for one that is still asleep (on a busy machine it may wake much later,
+// find the job closed and go back to waiting).
+constexpr uint64_t kClosed = uint64_t(1) << 31;
+constexpr uint64_t kJoinedMask = 0xffff;
 
 /** Process-wide pool. Never destroyed: its threads are detached and end with the process. */
 struct Pool {
   std::atomic<int> threads{0};
-  Worker workers[kMaxThreads];
   int started = 0;  // workers running (guarded by jobMutex)
 
   std::mutex jobMutex;  // one job at a time
   std::mutex sleepMutex;
   std::condition_variable wake;
 
-  // The current job (written by the caller before it hands out tickets).
+  std::atomic<uint64_t> state{kClosed};
+  std::atomic<int> finished{0};
+  uint32_t generation = 0;
+  // The current job (written by the caller before it publishes the generation).
   TaskFn fn = nullptr;
   void* ctx = nullptr;
   int64_t tasks = 0;
+  std::atomic<int> helpers{0};
   std::atomic<int64_t> next{0};
-  std::atomic<int> done{0};
-  uint64_t generation = 0;
+
+  bool joinable(uint64_t s, uint32_t seen) const { return static_cast<uint32_t>(s >> 32) != seen && !(s & kClosed); }
 
   void workerLoop(int id) {
-    Worker& self = workers[id];
-    uint64_t seen = 0;
+    uint32_t seen = 0;
     for (;;) {
-      uint64_t t = self.ticket.load(std::memory_order_acquire);
-      for (int i = 0; t == seen && i < kSpinIterations; i++) {
+      uint64_t s = state.load(std::memory_order_acquire);
+      for (int i = 0; !joinable(s, seen) && i < kSpinIterations; i++) {
         NABLA_PAUSE();
-        t = self.ticket.load(std::memory_order_acquire);
+        s = state.load(std::memory_order_acquire);
       }
-      if (t == seen) {
+      if (!joinable(s, seen)) {
         std::unique_lock<std::mutex> lock(sleepMutex);
-        wake.wait(lock, [&] { return self.ticket.load(std::memory_order_acquire) != seen; });
-        t = self.ticket.load(std::memory_order_acquire);
+        wake.wait(lock, [&] { return joinable(state.load(std::memory_order_acquire), seen); });
+        s = state.load(std::memory_order_acquire);
       }
-      seen = t;
+      // Join unless the job closed (or is full) in the meantime.
+      bool joined = false;
+      while (joinable(s, seen) && static_cast<int>(s & kJoinedMask) < helpers.load(std::memory_order_relaxed)) {
+        if (state.compare_exchange_weak(s, s + 1, std::memory_order_acq_rel)) {
+          joined = true;
+          break;
+        }
+      }
+      seen = static_cast<uint32_t>(s >> 32);
+      if (!joined) continue;
       for (int64_t k; (k = next.fetch_add(1, std::memory_order_relaxed)) < tasks;) fn(ctx, k, id + 1);
-      done.fetch_add(1, std::memory_order_release);
+      finished.fetch_add(1, std::memory_order_release);
     }
   }
 };
@@ -118,7 +132,7 @@ void runTasks(int64_t tasks, TaskFn fn, void* ctx) {
   }
   int helpers = threads - 1;
   if (helpers > tasks - 1) helpers = static_cast<int>(tasks - 1);
-  while (p.started < helpers) {
+  while (p.started < threads - 1) {
     const int id = p.started;
     std::thread([id] { pool().workerLoop(id); }).detach();
     p.started++;
@@ -126,18 +140,22 @@ void runTasks(int64_t tasks, TaskFn fn, void* ctx) {
   p.fn = fn;
   p.ctx = ctx;
   p.tasks = tasks;
+  p.helpers.store(helpers, std::memory_order_relaxed);
   p.next.store(0, std::memory_order_relaxed);
-  p.done.store(0, std::memory_order_relaxed);
-  const uint64_t gen = ++p.generation;
+  p.finished.store(0, std::memory_order_relaxed);
+  const uint32_t gen = ++p.generation == 0 ? ++p.generation : p.generation;
   {
-    // Tickets are published under the sleep mutex so a worker about to sleep cannot miss one.
+    // Published under the sleep mutex so a worker about to sleep cannot miss it.
     std::lock_guard<std::mutex> lock(p.sleepMutex);
-    for (int i = 0; i < helpers; i++) p.workers[i].ticket.store(gen, std::memory_order_release);
+    p.state.store(static_cast<uint64_t>(gen) << 32, std::memory_order_release);
   }
   p.wake.notify_all();
   for (int64_t k; (k = p.next.fetch_add(1, std::memory_order_relaxed)) < tasks;) fn(ctx, k, 0);
-  for (int spins = 0; p.done.load(std::memory_order_acquire) < helpers; spins++) {
-    if (spins < kSpinIterations) NABLA_PAUSE();
+  // Close the job: from here no worker can join; wait for those that did.
+  const uint64_t s = p.state.fetch_or(kClosed, std::memory_order_acq_rel);
+  const int joined = static_cast<int>(s & kJoinedMask);
+  for (int spins = 0; p.finished.load(std::memory_order_acquire) < joined; spins++) {
+    if (spins < kSpinIterations * 10) NABLA_PAUSE();
     else std::this_thread::yield();
   }
 }

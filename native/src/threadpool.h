@@ -21,9 +21,11 @@ using TaskFn = void (*)(void* ctx, int64_t task, int worker);
 
 /**
  * Run fn(ctx, task, worker) for every task in [0, tasks), spread over the pool (tasks are handed
- * out one at a time, so uneven tasks balance). worker is in [0, numThreads()) and identifies the
- * thread, for per-thread scratch. Returns when all tasks are done. A job started while another is
- * running (from a second JavaScript thread) runs inline on its caller.
+ * out one at a time, so uneven tasks balance). worker identifies the thread (0 is the caller) but
+ * which tasks a thread gets is not fixed: a kernel that needs a reproducible result gives each
+ * task its own output, never each worker. Returns when all tasks are done; the caller runs
+ * whatever the workers have not picked up, so a busy machine only loses the parallelism. A job
+ * started while another is running (from a second JavaScript thread) runs inline on its caller.
  */
 void runTasks(int64_t tasks, TaskFn fn, void* ctx);
 

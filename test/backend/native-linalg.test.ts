@@ -117,7 +117,12 @@ const CONV_CASES: ConvCase[] = [
   { name: "1d wide", x: [2, 12, 20], w: [7, 12, 3], padBefore: [1], padAfter: [1] },
   { name: "3d wide", x: [2, 3, 5, 6, 7], w: [4, 3, 2, 3, 2], stride: [1, 2, 1], padBefore: [1, 0, 1], padAfter: [1, 0, 1] },
   { name: "3d thin", x: [2, 1, 4, 5, 6], w: [2, 1, 2, 2, 2] },
-  { name: "batch 1, image bigger than one column block (chunked positions)", x: [1, 16, 130, 130], w: [3, 16, 3, 3], padBefore: [1, 1], padAfter: [1, 1] },
+  { name: "20 output channels, stride 1 (implicit GEMM on the padded image)", x: [2, 5, 7, 8], w: [20, 5, 3, 3], padBefore: [1, 1], padAfter: [1, 1] },
+  { name: "groups 2 with 17 output channels each (implicit GEMM)", x: [2, 8, 6, 6], w: [34, 4, 3, 3], groups: 2, padBefore: [0, 1], padAfter: [1, 0] },
+  { name: "20 input channels: backward-data as an implicit GEMM", x: [2, 20, 6, 6], w: [3, 20, 3, 3], padBefore: [2, 2], padAfter: [2, 2] },
+  { name: "padding wider than the kernel reaches (backward-data through col2im)", x: [2, 3, 5, 5], w: [4, 3, 2, 2], padBefore: [2, 2], padAfter: [2, 2] },
+  { name: "batch 1, big image (implicit GEMM, pool-parallel GEMM)", x: [1, 16, 130, 130], w: [3, 16, 3, 3], padBefore: [1, 1], padAfter: [1, 1] },
+  { name: "batch 1, stride 2, im2col in chunks of positions", x: [1, 16, 242, 242], w: [3, 16, 3, 3], stride: [2, 2], padBefore: [1, 1], padAfter: [1, 1] },
   { name: "kernel as large as the padded input", x: [2, 3, 4, 4], w: [2, 3, 6, 6], padBefore: [1, 1], padAfter: [1, 1] },
   { name: "empty batch", x: [0, 3, 5, 5], w: [4, 3, 3, 3] },
   { name: "no output channels", x: [2, 3, 5, 5], w: [0, 3, 3, 3] },
@@ -150,6 +155,19 @@ test("conv forward, backward-data and backward-filter: direct and im2col paths, 
   forEachKernel((kernel) => {
     for (const c of CONV_CASES) checkConv(c, rng, kernel);
   });
+});
+
+test("conv backward-filter of a thin layer with an infinity in the image sums valid positions only (no 0·∞ NaN)", { skip: skipNative }, () => {
+  const rng = new Rng(27);
+  for (const c of [CONV_CASES[0], CONV_CASES[4]]) {
+    const { p, out } = convParams(c);
+    const x = randomView(c.x, rng), gy = randomView(out, rng);
+    // One infinity in the last column of an image: only the window taps that reach it may become infinite.
+    const xs = x.buf as Float32Array;
+    xs[c.x[3] - 1] = Infinity;
+    xs[xs.length - 1] = -Infinity;
+    compareKernel(`convBackwardFilter with ±inf, ${c.name}`, [randomView(c.w, rng)], gemmTol(c.x[0] * out[2] * out[3]), (b, [g]) => b.convBackwardFilter(x, gy, g, p));
+  }
 });
 
 test("conv agrees on 1 and 3 threads (per-image split with per-thread filter gradients)", { skip: skipNative }, () => {

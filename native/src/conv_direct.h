@@ -1,0 +1,24 @@
+// Stride-1 direct convolution kernels (conv_direct.inc), in a portable and an AVX2/FMA build;
+// directKernels() picks one at run time (the portable one when forcePortableKernels(true)).
+
+#pragma once
+
+#include <cstdint>
+
+namespace nabla {
+
+struct DirectKernels {
+  void (*forward)(int64_t blocks, const int64_t* blockStart, int64_t taps, const int64_t* off, const float* wpk, const float* xp, int64_t Lr,
+                  float* yp);
+  void (*filter)(int64_t coutG, int64_t taps, const int64_t* off, const float* gyp, int64_t Lr, const float* xp, float* gw, int64_t ldw);
+};
+
+void directForwardPaddedGeneric(int64_t, const int64_t*, int64_t, const int64_t*, const float*, const float*, int64_t, float*);
+void directFilterPaddedGeneric(int64_t, int64_t, const int64_t*, const float*, int64_t, const float*, float*, int64_t);
+/** Null where the addon has no AVX2 build of them. */
+const DirectKernels* directKernelsAvx2();
+
+/** The kernels for this CPU. */
+DirectKernels directKernels();
+
+}  // namespace nabla
