@@ -72,10 +72,13 @@ function parseClasses(spec: string, names: readonly string[]): (string | number)
   });
 }
 
-/** Append one history to another, key by key (epochs of the second stage follow the first's). */
+/** Append one history to another, key by key; the second stage's epochs are numbered after the first's. */
 function concatHistories(a: History, b: History): History {
   const out: History = {};
-  for (const k of new Set([...Object.keys(a), ...Object.keys(b)])) out[k] = [...(a[k] ?? []), ...(b[k] ?? [])];
+  const offset = a.epoch?.length ?? 0;
+  for (const k of new Set([...Object.keys(a), ...Object.keys(b)])) {
+    out[k] = [...(a[k] ?? []), ...(b[k] ?? []).map((v) => (k === "epoch" ? v + offset : v))];
+  }
   return out;
 }
 
@@ -118,7 +121,9 @@ export async function transferCommand(a: TransferArgs, log: (line: string) => vo
   if (trainSet.length === 0 || (valSet && valSet.length === 0)) throw new UsageError(`--validation-split ${a.validationSplit} leaves no training or validation images out of ${train.length}`);
   log(`nabla transfer: ${a.model} from ${a.from} to ${a.dataset}${a.classes ? ` (classes ${classes.join(", ")})` : ""}: ${trainSet.length} training, ${valSet?.length ?? 0} validation, ${test?.length ?? 0} test images, backend ${getBackend()}`);
   log(`loaded ${pretrained.loaded.length} tensors${pretrained.skipped.length ? ` (left out the old head: ${pretrained.skipped.join(", ")})` : ""}; new head "${head}" for ${classes.length} classes`);
-  log(`--freeze ${a.freeze}: ${trainable.toLocaleString("en-US")} of ${total.toLocaleString("en-US")} parameters train${state.inference.length ? `; batch norm kept in inference mode: ${state.inference.join(", ")}` : ""}`);
+  const bn = state.inference;
+  const bnText = bn.length === 0 ? "" : `; ${bn.length} batch norm layer(s) kept in inference mode (${bn.length > 4 ? `${bn.slice(0, 3).join(", ")}, ..., ${bn[bn.length - 1]}` : bn.join(", ")})`;
+  log(`--freeze ${a.freeze}: ${trainable.toLocaleString("en-US")} of ${total.toLocaleString("en-US")} parameters train${bnText}`);
 
   const score = async (): Promise<number | null> => {
     const on = test ?? valSet;
@@ -134,7 +139,8 @@ export async function transferCommand(a: TransferArgs, log: (line: string) => vo
   const started = performance.now();
   let history = await fitStage(new optim.Adam(model.parameters().filter((p) => p.requiresGrad), { lr: a.lr }), a.epochs);
   const headAccuracy = await score();
-  log(`trained the ${strategy === "entire" ? "whole model" : "head"} for ${a.epochs} epoch(s) (Adam, lr ${a.lr})${headAccuracy === null ? "" : `: ${where} accuracy ${percent(headAccuracy)}`}`);
+  const what = strategy === "entire" ? "the whole model" : strategy === "partial" ? "the unfrozen layers and the head" : "the head";
+  log(`trained ${what} for ${a.epochs} epoch(s) (Adam, lr ${a.lr})${headAccuracy === null ? "" : `: ${where} accuracy ${percent(headAccuracy)}`}`);
 
   let fineTunedAccuracy: number | null = null;
   if (a.fineTuneEpochs > 0) {

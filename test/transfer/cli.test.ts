@@ -65,8 +65,10 @@ test("nabla transfer: a LeNet-5 pretrained on digits 0-4 learns 5-9 with a froze
 
   // Partial freezing and a fine-tuning stage at a lower learning rate.
   const p = await run("transfer", "--from", weights, "--model", "lenet5", "--classes", "5,6,7,8,9", "--limit", "600",
-    "--freeze", "partial", "--up-to", "features", "--hidden", "32", "--epochs", "1", "--fine-tune-epochs", "1", "--quiet");
+    "--freeze", "partial", "--up-to", "features", "--hidden", "32", "--epochs", "1", "--fine-tune-epochs", "1", "--out", join(dir, "partial"), "--quiet");
   assert.equal(p.code, 0, p.err);
+  // One history for both stages, the fine-tuning epochs numbered after the head's.
+  assert.deepEqual(JSON.parse(readFileSync(join(dir, "partial", "history.json"), "utf8")).epoch, [0, 1]);
   assert.match(p.out, /--freeze partial: [\d,]+ of [\d,]+ parameters train/);
   assert.match(p.out, /fine-tuned everything for 1 epoch\(s\) \(base lr 0\.0001, head lr 0\.001\): test accuracy [\d.]+%/);
 });
