@@ -14,6 +14,10 @@
 #include <string>
 #include <vector>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include "checks.h"
 #include "kernels.h"
 #include "threadpool.h"
@@ -27,8 +31,9 @@ enum Mode : int { kMax = 0, kAvg = 1, kAdaptiveAvg = 2, kAdaptiveMax = 3 };
 struct DimTaps {
   std::vector<int64_t> first, count, padded;
   int64_t step = 1;
-  /** Window size (taps of a window that lies fully inside) and, for sliding windows, stride and padding. */
-  int64_t k = 1, s = 1, pb = 0;
+  /** Window size (taps of a window that lies fully inside) and, for sliding windows, stride,
+   *  padding and dilation; the input length and its element stride within a plane. */
+  int64_t k = 1, s = 1, pb = 0, d = 1, L = 1, scale = 1;
   bool sliding = false;
 };
 
@@ -50,6 +55,9 @@ DimTaps windowTaps(int64_t L, int64_t O, int64_t k, int64_t s, int64_t pb, int64
   t.k = k;
   t.s = s;
   t.pb = pb;
+  t.d = d;
+  t.L = L;
+  t.scale = scale;
   t.sliding = true;
   for (int64_t o = 0; o < O; o++) {
     const int64_t start = o * s - pb;
@@ -166,6 +174,55 @@ void maxRowInterior(const float* x, const int64_t* rowStarts, int64_t nRows, con
   }
 }
 
+#if defined(__SSE2__)
+/** Lanes of a where mask is set, else of b. */
+inline __m128 blend(__m128 mask, __m128 a, __m128 b) { return _mm_or_ps(_mm_and_ps(mask, a), _mm_andnot_ps(mask, b)); }
+inline __m128i blend(__m128 mask, __m128i a, __m128i b) {
+  const __m128i m = _mm_castps_si128(mask);
+  return _mm_or_si128(_mm_and_si128(m, a), _mm_andnot_si128(m, b));
+}
+#endif
+
+/**
+ * The common 2×2, stride-2, unpadded max pool of one plane (W wide in, OH×OW out), four windows at
+ * a time with SSE2: the taps in window order, NaN-aware, exactly as maxWindow does one by one (a
+ * last group overlapping the previous one covers OW not divisible by 4). Returns the number of
+ * output columns it covered per row (all of them, or 0 without SSE2 / when OW < 4).
+ */
+int64_t maxPool2x2(const float* x, int64_t W, int64_t OH, int64_t OW, float* out, int32_t* idx) {
+#if defined(__SSE2__)
+  if (OW < 4) return 0;
+  for (int64_t oh = 0; oh < OH; oh++) {
+    const float* r0 = x + 2 * oh * W;
+    const float* r1 = r0 + W;
+    const int32_t base = static_cast<int32_t>(2 * oh * W);
+    for (int64_t ow0 = 0; ow0 < OW; ow0 += 4) {
+      const int64_t ow = ow0 + 4 <= OW ? ow0 : OW - 4;
+      const __m128 a0 = _mm_loadu_ps(r0 + 2 * ow), a1 = _mm_loadu_ps(r0 + 2 * ow + 4);
+      const __m128 b0 = _mm_loadu_ps(r1 + 2 * ow), b1 = _mm_loadu_ps(r1 + 2 * ow + 4);
+      const __m128 t[4] = {_mm_shuffle_ps(a0, a1, _MM_SHUFFLE(2, 0, 2, 0)), _mm_shuffle_ps(a0, a1, _MM_SHUFFLE(3, 1, 3, 1)),
+                           _mm_shuffle_ps(b0, b1, _MM_SHUFFLE(2, 0, 2, 0)), _mm_shuffle_ps(b0, b1, _MM_SHUFFLE(3, 1, 3, 1))};
+      const __m128i first = _mm_add_epi32(_mm_set_epi32(6, 4, 2, 0), _mm_set1_epi32(base + static_cast<int32_t>(2 * ow)));
+      const __m128i at4[4] = {first, _mm_add_epi32(first, _mm_set1_epi32(1)), _mm_add_epi32(first, _mm_set1_epi32(static_cast<int32_t>(W))),
+                              _mm_add_epi32(first, _mm_set1_epi32(static_cast<int32_t>(W + 1)))};
+      __m128 best = t[0];
+      __m128i at = at4[0];
+      for (int k = 1; k < 4; k++) {
+        const __m128 take = _mm_or_ps(_mm_cmpgt_ps(t[k], best), _mm_cmpunord_ps(t[k], t[k]));
+        best = blend(take, t[k], best);
+        at = blend(take, at4[k], at);
+      }
+      _mm_storeu_ps(out + oh * OW + ow, best);
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(idx + oh * OW + ow), at);
+    }
+  }
+  return OW;
+#else
+  (void)x; (void)W; (void)OH; (void)OW; (void)out; (void)idx;
+  return 0;
+#endif
+}
+
 void maxPlanes(const Geometry& g, const float* X, float* O, int32_t* I, int64_t p0, int64_t p1) {
   const DimTaps &D = g.dims[0], &H = g.dims[1], &W = g.dims[2];
   const int64_t OD = D.first.size(), OH = H.first.size(), OW = W.first.size();
@@ -177,12 +234,27 @@ void maxPlanes(const Geometry& g, const float* X, float* O, int32_t* I, int64_t 
     wHi = wLo;
     while (wHi < OW && W.count[wHi] == W.k) wHi++;
   }
+  // 2×2 windows, stride 2, no padding or dilation, 1-d or 2-d: the eight-at-a-time kernel.
+  auto twoByTwo = [](const DimTaps& t, int64_t outputs) { return t.sliding && t.k == 2 && t.s == 2 && t.pb == 0 && t.d == 1 && 2 * outputs <= t.L; };
+  const bool pool2x2 = OD == 1 && D.count[0] == 1 && twoByTwo(H, OH) && twoByTwo(W, OW) && g.inPlane < (int64_t(1) << 31);
   int64_t rowStarts[64];
   for (int64_t plane = p0; plane < p1; plane++) {
     const float* x = X + plane * g.inPlane;
     float* o = O + plane * g.outPlane;
     int32_t* idx = I + plane * g.outPlane;
     int64_t oi = 0;
+    if (pool2x2) {
+      const int64_t done = maxPool2x2(x, W.L, OH, OW, o, idx);
+      for (int64_t oh = 0; oh < OH; oh++)
+        for (int64_t ow = done; ow < OW; ow++) {
+          float best;
+          int64_t at;
+          maxWindow(x, 0, 1, 1, H.first[oh], H.count[oh] * H.step, H.step, W.first[ow], W.count[ow] * W.step, W.step, best, at);
+          o[oh * OW + ow] = best;
+          idx[oh * OW + ow] = static_cast<int32_t>(at);
+        }
+      continue;
+    }
     for (int64_t od = 0; od < OD; od++) {
       const int64_t d0 = D.first[od], dEnd = d0 + D.count[od] * D.step;
       for (int64_t oh = 0; oh < OH; oh++, oi += OW) {

@@ -1,0 +1,80 @@
+// The native backend: float32 GEMM GFLOP/s at 256-2048 next to numpy/OpenBLAS (default threads
+// and OPENBLAS_NUM_THREADS=1) with the ratios (benchNative). Training throughput of the typical CNN
+// (batch 64, Adam) and LeNet-5 (batch 256, Adam) next to PyTorch comes from bench/train.ts, which
+// measures every usable backend; run standalone, this file prints both.
+// Run: node --import tsx bench/native.ts
+
+import { pathToFileURL } from "node:url";
+import * as nb from "../src/index.js";
+import { nativeInfo } from "../src/backend/native/index.js";
+import { type BenchResult, bestMs, runPython } from "./common.js";
+import { benchTrain } from "./train.js";
+
+export const NATIVE_GEMM_SIZES = [256, 512, 1024, 2048];
+
+/** Native float32 matmul GFLOP/s (2n³ flops), best of several reps after 2 warm-ups. */
+function nativeGflops(n: number): number {
+  const a = nb.randn([n, n], { device: "native" }), b = nb.randn([n, n], { device: "native" });
+  const reps = n >= 2048 ? 3 : n >= 1024 ? 5 : n >= 512 ? 10 : 20;
+  const ms = bestMs(() => nb.tidy(() => void nb.matmul(a, b)), 2, reps);
+  a.dispose();
+  b.dispose();
+  return (2 * n ** 3) / (ms * 1e6);
+}
+
+const NUMPY_SCRIPT = `
+import json, time
+import numpy as np
+out = {}
+for n in ${JSON.stringify(NATIVE_GEMM_SIZES)}:
+    a = np.random.rand(n, n).astype(np.float32); b = np.random.rand(n, n).astype(np.float32)
+    for _ in range(2): a @ b
+    reps = 3 if n >= 2048 else 5 if n >= 1024 else 10
+    best = min((lambda t: (a @ b, time.perf_counter() - t)[1])(time.perf_counter()) for _ in range(reps))
+    out[n] = 2 * n ** 3 / best / 1e9
+print(json.dumps(out))
+`;
+
+function numpyGflops(threads: number | null): Record<string, number> | null {
+  const env = { ...process.env };
+  delete env.OPENBLAS_NUM_THREADS;
+  if (threads !== null) env.OPENBLAS_NUM_THREADS = String(threads);
+  return runPython(NUMPY_SCRIPT, [], env, 300_000) as Record<string, number> | null;
+}
+
+/** GEMM rows: native GFLOP/s, numpy's with its default threads and with one, and native / numpy. */
+export function benchNativeGemm(): BenchResult[] {
+  const info = nativeInfo();
+  if (!info) return [];
+  const results: BenchResult[] = [];
+  const ours = new Map<number, number>();
+  for (const n of NATIVE_GEMM_SIZES) {
+    ours.set(n, nativeGflops(n));
+    results.push({ name: `matmul float32 ${n}x${n} nabla native (${info.gemmKernel}, ${info.threads} threads, best)`, value: ours.get(n)!, unit: "GFLOP/s" });
+  }
+  for (const threads of [null, 1]) {
+    const np = numpyGflops(threads);
+    if (!np) continue;
+    const label = threads === null ? "OPENBLAS_NUM_THREADS unset" : "OPENBLAS_NUM_THREADS=1";
+    for (const n of NATIVE_GEMM_SIZES) {
+      if (np[n] === undefined) continue;
+      results.push({ name: `matmul float32 ${n}x${n} numpy (${label}, best)`, value: np[n], unit: "GFLOP/s" });
+      results.push({ name: `matmul float32 ${n}x${n} nabla native / numpy (${label})`, value: ours.get(n)! / np[n], unit: "x" });
+    }
+  }
+  return results;
+}
+
+/** The native backend's rows for `npm run bench` (one note row when the addon is not built). */
+export async function benchNative(): Promise<BenchResult[]> {
+  if (!nativeInfo()) return [{ name: `native backend unavailable: ${nb.backendUnavailableReason("native")}`, value: 0, unit: "" }];
+  return benchNativeGemm();
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const info = nativeInfo();
+  console.log(`native backend: ${info ? `${info.gemmKernel} GEMM, ${info.threads} threads` : "unavailable"}; node ${process.version}`);
+  const print = (rows: BenchResult[]) => rows.forEach((r) => console.log(`${r.name.padEnd(78)} ${r.value.toFixed(2).padStart(10)} ${r.unit}`));
+  print(await benchNative());
+  if (info) print(await benchTrain());
+}
