@@ -3,23 +3,9 @@ import assert from "node:assert/strict";
 import { mkdtempSync, existsSync, writeFileSync, readFileSync, mkdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { main } from "../../src/cli/main.js";
+import { runCli } from "../helpers/cli.js";
 
-/** Run the CLI in-process, capturing what it prints. */
-async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [], err: string[] = [];
-  // stdout itself stays untouched: the test runner reports through it.
-  const log = console.log, error = console.error, write = process.stderr.write.bind(process.stderr);
-  console.log = (...a: unknown[]) => { out.push(a.join(" ")); };
-  console.error = (...a: unknown[]) => { err.push(a.join(" ")); };
-  process.stderr.write = ((s: string) => { err.push(String(s)); return true; }) as typeof process.stderr.write;
-  try {
-    const code = await main(argv);
-    return { code, out: out.join("\n"), err: err.join("\n") };
-  } finally {
-    console.log = log; console.error = error; process.stderr.write = write;
-  }
-}
+const run = runCli;
 
 test("summary prints the course's typical CNN with 27,562 parameters", async () => {
   const r = await run("summary", "--model", "typical-cnn");

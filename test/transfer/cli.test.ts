@@ -8,22 +8,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pngjs from "pngjs";
 import * as nb from "../../src/index.js";
-import { main } from "../../src/cli/main.js";
+import { runCli } from "../helpers/cli.js";
 
-/** Run the CLI in-process, capturing what it prints. */
-async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [], err: string[] = [];
-  const log = console.log, error = console.error, write = process.stderr.write.bind(process.stderr);
-  console.log = (...a: unknown[]) => { out.push(a.join(" ")); };
-  console.error = (...a: unknown[]) => { err.push(a.join(" ")); };
-  process.stderr.write = ((s: string) => { err.push(String(s)); return true; }) as typeof process.stderr.write;
-  try {
-    const code = await main(argv);
-    return { code, out: out.join("\n"), err: err.join("\n") };
-  } finally {
-    console.log = log; console.error = error; process.stderr.write = write;
-  }
-}
+const run = runCli;
 
 const dir = mkdtempSync(join(tmpdir(), "nabla-transfer-cli-"));
 const weights = join(dir, "digits-0-4.safetensors");
