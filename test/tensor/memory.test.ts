@@ -64,8 +64,8 @@ test("5,000 conv-net training steps inside tidy leave no live buffers behind", (
 
 test("without tidy, garbage collection keeps the heap flat over 5,000 steps", () => {
   const net = makeNet("cpu");
-  const x = nb.randn([8, 1, 8, 8], { generator: new nb.Generator(2) });
-  const y = nb.tensor([0, 1, 2, 3, 4, 5, 6, 7], { dtype: "int32" });
+  const x = nb.randn([8, 1, 8, 8], { generator: new nb.Generator(2), device: "cpu" });
+  const y = nb.tensor([0, 1, 2, 3, 4, 5, 6, 7], { dtype: "int32", device: "cpu" });
   for (let i = 0; i < 500; i++) step(net, x, y);
   gc();
   const before = process.memoryUsage().heapUsed;
