@@ -29,7 +29,7 @@
       ],
       "defines": ["NAPI_VERSION=8"],
       "cflags_cc!": ["-std=gnu++17", "-O2"],
-      "cflags_cc": ["-std=c++17", "-O3", "-fno-math-errno", "-Wno-unused-function"],
+      "cflags_cc": ["-std=c++17", "-O3", "-fno-math-errno", "-Wno-unused-function", "-Wno-psabi"],
       "cflags!": ["-O2"],
       "cflags": ["-O3"],
       "ldflags": ["-pthread"],
