@@ -20,24 +20,26 @@ function nablaGflops(n: number): number {
   return (2 * n ** 3) / (ms * 1e6);
 }
 
+/** numpy reads the sizes from argv; fewer reps for the big ones. */
 const NUMPY_SCRIPT = `
 import json, sys, time
 import numpy as np
 out = {}
-for n in ${JSON.stringify(MATMUL_SIZES)}:
+for n in json.loads(sys.argv[1]):
     a = np.random.rand(n, n).astype(np.float32); b = np.random.rand(n, n).astype(np.float32)
     for _ in range(2): a @ b
-    best = min((lambda t: (a @ b, time.perf_counter() - t)[1])(time.perf_counter()) for _ in range(5))
+    reps = 3 if n >= 2048 else 5
+    best = min((lambda t: (a @ b, time.perf_counter() - t)[1])(time.perf_counter()) for _ in range(reps))
     out[n] = 2 * n ** 3 / best / 1e9
 print(json.dumps(out))
 `;
 
-/** numpy's float32 GFLOP/s per size, or null when no python with numpy is found. */
-function numpyGflops(threads: number | null): Record<string, number> | null {
+/** numpy's (OpenBLAS) float32 GFLOP/s per size, or null when no python with numpy is found. */
+export function numpyGflops(threads: number | null, sizes: readonly number[] = MATMUL_SIZES): Record<string, number> | null {
   const env = { ...process.env };
   delete env.OPENBLAS_NUM_THREADS;
   if (threads !== null) env.OPENBLAS_NUM_THREADS = String(threads);
-  return runPython(NUMPY_SCRIPT, [], env, 120_000) as Record<string, number> | null;
+  return runPython(NUMPY_SCRIPT, [JSON.stringify(sizes)], env, 300_000) as Record<string, number> | null;
 }
 
 /**

@@ -7,7 +7,8 @@
 import { pathToFileURL } from "node:url";
 import * as nb from "../src/index.js";
 import { nativeInfo } from "../src/backend/native/index.js";
-import { type BenchResult, bestMs, runPython } from "./common.js";
+import { type BenchResult, bestMs } from "./common.js";
+import { numpyGflops } from "./matmul.js";
 import { benchTrain } from "./train.js";
 
 export const NATIVE_GEMM_SIZES = [256, 512, 1024, 2048];
@@ -22,26 +23,6 @@ function nativeGflops(n: number): number {
   return (2 * n ** 3) / (ms * 1e6);
 }
 
-const NUMPY_SCRIPT = `
-import json, time
-import numpy as np
-out = {}
-for n in ${JSON.stringify(NATIVE_GEMM_SIZES)}:
-    a = np.random.rand(n, n).astype(np.float32); b = np.random.rand(n, n).astype(np.float32)
-    for _ in range(2): a @ b
-    reps = 3 if n >= 2048 else 5 if n >= 1024 else 10
-    best = min((lambda t: (a @ b, time.perf_counter() - t)[1])(time.perf_counter()) for _ in range(reps))
-    out[n] = 2 * n ** 3 / best / 1e9
-print(json.dumps(out))
-`;
-
-function numpyGflops(threads: number | null): Record<string, number> | null {
-  const env = { ...process.env };
-  delete env.OPENBLAS_NUM_THREADS;
-  if (threads !== null) env.OPENBLAS_NUM_THREADS = String(threads);
-  return runPython(NUMPY_SCRIPT, [], env, 300_000) as Record<string, number> | null;
-}
-
 /** GEMM rows: native GFLOP/s, numpy's with its default threads and with one, and native / numpy. */
 export function benchNativeGemm(): BenchResult[] {
   const info = nativeInfo();
@@ -53,7 +34,7 @@ export function benchNativeGemm(): BenchResult[] {
     results.push({ name: `matmul float32 ${n}x${n} nabla native (${info.gemmKernel}, ${info.threads} threads, best)`, value: ours.get(n)!, unit: "GFLOP/s" });
   }
   for (const threads of [null, 1]) {
-    const np = numpyGflops(threads);
+    const np = numpyGflops(threads, NATIVE_GEMM_SIZES);
     if (!np) continue;
     const label = threads === null ? "OPENBLAS_NUM_THREADS unset" : "OPENBLAS_NUM_THREADS=1";
     for (const n of NATIVE_GEMM_SIZES) {
