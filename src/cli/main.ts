@@ -48,14 +48,13 @@ export function buildProgram(): Command {
     .option("--limit <n>", "use only the first n training images (quick runs)", num("--limit", { integer: true, min: 10 }))
     .option("--quiet", "no progress bar", false)
     .action(async (o) => {
-      const { history, testAccuracy } = await trainCommand({
+      const { history } = await trainCommand({
         model: o.model, dataset: o.dataset, root: o.root, epochs: o.epochs, batchSize: o.batchSize, optimizer: o.optimizer,
         lr: o.lr, momentum: o.momentum, weightDecay: o.weightDecay, schedule: o.schedule, dropout: o.dropout, augment: o.augment,
         validationSplit: o.validationSplit, patience: o.patience, seed: o.seed, device: o.device, out: o.out, limit: o.limit,
         verbose: o.quiet ? 0 : process.stdout.isTTY ? 1 : 2,
       });
       if (!Number.isFinite(history.loss[history.loss.length - 1])) throw new Error("training diverged (the loss is not finite); lower --lr");
-      void testAccuracy;
     });
 
   program.command("summary")

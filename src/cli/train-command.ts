@@ -26,7 +26,7 @@ import { RandomHorizontalFlip } from "../transforms/flip.js";
 import { writeLearningCurves } from "../viz/learning-curves.js";
 import { writeFirstConvPictures } from "../viz/layer-pictures.js";
 import { buildModel, loadDataset } from "./registry.js";
-import { UsageError, oneOf } from "./usage-error.js";
+import { oneOf } from "./usage-error.js";
 
 export interface TrainArgs {
   model: string;
@@ -153,4 +153,3 @@ export async function trainCommand(a: TrainArgs, log: (line: string) => void = c
   return { history, testAccuracy };
 }
 
-export { UsageError };
