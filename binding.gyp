@@ -25,7 +25,9 @@
         "native/src/elementwise.cc",
         "native/src/reduce.cc",
         "native/src/softmax.cc",
-        "native/src/norm.cc"
+        "native/src/norm.cc",
+        "native/src/optim.cc",
+        "native/src/cross_entropy.cc"
       ],
       "defines": ["NAPI_VERSION=8"],
       "cflags_cc!": ["-std=gnu++17", "-O2"],

@@ -114,6 +114,10 @@ const Entry kEntries[] = {
     {"channelMoments", ChannelMoments},
     {"batchNormApply", BatchNormApply},
     {"batchNormBackward", BatchNormBackward},
+    {"adamStep", AdamStep},
+    {"sgdStep", SgdStep},
+    {"crossEntropy", CrossEntropy},
+    {"crossEntropyBackward", CrossEntropyBackward},
 };
 
 }  // namespace

@@ -46,12 +46,16 @@ export interface NativeAddon {
   channelMoments: NativeKernel;
   batchNormApply: NativeKernel;
   batchNormBackward: NativeKernel;
+  adamStep: NativeKernel;
+  sgdStep: NativeKernel;
+  crossEntropy: NativeKernel;
+  crossEntropyBackward: NativeKernel;
 }
 
 const ENTRY_POINTS: readonly (keyof NativeAddon)[] = [
   "info", "setNumThreads", "forceGenericGemm", "copy", "fill", "unary", "paramUnary", "binary", "where", "reduce", "matmul",
   "conv", "convBackwardData", "convBackwardFilter", "pool", "poolBackward", "maxPoolBackward", "softmax", "softmaxBackward",
-  "moments", "channelMoments", "batchNormApply", "batchNormBackward",
+  "moments", "channelMoments", "batchNormApply", "batchNormBackward", "adamStep", "sgdStep", "crossEntropy", "crossEntropyBackward",
 ];
 
 /** Where the build puts the addon, relative to this file (the same from src/ and dist/). */
