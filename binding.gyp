@@ -26,6 +26,7 @@
         "native/src/reduce.cc",
         "native/src/softmax.cc",
         "native/src/norm.cc",
+        "native/src/random.cc",
         "native/src/optim.cc",
         "native/src/cross_entropy.cc"
       ],

@@ -114,6 +114,7 @@ const Entry kEntries[] = {
     {"channelMoments", ChannelMoments},
     {"batchNormApply", BatchNormApply},
     {"batchNormBackward", BatchNormBackward},
+    {"random", Random},
     {"adamStep", AdamStep},
     {"sgdStep", SgdStep},
     {"crossEntropy", CrossEntropy},

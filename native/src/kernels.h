@@ -34,6 +34,8 @@ napi_value Moments(napi_env env, napi_callback_info info);
 napi_value ChannelMoments(napi_env env, napi_callback_info info);
 napi_value BatchNormApply(napi_env env, napi_callback_info info);
 napi_value BatchNormBackward(napi_env env, napi_callback_info info);
+// random.cc
+napi_value Random(napi_env env, napi_callback_info info);
 // optim.cc (optional fused entries)
 napi_value AdamStep(napi_env env, napi_callback_info info);
 napi_value SgdStep(napi_env env, napi_callback_info info);

@@ -73,6 +73,7 @@ const CALLS: Call[] = [
     kernel: "batchNormBackward", views: [f32([2, 3, 4]), f32([2, 3, 4]), f32([3]), f32([3]), f32([3]), f32([2, 3, 4]), f32([3]), f32([3])],
     describe: ([g, x, m, r, w, gx, gw, gb]) => { view(g, 1); view(x, 2); view(m, 3); view(r, 4); num(1); view(w, 5); view(gx, 6); num(1); view(gw, 7); num(1); view(gb, 8); },
   },
+  { kernel: "random", views: [f32([9])], describe: ([o]) => { num(1); nums([1, 0, 5, 0]); view(o, 1); } },
   {
     kernel: "adamStep", views: [f32([5]), f32([5]), f32([5]), f32([5])],
     describe: ([p, g, m, v]) => { nums([0.9, 0.1, 0.999, 0.001, 1e-8, 0, 1, 1e-3, 1]); nums([0, 0, 0]); view(p, 1); view(g, 2); view(m, 3); view(v, 4); },

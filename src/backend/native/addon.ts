@@ -46,6 +46,7 @@ export interface NativeAddon {
   channelMoments: NativeKernel;
   batchNormApply: NativeKernel;
   batchNormBackward: NativeKernel;
+  random: NativeKernel;
   adamStep: NativeKernel;
   sgdStep: NativeKernel;
   crossEntropy: NativeKernel;
@@ -55,7 +56,7 @@ export interface NativeAddon {
 const ENTRY_POINTS: readonly (keyof NativeAddon)[] = [
   "info", "setNumThreads", "forceGenericGemm", "copy", "fill", "unary", "paramUnary", "binary", "where", "reduce", "matmul",
   "conv", "convBackwardData", "convBackwardFilter", "pool", "poolBackward", "maxPoolBackward", "softmax", "softmaxBackward",
-  "moments", "channelMoments", "batchNormApply", "batchNormBackward", "adamStep", "sgdStep", "crossEntropy", "crossEntropyBackward",
+  "moments", "channelMoments", "batchNormApply", "batchNormBackward", "random", "adamStep", "sgdStep", "crossEntropy", "crossEntropyBackward",
 ];
 
 /** Where the build puts the addon, relative to this file (the same from src/ and dist/). */

@@ -189,7 +189,15 @@ export function nativeKernels(addon: NativeAddon, cpu: Backend): Omit<Backend, "
     indexAdd: (out, axis, index, src) => cpu.indexAdd(out, axis, index, src),
     gather: (x, axis, index, out) => cpu.gather(x, axis, index, out),
     scatterAdd: (out, axis, index, src) => cpu.scatterAdd(out, axis, index, src),
-    random: (out, dist, seed, offset) => cpu.random(out, dist, seed, offset),
+    random(out, dist, seed, offset) {
+      // float64 draws keep the cpu kernel: its Math.log/cos/sin are the reference to the last bit.
+      if (out.dtype !== "float32" || !isDense(out)) return cpu.random(out, dist, seed, offset);
+      begin();
+      num(dist === "normal" ? 1 : 0);
+      nums([Number(seed & 0xffffffffn), Number((seed >> 32n) & 0xffffffffn), Number(offset & 0xffffffffn), Number((offset >> 32n) & 0xffffffffn)]);
+      view(out, 1);
+      addon.random(end(), buf(out));
+    },
 
     // Fused entries: callers (src/optim, src/nn/loss.ts) check the layout rules before calling.
     adamStep(param, grad, expAvg, expAvgSq, maxExpAvgSq, p) {
