@@ -5,6 +5,8 @@
 
 #include <node_api.h>
 
+#include <cstdint>
+
 namespace nabla {
 
 // elementwise.cc
@@ -19,6 +21,8 @@ napi_value Reduce(napi_env env, napi_callback_info info);
 // matmul.cc
 napi_value Matmul(napi_env env, napi_callback_info info);
 // conv.cc
+/** Tuning hook: output planes with fewer positions than n run the batched-planes path (default 256). */
+void setConvBatchedMaxPlane(int64_t n);
 napi_value Conv(napi_env env, napi_callback_info info);
 napi_value ConvBackwardData(napi_env env, napi_callback_info info);
 napi_value ConvBackwardFilter(napi_env env, napi_callback_info info);

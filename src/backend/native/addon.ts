@@ -47,6 +47,7 @@ export interface NativeAddon {
   batchNormApply: NativeKernel;
   batchNormBackward: NativeKernel;
   random: NativeKernel;
+  setConvBatchedMaxPlane(n: number): void;
   adamStep: NativeKernel;
   sgdStep: NativeKernel;
   crossEntropy: NativeKernel;
@@ -54,7 +55,7 @@ export interface NativeAddon {
 }
 
 const ENTRY_POINTS: readonly (keyof NativeAddon)[] = [
-  "info", "setNumThreads", "forceGenericGemm", "copy", "fill", "unary", "paramUnary", "binary", "where", "reduce", "matmul",
+  "info", "setNumThreads", "forceGenericGemm", "setConvBatchedMaxPlane", "copy", "fill", "unary", "paramUnary", "binary", "where", "reduce", "matmul",
   "conv", "convBackwardData", "convBackwardFilter", "pool", "poolBackward", "maxPoolBackward", "softmax", "softmaxBackward",
   "moments", "channelMoments", "batchNormApply", "batchNormBackward", "random", "adamStep", "sgdStep", "crossEntropy", "crossEntropyBackward",
 ];
