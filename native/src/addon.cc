@@ -114,6 +114,11 @@ const Entry kEntries[] = {
     {"channelMoments", ChannelMoments},
     {"batchNormApply", BatchNormApply},
     {"batchNormBackward", BatchNormBackward},
+    {"argReduce", ArgReduce},
+    {"indexSelect", IndexSelect},
+    {"indexAdd", IndexAdd},
+    {"gather", Gather},
+    {"scatterAdd", ScatterAdd},
 };
 
 }  // namespace

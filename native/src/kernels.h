@@ -34,5 +34,12 @@ napi_value Moments(napi_env env, napi_callback_info info);
 napi_value ChannelMoments(napi_env env, napi_callback_info info);
 napi_value BatchNormApply(napi_env env, napi_callback_info info);
 napi_value BatchNormBackward(napi_env env, napi_callback_info info);
+// argreduce.cc
+napi_value ArgReduce(napi_env env, napi_callback_info info);
+// indexing.cc
+napi_value IndexSelect(napi_env env, napi_callback_info info);
+napi_value IndexAdd(napi_env env, napi_callback_info info);
+napi_value Gather(napi_env env, napi_callback_info info);
+napi_value ScatterAdd(napi_env env, napi_callback_info info);
 
 }  // namespace nabla
