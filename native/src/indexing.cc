@@ -136,7 +136,10 @@ Walk restWalk(const View& indexed, const View& dense, int64_t axis) {
  */
 bool indexInnermost(const Walk& w, int64_t denseAxisStride) { return w.inner(1) != 1 && (denseAxisStride == 1 || denseAxisStride == -1); }
 
-/** out[..., j, ...] = x[..., index[j], ...]. */
+/**
+ * out[..., j, ...] = x[..., index[j], ...]. Every j writes its own slice, so threads split the index
+ * positions when there are many (an embedding lookup: few rows, many positions), else the rows.
+ */
 template <class T>
 void selectSlices(const View& x, int64_t axis, const int64_t* offsets, int64_t m, const View& out, bool mayParallel) {
   const Walk w = restWalk(x, out, axis);
@@ -145,22 +148,31 @@ void selectSlices(const View& x, int64_t axis, const int64_t* offsets, int64_t m
   const T* xs = static_cast<const T*>(x.data);
   T* os = static_cast<T*>(out.data);
   const int64_t base[2] = {x.offset, out.offset};
-  runRows(w, base, mayParallel, m, [&](const int64_t* off, int64_t n, const int64_t* in) {
-    const int64_t sx = in[0], so = in[1];
-    if (inner) {
-      for (int64_t k = 0; k < n; k++) {
-        const int64_t xr = off[0] + k * sx, orow = off[1] + k * so;
-        for (int64_t j = 0; j < m; j++) os[orow + j * oa] = xs[xr + offsets[j]];
+  auto positions = [&](int64_t j0, int64_t j1) {
+    return [&, j0, j1](const int64_t* off, int64_t n, const int64_t* in) {
+      const int64_t sx = in[0], so = in[1];
+      if (inner) {
+        for (int64_t k = 0; k < n; k++) {
+          const int64_t xr = off[0] + k * sx, orow = off[1] + k * so;
+          for (int64_t j = j0; j < j1; j++) os[orow + j * oa] = xs[xr + offsets[j]];
+        }
+        return;
       }
-      return;
-    }
-    for (int64_t j = 0; j < m; j++) {
-      const int64_t xr = off[0] + offsets[j], orow = off[1] + j * oa;
-      // Whole contiguous rows (an embedding lookup) move as one block, as cpu's TypedArray.set.
-      if (sx == 1 && so == 1 && n >= 16) std::memmove(os + orow, xs + xr, static_cast<size_t>(n) * sizeof(T));
-      else for (int64_t k = 0; k < n; k++) os[orow + k * so] = xs[xr + k * sx];
-    }
-  });
+      for (int64_t j = j0; j < j1; j++) {
+        const int64_t xr = off[0] + offsets[j], orow = off[1] + j * oa;
+        // Whole contiguous rows (an embedding lookup) move as one block, as cpu's TypedArray.set.
+        if (sx == 1 && so == 1 && n >= 16) std::memmove(os + orow, xs + xr, static_cast<size_t>(n) * sizeof(T));
+        else for (int64_t k = 0; k < n; k++) os[orow + k * so] = xs[xr + k * sx];
+      }
+    };
+  };
+  const int threads = numThreads();
+  if (mayParallel && threads > 1 && w.total * m >= kParallelWork && m >= 4 * threads && w.rows() < 2 * threads) {
+    int64_t grain = kParallelWork / (2 * (w.total > 0 ? w.total : 1));
+    parallelRanges(m, grain < 1 ? 1 : grain, [&](int64_t j0, int64_t j1, int) { w.rowsInRange(base, 0, w.rows(), positions(j0, j1)); });
+    return;
+  }
+  runRows(w, base, mayParallel, m, positions(0, m));
 }
 
 /** out[..., index[j], ...] += src[..., j, ...], repeated indices in ascending j. */
