@@ -67,14 +67,18 @@ int withoutAxis(const int64_t* a, int n, int64_t axis, int64_t* out) {
   return k;
 }
 
+/** A single row is cut into pieces only when it is at least this long (shorter pieces measured slower than one thread). */
+constexpr int64_t kSplitRowAt = 8192;
+
 /**
  * Run body over the walk's rows: on the calling thread in order when the call may not be split,
- * else over the pool when the work (positions × perPosition) is large enough. Pieces of a single
- * split row stay at least 32 positions long, so threads rarely write the same cache line.
+ * else over the pool when the work (positions × perPosition) is large enough. A single row is
+ * split only when long: every piece repeats the whole loop over the index, and narrow pieces of
+ * one row (an embedding gradient's) ran slower on two threads than on one.
  */
 template <class Body>
 void runRows(const Walk& w, const int64_t* base, bool mayParallel, int64_t perPosition, Body&& body) {
-  if (!mayParallel) {
+  if (!mayParallel || (w.rows() == 1 && w.rowLength() < kSplitRowAt)) {
     w.rowsInRange(base, 0, w.rows(), body);
     return;
   }

@@ -257,12 +257,17 @@ test("large calls split over 1, 2 and 3 threads give cpu's result bit for bit", 
       const x = randomView([300, 700], rng, { special: true });
       compareKernel(`argmax axis 0 (blocked) on ${n}`, [randomView([1, 700], rng, { dtype: "int32" })], EXACT, (b, [o]) => b.argReduce("argmax", x, 0, o));
       compareKernel(`argmin axis 1 on ${n}`, [randomView([300, 1], rng, { dtype: "int32" })], EXACT, (b, [o]) => b.argReduce("argmin", x, 1, o));
-      // Embedding lookup (split over index positions) and its backward (split within the row).
+      // Embedding lookup (split over index positions) and its backward (one row: one thread).
       const table = randomView([500, 64], rng);
       const ids = indexView([3000], 500, rng);
       compareKernel(`indexSelect rows on ${n}`, [randomView([3000, 64], rng)], EXACT, (b, [o]) => b.indexSelect(table, 0, ids, o));
       const g = randomView([3000, 64], rng);
       compareKernel(`indexAdd rows on ${n}`, [randomView([500, 64], rng)], EXACT, (b, [o]) => b.indexAdd(o, 0, ids, g));
+      // One row long enough to be cut into pieces.
+      const wideIds = indexView([40], 6, rng), wide = randomView([40, 9000], rng);
+      compareKernel(`indexAdd wide row on ${n}`, [randomView([6, 9000], rng)], EXACT, (b, [o]) => b.indexAdd(o, 0, wideIds, wide));
+      const wideIndex = indexView([30, 9000], 6, rng), wideSrc = randomView([30, 9000], rng);
+      compareKernel(`scatterAdd wide row on ${n}`, [randomView([6, 9000], rng)], EXACT, (b, [o]) => b.scatterAdd(o, 0, wideIndex, wideSrc));
       // Channel selection of an image batch (split over rows), and its backward.
       const img = randomView([64, 12, 20, 20], rng);
       const ch = indexView([20], 12, rng);
