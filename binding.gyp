@@ -27,7 +27,10 @@
         "native/src/argreduce.cc",
         "native/src/indexing.cc",
         "native/src/softmax.cc",
-        "native/src/norm.cc"
+        "native/src/norm.cc",
+        "native/src/random.cc",
+        "native/src/optim.cc",
+        "native/src/cross_entropy.cc"
       ],
       "defines": ["NAPI_VERSION=8"],
       "cflags_cc!": ["-std=gnu++17", "-O2"],

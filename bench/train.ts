@@ -1,29 +1,42 @@
-// Training throughput (images/second) on MNIST-shaped batches: the course's typical CNN (batch 64,
-// Adam) and LeNet-5 (batch 256, Adam), nabla next to PyTorch on the same cores in the same run.
-// PyTorch runs with OPENBLAS_NUM_THREADS=1 (oneDNN convolutions on 2 threads), its best setting on
-// this 2-core machine. Run: node --import tsx bench/train.ts
+// Training throughput (images/second): the course's typical CNN (MNIST-shaped, batch 64, Adam),
+// LeNet-5 (batch 256, Adam) and ResNet-18 in torchvision's layout on CIFAR-shaped 3×32×32 inputs
+// (batch 32, SGD with momentum 0.9, 10 classes: the wide-layer workload where GEMM and im2col
+// dominate), nabla next to PyTorch on the same cores in the same run. PyTorch runs with
+// OPENBLAS_NUM_THREADS=1 (oneDNN convolutions on 2 threads), its best setting on this 2-core
+// machine. Warm-up 3 steps, then `steps` timed steps (nabla: one run; PyTorch: best of 3).
+// Run: node --import tsx bench/train.ts [typicalCnn|lenet5|resnet18 ...]
 
 import { pathToFileURL } from "node:url";
 import * as nb from "../src/index.js";
 import { type BenchResult, runPython } from "./common.js";
 
 interface Case {
-  model: "typicalCnn" | "lenet5";
+  model: "typicalCnn" | "lenet5" | "resnet18";
   batch: number;
   steps: number;
+  /** One image's shape. */
+  input: [number, number, number];
+  optimizer: "adam" | "sgd-momentum";
 }
 
 export const TRAIN_CASES: Case[] = [
-  { model: "typicalCnn", batch: 64, steps: 40 },
-  { model: "lenet5", batch: 256, steps: 12 },
+  { model: "typicalCnn", batch: 64, steps: 40, input: [1, 28, 28], optimizer: "adam" },
+  { model: "lenet5", batch: 256, steps: 12, input: [1, 28, 28], optimizer: "adam" },
+  { model: "resnet18", batch: 32, steps: 6, input: [3, 32, 32], optimizer: "sgd-momentum" },
 ];
 
-/** Images per second over `steps` Adam steps on random MNIST-shaped data, after 3 warm-up steps. */
+function makeModel(c: Case): nb.nn.Module {
+  return c.model === "resnet18" ? nb.models.resnet18({ numClasses: 10 }) : nb.models[c.model]();
+}
+
+/** Images per second over `steps` training steps on random data, after 3 warm-up steps. */
 function nablaImagesPerSecond(c: Case): number {
   nb.manualSeed(0);
-  const model = nb.models[c.model]();
-  const opt = new nb.optim.Adam(model.parameters(), { lr: 1e-3 });
-  const x = nb.rand([c.batch, 1, 28, 28]);
+  const model = makeModel(c);
+  const opt = c.optimizer === "adam"
+    ? new nb.optim.Adam(model.parameters(), { lr: 1e-3 })
+    : new nb.optim.SGD(model.parameters(), { lr: 0.01, momentum: 0.9 });
+  const x = nb.rand([c.batch, ...c.input]);
   const y = nb.randint(0, 10, [c.batch]);
   const step = () => nb.tidy(() => {
     opt.zeroGrad();
@@ -39,7 +52,7 @@ function nablaImagesPerSecond(c: Case): number {
 }
 
 const TORCH_SCRIPT = String.raw`
-import json, sys, time, torch, torch.nn as nn, torch.nn.functional as F
+import json, sys, time, torch, torch.nn as nn, torch.nn.functional as F, torchvision
 torch.set_num_threads(2)
 cases = json.loads(sys.argv[1])
 class Typical(nn.Module):
@@ -56,9 +69,9 @@ def lenet5():
 out = []
 for c in cases:
     torch.manual_seed(0)
-    m = Typical() if c["model"] == "typicalCnn" else lenet5()
-    opt = torch.optim.Adam(m.parameters(), lr=1e-3)
-    x = torch.rand(c["batch"], 1, 28, 28); y = torch.randint(0, 10, (c["batch"],))
+    m = Typical() if c["model"] == "typicalCnn" else lenet5() if c["model"] == "lenet5" else torchvision.models.resnet18(num_classes=10)
+    opt = torch.optim.Adam(m.parameters(), lr=1e-3) if c["optimizer"] == "adam" else torch.optim.SGD(m.parameters(), lr=0.01, momentum=0.9)
+    x = torch.rand(c["batch"], *c["input"]); y = torch.randint(0, 10, (c["batch"],))
     def step():
         opt.zero_grad(); loss = F.cross_entropy(m(x), y); loss.backward(); opt.step(); return loss.item()
     for _ in range(3): step()
@@ -71,19 +84,22 @@ for c in cases:
 print(json.dumps(out))
 `;
 
-export async function benchTrain(): Promise<BenchResult[]> {
+export async function benchTrain(only?: readonly string[]): Promise<BenchResult[]> {
+  const cases = only && only.length > 0 ? TRAIN_CASES.filter((c) => only.includes(c.model)) : TRAIN_CASES;
   const results: BenchResult[] = [];
   const ours = new Map<string, number[]>();
   for (const backend of nb.backends()) {
     nb.setBackend(backend);
-    ours.set(backend, TRAIN_CASES.map(nablaImagesPerSecond));
+    // ResNet-18 on the pure-TypeScript backend takes minutes per step: left out.
+    ours.set(backend, cases.map((c) => (backend === "cpu" && c.model === "resnet18" ? NaN : nablaImagesPerSecond(c))));
   }
   const env = { ...process.env, OPENBLAS_NUM_THREADS: "1" };
-  const torch = runPython(TORCH_SCRIPT, [JSON.stringify(TRAIN_CASES)], env) as number[] | null;
-  TRAIN_CASES.forEach((c, i) => {
-    const label = `train ${c.model} batch ${c.batch} Adam`;
+  const torch = runPython(TORCH_SCRIPT, [JSON.stringify(cases)], env) as number[] | null;
+  cases.forEach((c, i) => {
+    const label = `train ${c.model} ${c.input.join("x")} batch ${c.batch} ${c.optimizer === "adam" ? "Adam" : "SGD momentum"}`;
     if (torch) results.push({ name: `${label}, torch 2 threads (best of 3)`, value: torch[i], unit: "img/s" });
     for (const [backend, values] of ours) {
+      if (Number.isNaN(values[i])) continue;
       results.push({ name: `${label}, nabla ${backend}`, value: values[i], unit: "img/s" });
       if (torch) results.push({ name: `${label}, nabla ${backend} / torch`, value: values[i] / torch[i], unit: "x" });
     }
@@ -92,5 +108,5 @@ export async function benchTrain(): Promise<BenchResult[]> {
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  for (const r of await benchTrain()) console.log(`${r.name.padEnd(60)} ${r.value.toFixed(2).padStart(10)} ${r.unit}`);
+  for (const r of await benchTrain(process.argv.slice(2))) console.log(`${r.name.padEnd(60)} ${r.value.toFixed(2).padStart(10)} ${r.unit}`);
 }

@@ -85,6 +85,20 @@ napi_value ForceGenericGemm(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+/** setConvBatchedMaxPlane(n): planes below n positions take the batched conv path (tests use 0 and a huge n). */
+napi_value SetConvBatchedMaxPlane(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  double n = -1;
+  if (argc < 1 || napi_get_value_double(env, argv[0], &n) != napi_ok || !(n >= 0 && n <= 9007199254740992.0) || n != static_cast<double>(static_cast<int64_t>(n))) {
+    napi_throw_range_error(env, nullptr, "setConvBatchedMaxPlane: expected a non-negative integer");
+    return nullptr;
+  }
+  setConvBatchedMaxPlane(static_cast<int64_t>(n));
+  return nullptr;
+}
+
 struct Entry {
   const char* name;
   napi_callback fn;
@@ -94,6 +108,7 @@ const Entry kEntries[] = {
     {"info", Info},
     {"setNumThreads", SetNumThreads},
     {"forceGenericGemm", ForceGenericGemm},
+    {"setConvBatchedMaxPlane", SetConvBatchedMaxPlane},
     {"copy", Copy},
     {"fill", Fill},
     {"unary", Unary},
@@ -114,6 +129,11 @@ const Entry kEntries[] = {
     {"channelMoments", ChannelMoments},
     {"batchNormApply", BatchNormApply},
     {"batchNormBackward", BatchNormBackward},
+    {"random", Random},
+    {"adamStep", AdamStep},
+    {"sgdStep", SgdStep},
+    {"crossEntropy", CrossEntropy},
+    {"crossEntropyBackward", CrossEntropyBackward},
     {"argReduce", ArgReduce},
     {"indexSelect", IndexSelect},
     {"indexAdd", IndexAdd},

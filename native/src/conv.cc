@@ -157,13 +157,17 @@ inline void validRange(const Geometry& g, int64_t ox0, int64_t run, int64_t kx, 
   if (hi < lo) hi = lo;
 }
 
-/** col[t, j] for positions p0..p0+len of one image-group (x points at its first channel). */
-void im2col(const Geometry& g, const float* x, int64_t p0, int64_t len, float* col) {
+/**
+ * col[t, j] (row t at col + t·ld, ld = len unless given) for positions p0..p0+len of one
+ * image-group (x points at its first channel).
+ */
+void im2col(const Geometry& g, const float* x, int64_t p0, int64_t len, float* col, int64_t ld = -1) {
   const int64_t sx = g.s[2];
+  if (ld < 0) ld = len;
   for (int64_t t = 0; t < g.taps; t++) {
     const Tap tp = tapOf(g, t);
     const float* xc = x + tp.ci * g.inPlane;
-    float* dst = col + t * len;
+    float* dst = col + t * ld;
     forEachSegment(g, p0, len, tp, [&](int64_t j, int64_t run, int64_t row, int64_t ox0) {
       float* d = dst + j;
       if (row < 0) {
@@ -182,12 +186,13 @@ void im2col(const Geometry& g, const float* x, int64_t p0, int64_t len, float* c
 }
 
 /** The adjoint: gx[...] += col[t, j] for every in-range element (gx points at the group's first channel). */
-void col2im(const Geometry& g, const float* col, int64_t p0, int64_t len, float* gx) {
+void col2im(const Geometry& g, const float* col, int64_t p0, int64_t len, float* gx, int64_t ld = -1) {
   const int64_t sx = g.s[2];
+  if (ld < 0) ld = len;
   for (int64_t t = 0; t < g.taps; t++) {
     const Tap tp = tapOf(g, t);
     float* xc = gx + tp.ci * g.inPlane;
-    const float* srcRow = col + t * len;
+    const float* srcRow = col + t * ld;
     forEachSegment(g, p0, len, tp, [&](int64_t j, int64_t run, int64_t row, int64_t ox0) {
       if (row < 0) return;
       int64_t lo, hi;
@@ -445,6 +450,74 @@ void compact(const Geometry& g, const Padded& pd, const float* yp, int64_t ld, f
     for (int64_t r = 0; r < rows; r++) copyRow(o + co * g.outPlane + r * Wo, yp + co * ld + pd.rowBase[r], Wo);
 }
 
+// ---- small planes: the batch as the GEMM's long dimension ------------------------------------------
+//
+// Deep layers of a network on small images (ResNet-18 on 32×32 ends with 1×1 and 2×2 planes) have
+// few output positions per image: an image-by-image GEMM has N (or K) = a handful of positions and
+// runs at matrix-vector speed, re-reading all of W per image. Here the column blocks of many images
+// sit side by side, col[t, j·P + p], so one GEMM covers the whole block of images:
+//   forward          out[co, (j, p)] = W·col           (then scattered to [N, Cout, P])
+//   backward-data    col = Wᵀ·gy[co, (j, p)]            (then col2im per image)
+//   backward-filter  gw += gy[co, (j, p)]·colᵀ
+
+/** Planes with fewer output positions than this take the batched path (when not direct). */
+std::atomic<int64_t> batchedMaxPlane{256};
+
+bool useBatchedPlanes(const Geometry& g) {
+  return g.batch > 1 && g.outPlane < batchedMaxPlane.load(std::memory_order_relaxed) && !useDirect(g);
+}
+
+/** Images per block: as many as keep the column block within kMaxColumnFloats. */
+int64_t imagesPerBlock(const Geometry& g) {
+  const int64_t per = kMaxColumnFloats / std::max<int64_t>(g.taps * g.outPlane, 1);
+  return std::max<int64_t>(1, std::min(per, g.batch));
+}
+
+/** Copy between [N, C, P] (channels c0..c0+rows of images n0..n0+nb) and a [rows, nb·P] block. */
+void gatherPlanes(const float* src, int64_t channels, int64_t c0, int64_t rows, int64_t P, int64_t n0, int64_t nb, float* block) {
+  for (int64_t r = 0; r < rows; r++)
+    for (int64_t j = 0; j < nb; j++) std::memcpy(block + r * nb * P + j * P, src + ((n0 + j) * channels + c0 + r) * P, P * sizeof(float));
+}
+void scatterPlanes(const float* block, int64_t channels, int64_t c0, int64_t rows, int64_t P, int64_t n0, int64_t nb, float* dst) {
+  for (int64_t r = 0; r < rows; r++)
+    for (int64_t j = 0; j < nb; j++) std::memcpy(dst + ((n0 + j) * channels + c0 + r) * P, block + r * nb * P + j * P, P * sizeof(float));
+}
+
+/** Which direction a batched pass computes. */
+enum class Pass { kForward, kBackwardData, kBackwardFilter };
+
+/**
+ * One of the three convolutions over blocks of images. A is X (forward, backward-filter) or GY
+ * (backward-data) as the kernel's image side; for backward-filter GW must be zeroed by the caller.
+ */
+bool batchedPlanes(const Geometry& g, Pass pass, const float* X, const float* W, const float* GY, float* O, float* GX, float* GW) {
+  const int64_t P = g.outPlane, nbMax = imagesPerBlock(g);
+  float* col = threadScratch(kColumns).get<float>(g.taps * nbMax * P);
+  float* block = threadScratch(kConvResult).get<float>(g.coutG * nbMax * P);
+  if (!col || !block) return false;
+  if (pass == Pass::kBackwardData) std::memset(GX, 0, g.batch * g.cin * g.inPlane * sizeof(float));
+  for (int64_t n0 = 0; n0 < g.batch; n0 += nbMax) {
+    const int64_t nb = std::min(nbMax, g.batch - n0), ld = nb * P;
+    for (int64_t grp = 0; grp < g.groups; grp++) {
+      const float* w = W ? W + grp * g.coutG * g.taps : nullptr;
+      if (pass != Pass::kBackwardData) {
+        for (int64_t j = 0; j < nb; j++) im2col(g, X + ((n0 + j) * g.cin + grp * g.cinG) * g.inPlane, 0, P, col + j * P, ld);
+      }
+      if (pass != Pass::kForward) gatherPlanes(GY, g.cout, grp * g.coutG, g.coutG, P, n0, nb, block);
+      if (pass == Pass::kForward) {
+        if (!sgemm(g.coutG, ld, g.taps, 1.0f, {w, g.taps, 1}, {col, ld, 1}, 0.0f, {block, ld, 1}, true)) return false;
+        scatterPlanes(block, g.cout, grp * g.coutG, g.coutG, P, n0, nb, O);
+      } else if (pass == Pass::kBackwardData) {
+        if (!sgemm(g.taps, ld, g.coutG, 1.0f, {w, 1, g.taps}, {block, ld, 1}, 0.0f, {col, ld, 1}, true)) return false;
+        for (int64_t j = 0; j < nb; j++) col2im(g, col + j * P, 0, P, GX + ((n0 + j) * g.cin + grp * g.cinG) * g.inPlane, ld);
+      } else {
+        if (!sgemm(g.coutG, g.taps, ld, 1.0f, {block, ld, 1}, {col, 1, ld}, 1.0f, {GW + grp * g.coutG * g.taps, g.taps, 1}, true)) return false;
+      }
+    }
+  }
+  return true;
+}
+
 /**
  * Stride-1 forward on padded copies of the images: the direct kernel for thin layers, else the
  * GEMM with the image as an implicit im2col matrix (row t of B is the padded image shifted by
@@ -481,6 +554,7 @@ bool forwardStrideOne(const Geometry& g, const float* X, const float* W, float* 
 }
 
 bool forward(const Geometry& g, const float* X, const float* W, float* O) {
+  if (useBatchedPlanes(g)) return batchedPlanes(g, Pass::kForward, X, W, nullptr, O, nullptr, nullptr);
   // A wide 1×1 convolution multiplies the image itself; everything else at stride 1 goes padded.
   if (strideOne(g) && !(g.pointwise() && !useDirect(g))) return forwardStrideOne(g, X, W, O);
   std::atomic<bool> ok{true};
@@ -555,6 +629,7 @@ bool backwardDataAsForward(const Geometry& g, const float* GY, const float* W, f
 }
 
 bool backwardData(const Geometry& g, const float* GY, const float* W, float* GX) {
+  if (useBatchedPlanes(g)) return batchedPlanes(g, Pass::kBackwardData, nullptr, W, GY, nullptr, GX, nullptr);
   bool handled = false, okForward = true;
   if (strideOne(g) && !g.pointwise()) handled = backwardDataAsForward(g, GY, W, GX, okForward);
   if (handled) return okForward;
@@ -594,6 +669,10 @@ bool backwardData(const Geometry& g, const float* GY, const float* W, float* GX)
 
 bool backwardFilter(const Geometry& g, const float* X, const float* GY, float* GW) {
   const int64_t wSize = g.cout * g.taps;
+  if (useBatchedPlanes(g)) {
+    std::memset(GW, 0, wSize * sizeof(float));
+    return batchedPlanes(g, Pass::kBackwardFilter, X, nullptr, GY, nullptr, nullptr, GW);
+  }
   const bool direct = useDirect(g), pointwise = g.pointwise();
   const int64_t chunk = chunkFor(g);
   // The batch is cut into one contiguous range of images per thread, each summed into its own
@@ -685,6 +764,8 @@ bool backwardFilter(const Geometry& g, const float* X, const float* GY, float* G
 }
 
 }  // namespace
+
+void setConvBatchedMaxPlane(int64_t n) { batchedMaxPlane.store(n); }
 
 napi_value Conv(napi_env env, napi_callback_info info) {
   Args args(env, info, "conv");

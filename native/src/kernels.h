@@ -5,6 +5,8 @@
 
 #include <node_api.h>
 
+#include <cstdint>
+
 namespace nabla {
 
 // elementwise.cc
@@ -19,6 +21,8 @@ napi_value Reduce(napi_env env, napi_callback_info info);
 // matmul.cc
 napi_value Matmul(napi_env env, napi_callback_info info);
 // conv.cc
+/** Tuning hook: output planes with fewer positions than n run the batched-planes path (default 256). */
+void setConvBatchedMaxPlane(int64_t n);
 napi_value Conv(napi_env env, napi_callback_info info);
 napi_value ConvBackwardData(napi_env env, napi_callback_info info);
 napi_value ConvBackwardFilter(napi_env env, napi_callback_info info);
@@ -34,6 +38,14 @@ napi_value Moments(napi_env env, napi_callback_info info);
 napi_value ChannelMoments(napi_env env, napi_callback_info info);
 napi_value BatchNormApply(napi_env env, napi_callback_info info);
 napi_value BatchNormBackward(napi_env env, napi_callback_info info);
+// random.cc
+napi_value Random(napi_env env, napi_callback_info info);
+// optim.cc (optional fused entries)
+napi_value AdamStep(napi_env env, napi_callback_info info);
+napi_value SgdStep(napi_env env, napi_callback_info info);
+// cross_entropy.cc (optional fused entries)
+napi_value CrossEntropy(napi_env env, napi_callback_info info);
+napi_value CrossEntropyBackward(napi_env env, napi_callback_info info);
 // argreduce.cc
 napi_value ArgReduce(napi_env env, napi_callback_info info);
 // indexing.cc

@@ -196,7 +196,7 @@ function empty(like: Tensor, dtype: Tensor["dtype"], shape: number[]): Tensor {
   let size = 1;
   for (const s of shape) size *= s;
   const b = like.backend;
-  return new Tensor(new Storage(b, b.alloc(dtype, size), dtype, size), shape, undefined, 0, true);
+  return new Tensor(new Storage(b, b.alloc(dtype, size, true), dtype, size), shape, undefined, 0, true);
 }
 
 function filled(like: Tensor, value: number): Tensor {

@@ -54,6 +54,36 @@ export interface AvgPoolParams extends WindowParams {
   divisorOverride?: number;
 }
 
+/** Hyper-parameters of one fused Adam/AdamW update (see Backend.adamStep). */
+export interface AdamStepParams {
+  lr: number;
+  beta1: number;
+  beta2: number;
+  eps: number;
+  weightDecay: number;
+  /** η / (1 − β1^t) and √(1 − β2^t): the bias corrections of step t. */
+  stepSize: number;
+  bias2Sqrt: number;
+  /** AdamW: decay θ by (1 − ηλ) instead of adding λθ to the gradient. */
+  decoupled: boolean;
+  amsgrad: boolean;
+  maximize: boolean;
+}
+
+/** Hyper-parameters of one fused SGD update (see Backend.sgdStep). */
+export interface SgdStepParams {
+  lr: number;
+  momentum: number;
+  dampening: number;
+  weightDecay: number;
+  nesterov: boolean;
+  maximize: boolean;
+  /** The momentum buffer is new: it takes the (decayed) gradient as it is. */
+  firstStep: boolean;
+}
+
+export type LossReduction = "none" | "sum" | "mean";
+
 export interface Backend {
   readonly name: string;
   /** Whether buffers can be read without awaiting (the cpu and native backends can). */
@@ -66,7 +96,12 @@ export interface Backend {
   readonly gcManaged: boolean;
 
   // ---- storage -----------------------------------------------------------------------------
-  alloc(dtype: DType, size: number): Buffer;
+  /**
+   * A new buffer of `size` elements, zero-filled — unless `uninitialized` is true, which says the
+   * caller writes every element itself (a kernel output), so the contents may be anything.
+   * Kernels therefore write every element of their outputs, accumulating ones included.
+   */
+  alloc(dtype: DType, size: number, uninitialized?: boolean): Buffer;
   /** Adopt (cpu) or upload (device) host data as a new buffer. */
   fromHost(data: TypedArray): Buffer;
   free(buf: Buffer): void;
@@ -146,4 +181,23 @@ export interface Backend {
   // ---- random (counter-based, so every backend draws the same numbers for a seed) -----------
   /** Fill with U[0,1) ("uniform") or N(0,1) ("normal") from Philox4x32-10 at (seed, offset). */
   random(out: View, dist: "uniform" | "normal", seed: bigint, offset: bigint): void;
+
+  // ---- optional fused kernels: callers check for them and fall back to composite ops -----------
+  /**
+   * One Adam/AdamW update of a parameter in place (param, expAvg, expAvgSq and maxExpAvgSq updated;
+   * the last only with amsgrad). All views contiguous float32 of one size, in distinct buffers.
+   */
+  adamStep?(param: View, grad: View, expAvg: View, expAvgSq: View, maxExpAvgSq: View | null, p: AdamStepParams): void;
+  /** One SGD update in place; momentumBuffer is null without momentum. Same layout rules as adamStep. */
+  sgdStep?(param: View, grad: View, momentumBuffer: View | null, p: SgdStepParams): void;
+  /**
+   * Softmax cross-entropy of logits [N, C] (contiguous float32) against int32 class indices [N]:
+   * writes each row's log-sum-exp to logSumExp [N] and the loss to out ([N] for "none", one
+   * element otherwise; "mean" divides by the samples whose target is not ignoreIndex).
+   */
+  crossEntropy?(logits: View, target: View, ignoreIndex: number, reduction: LossReduction, out: View, logSumExp: View): void;
+  /** Gradient of crossEntropy with respect to the logits, given the loss gradient gy (shaped as out). */
+  crossEntropyBackward?(
+    logits: View, target: View, logSumExp: View, ignoreIndex: number, reduction: LossReduction, gy: View, gx: View,
+  ): void;
 }

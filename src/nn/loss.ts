@@ -21,6 +21,7 @@ import { sum } from "../ops/reduce.js";
 import { flatten, reshape, squeeze, unsqueeze } from "../ops/view.js";
 import { logSoftmax } from "../ops/softmax.js";
 import { gather } from "../ops/indexing.js";
+import { fusedCrossEntropy } from "../ops/fused-cross-entropy.js";
 import { Module } from "./module.js";
 
 export type Reduction = "mean" | "sum" | "none";
@@ -299,6 +300,10 @@ export function crossEntropy(input: Tensor, target: Tensor, opts: CrossEntropyOp
     );
   }
   const kept = checkClassTargets(op, input, target, classDim, numClasses, ignoreIndex);
+  if (weight === null && smoothing === 0) {
+    const fused = fusedCrossEntropy(input, target, ignoreIndex, reduction);
+    if (fused) return fused;
+  }
   return tidy(() => {
     const logProbs = logSoftmax(input, classDim);
     const nll = nllCore(logProbs, target, weight, ignoreIndex, reduction, classDim, kept);

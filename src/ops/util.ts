@@ -32,8 +32,9 @@ export function commonBackend(op: string, ...ts: (Tensor | null | undefined)[]):
   return b ?? activeBackend();
 }
 
+/** A kernel output: contents unspecified, the kernel writes every element (zerosOf when not). */
 export function empty(shape: readonly number[], dtype: DType, backend: Backend): Tensor {
-  return emptyTensor(shape, dtype, backend);
+  return emptyTensor(shape, dtype, backend, true);
 }
 
 /** A 0-d tensor holding a scalar operand. */

@@ -4,6 +4,7 @@
 import type { Tensor } from "../tensor/tensor.js";
 import { add, add_, addcdiv_, addcmul_, div_, maximum_, mul_, neg, sqrt } from "../ops/elementwise.js";
 import { zerosLike } from "../tensor/creation.js";
+import { fusedAdamStep } from "./fused.js";
 import type { OptionCheck } from "./checks.js";
 import { resolveOptions } from "./checks.js";
 import { Optimizer, type ParamGroup, type ParamState, type ParamsInput } from "./optimizer.js";
@@ -81,6 +82,13 @@ export function adamUpdate(
   const step = (state.step as number) + 1;
   state.step = step;
   const m = state.expAvg as Tensor, v = state.expAvgSq as Tensor;
+  const stepSize = g.lr / (1 - beta1 ** step);
+  const bias2Sqrt = Math.sqrt(1 - beta2 ** step);
+  const fused = fusedAdamStep(param, grad, m, v, g.amsgrad ? (state.maxExpAvgSq as Tensor) : null, {
+    lr: g.lr, beta1, beta2, eps: g.eps, weightDecay: g.weightDecay, stepSize, bias2Sqrt,
+    decoupled, amsgrad: g.amsgrad, maximize: g.maximize,
+  });
+  if (fused) return;
 
   let d = g.maximize ? neg(grad) : grad;
   if (decoupled) mul_(param, 1 - g.lr * g.weightDecay);
@@ -89,8 +97,6 @@ export function adamUpdate(
   add_(mul_(m, beta1), d, { alpha: 1 - beta1 });
   addcmul_(mul_(v, beta2), d, d, 1 - beta2);
 
-  const stepSize = g.lr / (1 - beta1 ** step);
-  const bias2Sqrt = Math.sqrt(1 - beta2 ** step);
   let second = v;
   if (g.amsgrad) {
     second = state.maxExpAvgSq as Tensor;

@@ -4,6 +4,8 @@
 import type { Tensor } from "../tensor/tensor.js";
 import { add, add_, mul_, neg } from "../ops/elementwise.js";
 import { clone } from "../ops/view.js";
+import { zerosLike } from "../tensor/creation.js";
+import { fusedSgdStep } from "./fused.js";
 import type { OptionCheck } from "./checks.js";
 import { resolveOptions } from "./checks.js";
 import { Optimizer, type ParamGroup, type ParamState, type ParamsInput } from "./optimizer.js";
@@ -68,6 +70,7 @@ export class SGD extends Optimizer<SGDOptions> {
   }
 
   protected override updateParam(param: Tensor, grad: Tensor, state: ParamState, g: ParamGroup & SGDOptions): void {
+    if (this.fusedUpdate(param, grad, state, g)) return;
     let d = g.maximize ? neg(grad) : grad;
     if (g.weightDecay !== 0) d = add(d, param, { alpha: g.weightDecay });
     if (g.momentum !== 0) {
@@ -82,5 +85,20 @@ export class SGD extends Optimizer<SGDOptions> {
       d = g.nesterov ? add(d, buf, { alpha: g.momentum }) : buf;
     }
     add_(param, d, { alpha: -g.lr });
+  }
+
+  /** The same update as one Backend.sgdStep call, when the backend has it (false otherwise). */
+  private fusedUpdate(param: Tensor, grad: Tensor, state: ParamState, g: ParamGroup & SGDOptions): boolean {
+    const existing = state.momentumBuffer as Tensor | undefined;
+    const buffer = g.momentum === 0 ? null : (existing ?? zerosLike(param));
+    const done = fusedSgdStep(param, grad, buffer, {
+      lr: g.lr, momentum: g.momentum, dampening: g.dampening, weightDecay: g.weightDecay,
+      nesterov: g.nesterov, maximize: g.maximize, firstStep: buffer !== null && existing === undefined,
+    });
+    if (buffer && existing === undefined) {
+      if (done) state.momentumBuffer = this.persistent(buffer);
+      else buffer.dispose();
+    }
+    return done;
   }
 }

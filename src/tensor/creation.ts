@@ -27,10 +27,13 @@ export function backendFor(opts: { device?: string } | undefined, where: string)
   return opts?.device !== undefined ? getBackendByName(opts.device, where) : activeBackend();
 }
 
-/** A new contiguous tensor with uninitialised (zeroed on cpu) contents. */
-export function emptyTensor(shape: readonly number[], dtype: DType, backend: Backend): Tensor {
+/**
+ * A new contiguous tensor, zero-filled; with `uninitialized` its contents are unspecified and the
+ * caller must write every element (ops allocating kernel outputs do that).
+ */
+export function emptyTensor(shape: readonly number[], dtype: DType, backend: Backend, uninitialized = false): Tensor {
   const size = numelOf(shape);
-  return new Tensor(new Storage(backend, backend.alloc(dtype, size), dtype, size), [...shape], contiguousStrides(shape));
+  return new Tensor(new Storage(backend, backend.alloc(dtype, size, uninitialized), dtype, size), [...shape], contiguousStrides(shape));
 }
 
 function finish(t: Tensor, opts: TensorOptions | undefined): Tensor {

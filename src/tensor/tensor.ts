@@ -184,7 +184,7 @@ export class Tensor {
     if (this.isContiguous()) return this;
     const b = this.backend;
     const size = this.numel();
-    const out = new Tensor(new Storage(b, b.alloc(this.dtype, size), this.dtype, size), [...this.shape], undefined, 0, true);
+    const out = new Tensor(new Storage(b, b.alloc(this.dtype, size, true), this.dtype, size), [...this.shape], undefined, 0, true);
     b.copy(this.raw(), out.raw());
     return out;
   }

@@ -8,7 +8,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import type { ConvParams, View } from "../../src/backend/backend.js";
-import { forceGenericGemm, nativeInfo, setNativeThreads } from "../../src/backend/native/index.js";
+import { forceGenericGemm, nativeInfo, setConvBatchedMaxPlane, setNativeThreads } from "../../src/backend/native/index.js";
 import { Rng, broadcastDims, cloneView, compareKernel, native, randomView, skipNative, type Layout } from "./native-helpers.js";
 
 const gemmTol = (k: number) => ({ rtol: 1e-4, atol: 2e-5 * Math.sqrt(Math.max(k, 1)) + 1e-6 });
@@ -150,11 +150,42 @@ function checkConv(c: ConvCase, rng: Rng, label: string): void {
   compareKernel(`${label} convBackwardFilter ${c.name}`, [randomView(c.w, rng, { layout: "offset" })], gemmTol(c.x[0] * positions), (b, [g]) => b.convBackwardFilter(x, gy, g, p));
 }
 
+/** Run body with the batched-planes path off (0), at its default, and taking every plane. */
+function forEachPlaneStrategy(body: (name: string) => void): void {
+  try {
+    for (const [name, n] of [["per-image", 0], ["batched", Number.MAX_SAFE_INTEGER], ["default", 256]] as const) {
+      setConvBatchedMaxPlane(n);
+      body(name);
+    }
+  } finally {
+    setConvBatchedMaxPlane(256);
+  }
+}
+
 test("conv forward, backward-data and backward-filter: direct and im2col paths, 1-3 spatial dims, strides, padding, dilation, groups", { skip: skipNative }, () => {
   const rng = new Rng(24);
   forEachKernel((kernel) => {
-    for (const c of CONV_CASES) checkConv(c, rng, kernel);
+    forEachPlaneStrategy((planes) => {
+      for (const c of CONV_CASES) checkConv(c, rng, `${kernel} ${planes}`);
+    });
   });
+});
+
+test("deep layers on small planes (ResNet-18 at 32x32: 1x1, 2x2, 4x4) take the batched path and agree with cpu", { skip: skipNative }, () => {
+  const rng = new Rng(28);
+  const cases: ConvCase[] = [
+    { name: "3x3 pad 1 on 1x1 planes", x: [6, 40, 1, 1], w: [24, 40, 3, 3], padBefore: [1, 1], padAfter: [1, 1] },
+    { name: "3x3 stride 2 pad 1, 2x2 → 1x1", x: [5, 16, 2, 2], w: [32, 16, 3, 3], stride: [2, 2], padBefore: [1, 1], padAfter: [1, 1] },
+    { name: "1x1 stride 2 downsample", x: [7, 24, 4, 4], w: [40, 24, 1, 1], stride: [2, 2] },
+    { name: "groups 2 on 3x3 planes", x: [4, 12, 3, 3], w: [18, 6, 3, 3], groups: 2, padBefore: [1, 1], padAfter: [1, 1] },
+  ];
+  for (const n of [1, 3]) {
+    withThreads(n, () => {
+      for (const c of cases) checkConv(c, rng, `${n} threads`);
+      // Blocks of images: a column block larger than the cap splits the batch.
+      checkConv({ name: "many images in blocks", x: [120, 32, 8, 8], w: [20, 32, 3, 3], padBefore: [1, 1], padAfter: [1, 1] }, rng, `${n} threads`);
+    });
+  }
 });
 
 test("conv backward-filter of a thin layer with an infinity in the image sums valid positions only (no 0·∞ NaN)", { skip: skipNative }, () => {

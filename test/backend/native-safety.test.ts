@@ -73,6 +73,23 @@ const CALLS: Call[] = [
     kernel: "batchNormBackward", views: [f32([2, 3, 4]), f32([2, 3, 4]), f32([3]), f32([3]), f32([3]), f32([2, 3, 4]), f32([3]), f32([3])],
     describe: ([g, x, m, r, w, gx, gw, gb]) => { view(g, 1); view(x, 2); view(m, 3); view(r, 4); num(1); view(w, 5); view(gx, 6); num(1); view(gw, 7); num(1); view(gb, 8); },
   },
+  { kernel: "random", views: [f32([9])], describe: ([o]) => { num(1); nums([1, 0, 5, 0]); view(o, 1); } },
+  {
+    kernel: "adamStep", views: [f32([5]), f32([5]), f32([5]), f32([5])],
+    describe: ([p, g, m, v]) => { nums([0.9, 0.1, 0.999, 0.001, 1e-8, 0, 1, 1e-3, 1]); nums([0, 0, 0]); view(p, 1); view(g, 2); view(m, 3); view(v, 4); },
+  },
+  {
+    kernel: "sgdStep", views: [f32([5]), f32([5]), f32([5])],
+    describe: ([p, g, b]) => { nums([-0.1, 0.9, 1, 0]); nums([0, 0, 0, 1]); view(p, 1); view(g, 2); view(b, 3); },
+  },
+  {
+    kernel: "crossEntropy", views: [f32([3, 4]), i32([3]), f32([3]), f32([])],
+    describe: ([x, t, l, o]) => { num(-100); num(2); view(x, 1); view(t, 2); view(l, 3); view(o, 4); },
+  },
+  {
+    kernel: "crossEntropyBackward", views: [f32([3, 4]), i32([3]), f32([3]), f32([]), f32([3, 4])],
+    describe: ([x, t, l, g, gx]) => { num(-100); num(2); view(x, 1); view(t, 2); view(l, 3); view(g, 4); view(gx, 5); },
+  },
   { kernel: "argReduce", views: [f32([3, 4]), i32([3, 1])], describe: ([x, o]) => { num(0); num(1); view(x, 1); view(o, 2); } },
   { kernel: "indexSelect", views: [f32([4, 3]), i32([2]), f32([2, 3])], describe: ([x, i, o]) => { num(0); view(x, 1); view(i, 2); view(o, 3); } },
   { kernel: "indexAdd", views: [f32([4, 3]), i32([2]), f32([2, 3])], describe: ([o, i, s]) => { num(0); view(o, 1); view(i, 2); view(s, 3); } },
@@ -187,6 +204,16 @@ test("shapes that do not fit together are refused with the shapes in the message
   rejects(byName("channelMoments"), /mean must hold 3 values/, [f32([2, 3, 4]), f32([4]), f32([3])]);
   rejects(byName("batchNormApply"), /weight must hold 3 values/, [f32([2, 3, 4]), f32([3]), f32([3]), f32([2]), f32([3]), f32([2, 3, 4])]);
   rejects(byName("batchNormBackward"), /must have x's shape/, [f32([2, 3, 4]), f32([2, 3, 4]), f32([3]), f32([3]), f32([3]), f32([2, 3, 5]), f32([3]), f32([3])]);
+  rejects(byName("adamStep"), /expAvgSq has 4 elements but param has 5/, [f32([5]), f32([5]), f32([5]), f32([4])]);
+  rejects(byName("adamStep"), /grad must be contiguous/, [f32([2, 2]), { ...f32([2, 2]), strides: [1, 2] }, f32([2, 2]), f32([2, 2])]);
+  const shared = f32([5]);
+  rejects(byName("sgdStep"), /momentumBuffer and param must not share a buffer/, [shared, f32([5]), shared]);
+  const badTarget = i32([3]);
+  (badTarget.buf as Int32Array)[1] = 4;
+  rejects(byName("crossEntropy"), /target 4 at position 1 is out of range for 4 classes/, [f32([3, 4]), badTarget, f32([3]), f32([])]);
+  rejects(byName("crossEntropy"), /out must be float32 with one element/, [f32([3, 4]), i32([3]), f32([3]), f32([3])]);
+  rejects(byName("crossEntropy"), /target must be int32 of shape \[3\]/, [f32([3, 4]), i32([2]), f32([3]), f32([])]);
+  rejects(byName("crossEntropyBackward"), /gx must be contiguous float32 of the logits' shape/, [f32([3, 4]), i32([3]), f32([3]), f32([]), f32([3, 5])]);
   // maxPoolBackward reads every index before writing: one bad index and gx stays as it was.
   const idx = i32([2, 3, 3, 3]);
   (idx.buf as Int32Array)[40] = 36;

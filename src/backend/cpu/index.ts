@@ -3,7 +3,8 @@
 
 import type { Backend } from "../backend.js";
 import { registerBackend } from "../registry.js";
-import { arrayFor, type DType, type TypedArray } from "../../tensor/dtype.js";
+import type { DType, TypedArray } from "../../tensor/dtype.js";
+import { hostPool } from "../host-pool.js";
 import { copy, fill, unary, paramUnary, binary, where } from "./elementwise.js";
 import { reduce, argReduce } from "./reduce.js";
 import { matmul } from "./matmul.js";
@@ -21,11 +22,10 @@ export const cpuBackend: Backend = {
   name: "cpu",
   syncReadable: true,
   gcManaged: true,
-  alloc: (dtype: DType, size: number) => arrayFor(dtype, size),
+  // JavaScript owns the memory; freed arrays are recycled by the shared host pool.
+  alloc: (dtype: DType, size: number, uninitialized?: boolean) => hostPool.alloc(dtype, size, uninitialized),
   fromHost: (data: TypedArray) => data,
-  free: () => {
-    // JavaScript owns the memory: dropping the reference is enough.
-  },
+  free: (buf) => hostPool.free(buf as TypedArray),
   readSync: (buf, _dtype, offset, size) => (buf as TypedArray).slice(offset, offset + size),
   read: async (buf, _dtype, offset, size) => (buf as TypedArray).slice(offset, offset + size),
   copy, fill, unary, paramUnary, binary, where,

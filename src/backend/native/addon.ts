@@ -46,6 +46,12 @@ export interface NativeAddon {
   channelMoments: NativeKernel;
   batchNormApply: NativeKernel;
   batchNormBackward: NativeKernel;
+  random: NativeKernel;
+  setConvBatchedMaxPlane(n: number): void;
+  adamStep: NativeKernel;
+  sgdStep: NativeKernel;
+  crossEntropy: NativeKernel;
+  crossEntropyBackward: NativeKernel;
   argReduce: NativeKernel;
   indexSelect: NativeKernel;
   indexAdd: NativeKernel;
@@ -54,9 +60,9 @@ export interface NativeAddon {
 }
 
 const ENTRY_POINTS: readonly (keyof NativeAddon)[] = [
-  "info", "setNumThreads", "forceGenericGemm", "copy", "fill", "unary", "paramUnary", "binary", "where", "reduce", "matmul",
+  "info", "setNumThreads", "forceGenericGemm", "setConvBatchedMaxPlane", "copy", "fill", "unary", "paramUnary", "binary", "where", "reduce", "matmul",
   "conv", "convBackwardData", "convBackwardFilter", "pool", "poolBackward", "maxPoolBackward", "softmax", "softmaxBackward",
-  "moments", "channelMoments", "batchNormApply", "batchNormBackward",
+  "moments", "channelMoments", "batchNormApply", "batchNormBackward", "random", "adamStep", "sgdStep", "crossEntropy", "crossEntropyBackward",
   "argReduce", "indexSelect", "indexAdd", "gather", "scatterAdd",
 ];
 

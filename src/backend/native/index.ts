@@ -75,6 +75,11 @@ export function forceGenericGemm(generic: boolean): void {
   addon()?.forceGenericGemm(generic);
 }
 
+/** @internal Planes below `n` output positions take the batched conv path (tests force both ways). */
+export function setConvBatchedMaxPlane(n: number): void {
+  addon()?.setConvBatchedMaxPlane(n);
+}
+
 // Priority 50: ahead of cpu (100) when usable. The registry calls this lazily and records a
 // thrown error as the reason the backend is unavailable.
 registerBackend("native", 50, () => nativeBackend());

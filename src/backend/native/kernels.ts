@@ -3,7 +3,7 @@
 // layouts, and the kernels not written natively yet). Both work on the same JavaScript typed
 // arrays, so handing a call to either costs nothing. docs/native.md lists which is which.
 
-import type { AvgPoolParams, Backend, BinaryOp, ConvParams, ParamUnaryOp, ReduceOp, UnaryOp, View, WindowParams } from "../backend.js";
+import type { AvgPoolParams, Backend, BinaryOp, ConvParams, LossReduction, ParamUnaryOp, ReduceOp, UnaryOp, View, WindowParams } from "../backend.js";
 import type { TypedArray } from "../../tensor/dtype.js";
 import { isDense, numel } from "../cpu/strided.js";
 import type { NativeAddon } from "./addon.js";
@@ -224,9 +224,49 @@ export function nativeKernels(addon: NativeAddon, cpu: Backend): Omit<Backend, "
       begin(); num(axis); view(out, 1); view(index, 2); view(src, 3);
       addon.scatterAdd(end(), buf(out), buf(index), buf(src));
     },
-    random: (out, dist, seed, offset) => cpu.random(out, dist, seed, offset),
+
+    random(out, dist, seed, offset) {
+      // float64 draws keep the cpu kernel: its Math.log/cos/sin are the reference to the last bit.
+      if (out.dtype !== "float32" || !isDense(out)) return cpu.random(out, dist, seed, offset);
+      begin();
+      num(dist === "normal" ? 1 : 0);
+      nums([Number(seed & 0xffffffffn), Number((seed >> 32n) & 0xffffffffn), Number(offset & 0xffffffffn), Number((offset >> 32n) & 0xffffffffn)]);
+      view(out, 1);
+      addon.random(end(), buf(out));
+    },
+
+    // Fused entries: callers (src/optim, src/nn/loss.ts) check the layout rules before calling.
+    adamStep(param, grad, expAvg, expAvgSq, maxExpAvgSq, p) {
+      begin();
+      nums([p.beta1, 1 - p.beta1, p.beta2, 1 - p.beta2, p.eps, p.weightDecay, 1 - p.lr * p.weightDecay, p.stepSize, p.bias2Sqrt]);
+      nums([p.decoupled ? 1 : 0, p.amsgrad ? 1 : 0, p.maximize ? 1 : 0]);
+      view(param, 1); view(grad, 2); view(expAvg, 3); view(expAvgSq, 4);
+      if (p.amsgrad && maxExpAvgSq) view(maxExpAvgSq, 5);
+      addon.adamStep(end(), buf(param), buf(grad), buf(expAvg), buf(expAvgSq), buf(maxExpAvgSq ?? param));
+    },
+
+    sgdStep(param, grad, momentumBuffer, p) {
+      begin();
+      nums([-p.lr, p.momentum, 1 - p.dampening, p.weightDecay]);
+      nums([p.nesterov ? 1 : 0, p.maximize ? 1 : 0, p.firstStep ? 1 : 0, momentumBuffer ? 1 : 0]);
+      view(param, 1); view(grad, 2);
+      if (momentumBuffer) view(momentumBuffer, 3);
+      addon.sgdStep(end(), buf(param), buf(grad), buf(momentumBuffer ?? param));
+    },
+
+    crossEntropy(logits, target, ignoreIndex, reduction, out, logSumExp) {
+      begin(); num(ignoreIndex); num(REDUCTION[reduction]); view(logits, 1); view(target, 2); view(logSumExp, 3); view(out, 4);
+      addon.crossEntropy(end(), buf(logits), buf(target), buf(logSumExp), buf(out));
+    },
+
+    crossEntropyBackward(logits, target, logSumExp, ignoreIndex, reduction, gy, gx) {
+      begin(); num(ignoreIndex); num(REDUCTION[reduction]); view(logits, 1); view(target, 2); view(logSumExp, 3); view(gy, 4); view(gx, 5);
+      addon.crossEntropyBackward(end(), buf(logits), buf(target), buf(logSumExp), buf(gy), buf(gx));
+    },
   };
 }
+
+const REDUCTION: Record<LossReduction, number> = { none: 0, sum: 1, mean: 2 };
 
 /** Pooling operands [N, C, ...] with 1 to 3 spatial dims (others get the cpu kernel's error). */
 function poolRank(a: View, b: View): boolean {
