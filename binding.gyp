@@ -24,6 +24,8 @@
         "native/src/pool.cc",
         "native/src/elementwise.cc",
         "native/src/reduce.cc",
+        "native/src/argreduce.cc",
+        "native/src/indexing.cc",
         "native/src/softmax.cc",
         "native/src/norm.cc",
         "native/src/random.cc",

@@ -134,6 +134,11 @@ const Entry kEntries[] = {
     {"sgdStep", SgdStep},
     {"crossEntropy", CrossEntropy},
     {"crossEntropyBackward", CrossEntropyBackward},
+    {"argReduce", ArgReduce},
+    {"indexSelect", IndexSelect},
+    {"indexAdd", IndexAdd},
+    {"gather", Gather},
+    {"scatterAdd", ScatterAdd},
 };
 
 }  // namespace

@@ -1,5 +1,5 @@
 // Elementwise kernels: copy/cast between every pair of dtypes, fill, and float32 unary, parametric
-// unary, binary (broadcast through zero strides) and where.
+// unary, binary (broadcast through zero strides) and where; int32 binary arithmetic and comparisons.
 //
 // Values are computed so that they round like the cpu backend's: + − × ÷ and sqrt in float32 are
 // correctly rounded, exactly what the cpu backend's double arithmetic rounded to float32 gives;
@@ -315,8 +315,10 @@ inline float binaryFn(float a, float b) {
   return 0.0f;
 }
 
+template <class In, class Out>
+using BinaryRowOf = void (*)(const In* a, int64_t sa, const In* b, int64_t sb, Out* o, int64_t so, int64_t n);
 template <class Out>
-using BinaryRow = void (*)(const float* a, int64_t sa, const float* b, int64_t sb, Out* o, int64_t so, int64_t n);
+using BinaryRow = BinaryRowOf<float, Out>;
 
 template <BinaryOp op, class Out>
 void binaryRow(const float* x, int64_t sa, const float* y, int64_t sb, Out* d, int64_t so, int64_t n) {
@@ -333,12 +335,12 @@ void binaryRow(const float* x, int64_t sa, const float* y, int64_t sb, Out* d, i
   }
 }
 
-template <class Out>
-void binaryRows(const View& a, const View& b, const View& out, int64_t parallelAt, BinaryRow<Out> row) {
+template <class In, class Out>
+void binaryRows(const View& a, const View& b, const View& out, int64_t parallelAt, BinaryRowOf<In, Out> row) {
   const int64_t* strides[3] = {a.strides, b.strides, out.strides};
   Walk w(out.shape, out.ndim, strides, 3);
-  const float* as = static_cast<const float*>(a.data);
-  const float* bs = static_cast<const float*>(b.data);
+  const In* as = static_cast<const In*>(a.data);
+  const In* bs = static_cast<const In*>(b.data);
   Out* os = static_cast<Out*>(out.data);
   const int64_t base[3] = {a.offset, b.offset, out.offset};
   w.forEachRow(base, parallelAt, [&](const int64_t* off, int64_t n, const int64_t* in) {
@@ -349,7 +351,7 @@ void binaryRows(const View& a, const View& b, const View& out, int64_t parallelA
 template <BinaryOp op, class Out>
 void binaryTyped(const View& a, const View& b, const View& out) {
   const int64_t parallelAt = (op == BinaryOp::pow || op == BinaryOp::atan2) ? kParallelCostly : kParallelCheap;
-  binaryRows<Out>(a, b, out, parallelAt, binaryRow<op, Out>);
+  binaryRows<float, Out>(a, b, out, parallelAt, binaryRow<op, Out>);
 }
 
 /** Arithmetic writes float32, comparisons and logical ops write bool. */
@@ -367,6 +369,63 @@ void binaryDispatch(BinaryOp op, const View& a, const View& b, const View& out) 
 #undef NABLA_ARITH
 #undef NABLA_PRED
     case BinaryOp::count: break;
+  }
+}
+
+// ---- int32 binary ---------------------------------------------------------------------------------
+// The cpu backend computes a + b and a − b exactly in double and stores them into an Int32Array
+// (wrapping modulo 2^32) and multiplies with Math.imul: the same as wrapping 32-bit arithmetic.
+
+template <BinaryOp op>
+inline int32_t intBinaryFn(int32_t a, int32_t b) {
+  const uint32_t ua = static_cast<uint32_t>(a), ub = static_cast<uint32_t>(b);
+  switch (op) {
+    case BinaryOp::add: return static_cast<int32_t>(ua + ub);
+    case BinaryOp::sub: return static_cast<int32_t>(ua - ub);
+    case BinaryOp::mul: return static_cast<int32_t>(ua * ub);
+    case BinaryOp::maximum: return a > b ? a : b;
+    case BinaryOp::minimum: return a < b ? a : b;
+    case BinaryOp::eq: return a == b;
+    case BinaryOp::ne: return a != b;
+    case BinaryOp::lt: return a < b;
+    case BinaryOp::le: return a <= b;
+    case BinaryOp::gt: return a > b;
+    case BinaryOp::ge: return a >= b;
+    case BinaryOp::logicalAnd: return a != 0 && b != 0;
+    case BinaryOp::logicalOr: return a != 0 || b != 0;
+    case BinaryOp::logicalXor: return (a != 0) != (b != 0);
+    default: return 0;
+  }
+}
+
+template <BinaryOp op, class Out>
+void intBinaryRow(const int32_t* x, int64_t sa, const int32_t* y, int64_t sb, Out* d, int64_t so, int64_t n) {
+  if (so == 1 && sa == 1 && sb == 1) {
+    for (int64_t i = 0; i < n; i++) d[i] = static_cast<Out>(intBinaryFn<op>(x[i], y[i]));
+  } else if (so == 1 && sa == 1 && sb == 0) {
+    const int32_t yv = y[0];
+    for (int64_t i = 0; i < n; i++) d[i] = static_cast<Out>(intBinaryFn<op>(x[i], yv));
+  } else if (so == 1 && sa == 0 && sb == 1) {
+    const int32_t xv = x[0];
+    for (int64_t i = 0; i < n; i++) d[i] = static_cast<Out>(intBinaryFn<op>(xv, y[i]));
+  } else {
+    for (int64_t i = 0; i < n; i++) d[i * so] = static_cast<Out>(intBinaryFn<op>(x[i * sa], y[i * sb]));
+  }
+}
+
+/** int32 operands: wrapping add/sub/mul and maximum/minimum to int32, comparisons and logical ops to bool. */
+bool intBinaryDispatch(BinaryOp op, const View& a, const View& b, const View& out) {
+  switch (op) {
+#define NABLA_ARITH(name) \
+  case BinaryOp::name: binaryRows<int32_t, int32_t>(a, b, out, kParallelCheap, intBinaryRow<BinaryOp::name, int32_t>); return true;
+#define NABLA_PRED(name) \
+  case BinaryOp::name: binaryRows<int32_t, uint8_t>(a, b, out, kParallelCheap, intBinaryRow<BinaryOp::name, uint8_t>); return true;
+    NABLA_ARITH(add) NABLA_ARITH(sub) NABLA_ARITH(mul) NABLA_ARITH(maximum) NABLA_ARITH(minimum)
+    NABLA_PRED(eq) NABLA_PRED(ne) NABLA_PRED(lt) NABLA_PRED(le) NABLA_PRED(gt) NABLA_PRED(ge)
+    NABLA_PRED(logicalAnd) NABLA_PRED(logicalOr) NABLA_PRED(logicalXor)
+#undef NABLA_ARITH
+#undef NABLA_PRED
+    default: return false;  // div, pow and atan2 are floating point on the cpu kernel
   }
 }
 
@@ -450,9 +509,16 @@ napi_value Binary(napi_env env, napi_callback_info info) {
   const int64_t op = args.integer("op", 0, static_cast<int64_t>(BinaryOp::count) - 1);
   View a, b, out;
   args.view(a, "a") && args.view(b, "b") && args.view(out, "out") && args.finish() && requireSameShape(args, a, "a", out) &&
-      requireSameShape(args, b, "b", out) && requireFloat32(args, a, "a") && requireFloat32(args, b, "b") && requireFloatOrBoolOut(args, out);
+      requireSameShape(args, b, "b", out);
   if (!args.ok()) return nullptr;
   const bool predicate = isPredicate(static_cast<BinaryOp>(op));
+  if (a.dtype == kInt32 && b.dtype == kInt32) {
+    if (out.dtype != (predicate ? kBool : kInt32)) return args.fail(predicate ? "comparisons write bool" : "int32 arithmetic writes int32"), nullptr;
+    if (!intBinaryDispatch(static_cast<BinaryOp>(op), a, b, out)) args.fail("div, pow and atan2 of int32 operands run on the cpu kernel");
+    return nullptr;
+  }
+  requireFloat32(args, a, "a") && requireFloat32(args, b, "b") && requireFloatOrBoolOut(args, out);
+  if (!args.ok()) return nullptr;
   if (out.dtype != (predicate ? kBool : kFloat32)) return args.fail(predicate ? "comparisons write bool" : "arithmetic writes float32"), nullptr;
   binaryDispatch(static_cast<BinaryOp>(op), a, b, out);
   return nullptr;

@@ -46,5 +46,12 @@ napi_value SgdStep(napi_env env, napi_callback_info info);
 // cross_entropy.cc (optional fused entries)
 napi_value CrossEntropy(napi_env env, napi_callback_info info);
 napi_value CrossEntropyBackward(napi_env env, napi_callback_info info);
+// argreduce.cc
+napi_value ArgReduce(napi_env env, napi_callback_info info);
+// indexing.cc
+napi_value IndexSelect(napi_env env, napi_callback_info info);
+napi_value IndexAdd(napi_env env, napi_callback_info info);
+napi_value Gather(napi_env env, napi_callback_info info);
+napi_value ScatterAdd(napi_env env, napi_callback_info info);
 
 }  // namespace nabla

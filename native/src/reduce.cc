@@ -1,8 +1,10 @@
-// float32 reductions (sum, prod, max, min) over any set of axes, in one pass over x in memory order:
+// float32 reductions (sum, prod, max, min) and int32 sum, max and min over any set of axes, in one
+// pass over x in memory order:
 // each element is combined into its output slot of a float64 accumulator laid out like out (zero
 // strides along the reduced axes), as in the cpu backend. Rows that fold into one slot keep their
 // running value in registers. Large reductions onto few slots split x over the thread pool with
-// one private accumulator per thread, merged at the end.
+// one private accumulator per thread, merged at the end. int32 sums are exact in the float64
+// accumulator (below 2^53) and stored wrapping modulo 2^32, as an Int32Array store of cpu's sum.
 
 #include <cmath>
 #include <string>
@@ -29,8 +31,8 @@ double identity(ReduceOp op) {
 }
 
 /** Fold n strided values into v. NaN wins max/min (and stops the scan), as in PyTorch. */
-template <ReduceOp op>
-inline double foldRow(double v, const float* x, int64_t n, int64_t sx) {
+template <ReduceOp op, class T>
+inline double foldRow(double v, const T* x, int64_t n, int64_t sx) {
   if (op == ReduceOp::sum) {
     double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
     int64_t i = 0;
@@ -55,8 +57,8 @@ inline double foldRow(double v, const float* x, int64_t n, int64_t sx) {
 }
 
 /** acc[i·sa] ⊕= x[i·sx] for n elements. */
-template <ReduceOp op>
-inline void combineRow(double* acc, int64_t sa, const float* x, int64_t sx, int64_t n) {
+template <ReduceOp op, class T>
+inline void combineRow(double* acc, int64_t sa, const T* x, int64_t sx, int64_t n) {
   for (int64_t i = 0; i < n; i++) {
     const double e = x[i * sx];
     double& a = acc[i * sa];
@@ -82,11 +84,20 @@ inline double merge(double a, double b) {
   return a;
 }
 
-template <ReduceOp op>
+/** The accumulator as out's element: float32 rounded, int32 wrapped modulo 2^32 (JS ToInt32). */
+inline float fromAccumulator(double v, float*) { return static_cast<float>(v); }
+inline int32_t fromAccumulator(double v, int32_t*) {
+  if (!std::isfinite(v)) return 0;
+  double t = std::fmod(std::trunc(v), 4294967296.0);
+  if (t < 0) t += 4294967296.0;
+  return static_cast<int32_t>(static_cast<uint32_t>(t));
+}
+
+template <ReduceOp op, class T>
 bool reduceTyped(const View& x, const int64_t* accStrides, const View& out, int64_t m) {
   const int64_t* strides[2] = {x.strides, accStrides};
   Walk w(x.shape, x.ndim, strides, 2);
-  const float* xs = static_cast<const float*>(x.data);
+  const T* xs = static_cast<const T*>(x.data);
   const int threads = numThreads();
   const bool parallel = threads > 1 && w.total >= (1 << 16) && m * 8 <= w.total && w.rows() >= 2 * threads;
   const int copies = parallel ? threads : 1;
@@ -96,8 +107,8 @@ bool reduceTyped(const View& x, const int64_t* accStrides, const View& out, int6
 
   auto body = [&](double* a) {
     return [a, xs](const int64_t* off, int64_t n, const int64_t* in) {
-      if (in[1] == 0) a[off[1]] = foldRow<op>(a[off[1]], xs + off[0], n, in[0]);
-      else combineRow<op>(a + off[1], in[1], xs + off[0], in[0], n);
+      if (in[1] == 0) a[off[1]] = foldRow<op, T>(a[off[1]], xs + off[0], n, in[0]);
+      else combineRow<op, T>(a + off[1], in[1], xs + off[0], in[0], n);
     };
   };
   const int64_t base[2] = {x.offset, 0};
@@ -122,10 +133,10 @@ bool reduceTyped(const View& x, const int64_t* accStrides, const View& out, int6
   }
   const int64_t* ostrides[2] = {contiguous, out.strides};
   Walk wo(out.shape, out.ndim, ostrides, 2);
-  float* os = static_cast<float*>(out.data);
+  T* os = static_cast<T*>(out.data);
   const int64_t obase[2] = {0, out.offset};
   wo.rowsInRange(obase, 0, wo.rows(), [&](const int64_t* off, int64_t n, const int64_t* in) {
-    for (int64_t i = 0; i < n; i++) os[off[1] + i * in[1]] = static_cast<float>(acc[off[0] + i * in[0]]);
+    for (int64_t i = 0; i < n; i++) os[off[1] + i * in[1]] = fromAccumulator(acc[off[0] + i * in[0]], os);
   });
   return true;
 }
@@ -142,7 +153,9 @@ napi_value Reduce(napi_env env, napi_callback_info info) {
   View x, out;
   args.view(x, "x") && args.view(out, "out") && args.finish();
   if (!args.ok()) return nullptr;
-  if (x.dtype != kFloat32 || out.dtype != kFloat32) return args.fail("x and out must be float32"), nullptr;
+  const bool int32 = x.dtype == kInt32 && out.dtype == kInt32;
+  if (!(x.dtype == kFloat32 && out.dtype == kFloat32) && !(int32 && op != static_cast<int64_t>(ReduceOp::prod)))
+    return args.fail("x and out must be float32, or int32 for sum, max and min"), nullptr;
   for (int64_t i = 0; i < naxes; i++) {
     if (axes[i] >= x.ndim) return args.fail("axis " + std::to_string(axes[i]) + " is out of range for x of rank " + std::to_string(x.ndim)), nullptr;
     reduced[axes[i]] = true;
@@ -163,10 +176,10 @@ napi_value Reduce(napi_env env, napi_callback_info info) {
   const int64_t m = out.numel;
   bool ok = true;
   switch (static_cast<ReduceOp>(op)) {
-    case ReduceOp::sum: ok = reduceTyped<ReduceOp::sum>(x, accStrides, out, m); break;
-    case ReduceOp::prod: ok = reduceTyped<ReduceOp::prod>(x, accStrides, out, m); break;
-    case ReduceOp::max: ok = reduceTyped<ReduceOp::max>(x, accStrides, out, m); break;
-    case ReduceOp::min: ok = reduceTyped<ReduceOp::min>(x, accStrides, out, m); break;
+    case ReduceOp::sum: ok = int32 ? reduceTyped<ReduceOp::sum, int32_t>(x, accStrides, out, m) : reduceTyped<ReduceOp::sum, float>(x, accStrides, out, m); break;
+    case ReduceOp::prod: ok = reduceTyped<ReduceOp::prod, float>(x, accStrides, out, m); break;
+    case ReduceOp::max: ok = int32 ? reduceTyped<ReduceOp::max, int32_t>(x, accStrides, out, m) : reduceTyped<ReduceOp::max, float>(x, accStrides, out, m); break;
+    case ReduceOp::min: ok = int32 ? reduceTyped<ReduceOp::min, int32_t>(x, accStrides, out, m) : reduceTyped<ReduceOp::min, float>(x, accStrides, out, m); break;
     case ReduceOp::count: break;
   }
   if (!ok) args.fail("out of memory for the accumulator");

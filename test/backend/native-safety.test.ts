@@ -90,6 +90,11 @@ const CALLS: Call[] = [
     kernel: "crossEntropyBackward", views: [f32([3, 4]), i32([3]), f32([3]), f32([]), f32([3, 4])],
     describe: ([x, t, l, g, gx]) => { num(-100); num(2); view(x, 1); view(t, 2); view(l, 3); view(g, 4); view(gx, 5); },
   },
+  { kernel: "argReduce", views: [f32([3, 4]), i32([3, 1])], describe: ([x, o]) => { num(0); num(1); view(x, 1); view(o, 2); } },
+  { kernel: "indexSelect", views: [f32([4, 3]), i32([2]), f32([2, 3])], describe: ([x, i, o]) => { num(0); view(x, 1); view(i, 2); view(o, 3); } },
+  { kernel: "indexAdd", views: [f32([4, 3]), i32([2]), f32([2, 3])], describe: ([o, i, s]) => { num(0); view(o, 1); view(i, 2); view(s, 3); } },
+  { kernel: "gather", views: [f32([4, 3]), i32([4, 2]), f32([4, 2])], describe: ([x, i, o]) => { num(1); view(x, 1); view(i, 2); view(o, 3); } },
+  { kernel: "scatterAdd", views: [f32([4, 3]), i32([4, 2]), f32([4, 2])], describe: ([o, i, s]) => { num(1); view(o, 1); view(i, 2); view(s, 3); } },
 ];
 
 function invoke(call: Call, views = call.views, buffers?: unknown[]): void {
@@ -215,11 +220,67 @@ test("shapes that do not fit together are refused with the shapes in the message
   rejects(byName("maxPoolBackward"), /index 36 at position 40 is outside a plane of 36 elements/, [f32([2, 3, 3, 3]), idx, f32([2, 3, 6, 6])]);
 });
 
+/** An int32 index of `shape` holding `values` (the rest zero). */
+const indexOf = (shape: number[], values: Record<number, number>): View => {
+  const v = i32(shape);
+  for (const [at, value] of Object.entries(values)) (v.buf as Int32Array)[Number(at)] = value;
+  return v;
+};
+
+test("index kernels check every index value before writing: out-of-range values name the kernel, the index and the size", { skip: skipNative }, () => {
+  const byName = (k: string): Call => CALLS.find((c) => c.kernel === k)!;
+  // The bad value comes last, after valid ones: nothing at all may be written.
+  rejects(byName("indexSelect"), /indexSelect: native backend: index 4 is out of range for dimension 0 of size 4/, [f32([4, 3]), indexOf([2], { 1: 4 }), f32([2, 3])]);
+  rejects(byName("indexSelect"), /index -1 is out of range for dimension 0 of size 4/, [f32([4, 3]), indexOf([2], { 1: -1 }), f32([2, 3])]);
+  rejects(byName("indexAdd"), /indexAdd: native backend: index 9 is out of range for dimension 0 of size 4/, [f32([4, 3]), indexOf([2], { 1: 9 }), f32([2, 3])]);
+  rejects(byName("gather"), /gather: native backend: index 3 is out of range for dimension 1 of size 3/, [f32([4, 3]), indexOf([4, 2], { 7: 3 }), f32([4, 2])]);
+  rejects(byName("scatterAdd"), /scatterAdd: native backend: index -2147483648 is out of range for dimension 1 of size 3/, [f32([4, 3]), indexOf([4, 2], { 7: -2147483648 }), f32([4, 2])]);
+  // An index with zero strides repeats one bad value everywhere; an empty axis has no valid value.
+  const broadcastBad: View = { ...indexOf([1], { 0: 5 }), shape: [4, 2], strides: [0, 0] };
+  rejects(byName("scatterAdd"), /index 5 is out of range/, [f32([4, 3]), broadcastBad, f32([4, 2])]);
+  rejects(byName("gather"), /index 0 is out of range for dimension 1 of size 0/, [f32([4, 0]), i32([4, 1]), f32([4, 1])]);
+});
+
+test("index kernels and argReduce refuse mismatched shapes, ranks, dtypes and axes", { skip: skipNative }, () => {
+  const byName = (k: string): Call => CALLS.find((c) => c.kernel === k)!;
+  rejects(byName("argReduce"), /out shape \[3, 4\] does not match x \[3, 4\] reduced over axis 1/, [f32([3, 4]), i32([3, 4])]);
+  rejects(byName("argReduce"), /out must be int32/, [f32([3, 4]), f32([3, 1])]);
+  rejects(byName("argReduce"), /cannot take argmax over a zero-size dimension 1/, [f32([3, 0]), i32([3, 1])]);
+  rejects(byName("argReduce"), /axis 1 is out of range for x of rank 1/, [f32([3]), i32([3])]);
+  rejects(byName("indexSelect"), /out shape \[3, 3\] does not match \[4, 3\] with dimension 0 of size 2/, [f32([4, 3]), i32([2]), f32([3, 3])]);
+  rejects(byName("indexSelect"), /index must be a 0-d or 1-d view, got 2 dimensions/, [f32([4, 3]), i32([2, 1]), f32([2, 3])]);
+  rejects(byName("indexSelect"), /index must be int32/, [f32([4, 3]), f32([2]), f32([2, 3])]);
+  rejects(byName("indexSelect"), /out must have x's dtype/, [f32([4, 3]), i32([2]), i32([2, 3])]);
+  rejects(byName("indexSelect"), /axis 0 is out of range for a view with 0 dimension/, [f32([]), i32([1]), f32([])]);
+  rejects(byName("indexAdd"), /src shape \[2, 4\] does not match \[4, 3\] with dimension 0 of size 2/, [f32([4, 3]), i32([2]), f32([2, 4])]);
+  rejects(byName("indexAdd"), /out and src must share a dtype/, [f32([4, 3]), i32([2]), i32([2, 3])]);
+  rejects(byName("indexAdd"), /bool runs on the cpu kernel/, [bool([4, 3]), i32([2]), bool([2, 3])]);
+  rejects(byName("gather"), /index \[4, 2\] does not fit the indexed view \[3, 3\] \(dimension 1 is indexed\) and out \[4, 2\]/, [f32([3, 3]), i32([4, 2]), f32([4, 2])]);
+  rejects(byName("gather"), /must have the rank of the indexed view/, [f32([4, 3]), i32([8]), f32([8])]);
+  rejects(byName("gather"), /index \[4, 2\] does not fit .* and out \[4, 1\]/, [f32([4, 3]), i32([4, 2]), f32([4, 1])]);
+  rejects(byName("scatterAdd"), /index \[4, 2\] does not fit .* and src \[4, 1\]/, [f32([4, 3]), i32([4, 2]), f32([4, 1])]);
+  rejects(byName("scatterAdd"), /out and src must share a dtype/, [f32([4, 3]), i32([4, 2]), i32([4, 2])]);
+  // out overlapping the index it reads is refused (the backend hands such calls to the cpu kernel).
+  const shared = new Int32Array(16);
+  const idx: View = { buf: shared, dtype: "int32", shape: [4, 2], strides: [2, 1], offset: 0 };
+  const out: View = { buf: shared, dtype: "int32", shape: [4, 2], strides: [2, 1], offset: 4 };
+  rejects(byName("gather"), /out shares memory with index/, [i32([4, 3]), idx, out]);
+  // int32 binary and reduce take what cpu computes in integers only.
+  rejects(byName("binary"), /int32 arithmetic writes int32/, [i32([2, 3]), i32([2, 3]), f32([2, 3])]);
+  const div: Call = { ...byName("binary"), describe: ([a, b, o]) => { num(BINARY.div); view(a, 1); view(b, 2); view(o, 3); } };
+  rejects(div, /div, pow and atan2 of int32 operands run on the cpu kernel/, [i32([2, 3]), i32([2, 3]), i32([2, 3])]);
+  const prod: Call = { ...byName("reduce"), describe: ([x, o]) => { num(REDUCE.prod); num(1); num(0); view(x, 1); view(o, 2); } };
+  rejects(prod, /float32, or int32 for sum, max and min/, [i32([3, 4]), i32([1, 4])]);
+});
+
 test("through the backend object: a view bigger than its buffer throws, and the kernels still work afterwards", { skip: skipNative }, () => {
   const b = native();
   const small = { ...f32([2, 2]), shape: [4, 4], strides: [4, 1] };
   assert.throws(() => b.unary("exp", small, f32([4, 4])), /unary: native backend: x .* reaches elements 0\.\.15 but its buffer holds 4/);
   assert.throws(() => b.matmul(f32([8, 8]), small, f32([8, 4])), /matmul: native backend/);
+  const gathered = f32([2, 2]);
+  assert.throws(() => b.gather(f32([2, 3]), 1, indexOf([2, 2], { 3: 3 }), gathered), /gather: native backend: index 3 is out of range for dimension 1 of size 3/);
+  assert.deepEqual(gathered.buf, new Float32Array(4).fill(1));
   assert.throws(() => b.conv(f32([1, 1, 8, 8]), small, f32([1, 4, 5, 5]), { kernel: [4, 4], stride: [1, 1], padBefore: [0, 0], padAfter: [0, 0], dilation: [1, 1], groups: 1 }), /conv: native backend/);
   // Alive and correct.
   const rng = new Rng(31);

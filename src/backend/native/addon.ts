@@ -52,12 +52,18 @@ export interface NativeAddon {
   sgdStep: NativeKernel;
   crossEntropy: NativeKernel;
   crossEntropyBackward: NativeKernel;
+  argReduce: NativeKernel;
+  indexSelect: NativeKernel;
+  indexAdd: NativeKernel;
+  gather: NativeKernel;
+  scatterAdd: NativeKernel;
 }
 
 const ENTRY_POINTS: readonly (keyof NativeAddon)[] = [
   "info", "setNumThreads", "forceGenericGemm", "setConvBatchedMaxPlane", "copy", "fill", "unary", "paramUnary", "binary", "where", "reduce", "matmul",
   "conv", "convBackwardData", "convBackwardFilter", "pool", "poolBackward", "maxPoolBackward", "softmax", "softmaxBackward",
   "moments", "channelMoments", "batchNormApply", "batchNormBackward", "random", "adamStep", "sgdStep", "crossEntropy", "crossEntropyBackward",
+  "argReduce", "indexSelect", "indexAdd", "gather", "scatterAdd",
 ];
 
 /** Where the build puts the addon, relative to this file (the same from src/ and dist/). */

@@ -33,3 +33,10 @@ export const DTYPE_CODE: Record<DType, number> = { float32: 0, float64: 1, int32
 export const UNARY_BOOL_OUT = new Set<UnaryOp>(["isnan", "isinf", "logicalNot"]);
 /** Binary ops that write bool; the rest are float32 arithmetic. */
 export const BINARY_PREDICATES = new Set<BinaryOp>(["eq", "ne", "lt", "le", "gt", "ge", "logicalAnd", "logicalOr", "logicalXor"]);
+
+/** argReduce's op number. */
+export const ARG_REDUCE: Record<"argmax" | "argmin", number> = { argmax: 0, argmin: 1 };
+/** Binary ops the addon computes on int32 operands (wrapping arithmetic to int32, the predicates to bool). */
+export const INT32_BINARY = new Set<BinaryOp>(["add", "sub", "mul", "maximum", "minimum", "eq", "ne", "lt", "le", "gt", "ge", "logicalAnd", "logicalOr", "logicalXor"]);
+/** Reductions the addon computes on int32 (prod's float64 product rounds past 2^53: cpu's). */
+export const INT32_REDUCE = new Set<ReduceOp>(["sum", "max", "min"]);

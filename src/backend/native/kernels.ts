@@ -8,11 +8,18 @@ import type { TypedArray } from "../../tensor/dtype.js";
 import { isDense, numel } from "../cpu/strided.js";
 import type { NativeAddon } from "./addon.js";
 import { BINARY, BINARY_PREDICATES, PARAM, REDUCE, UNARY, UNARY_BOOL_OUT } from "./codes.js";
+import { ARG_REDUCE, INT32_BINARY, INT32_REDUCE } from "./codes.js";
 import { begin, end, num, nums, view } from "./encode.js";
 
 const buf = (v: View): TypedArray => v.buf as TypedArray;
 const f32 = (...views: View[]): boolean => views.every((v) => v.dtype === "float32");
 const dense = (...views: View[]): boolean => views.every(isDense);
+
+/** Whether two views' typed arrays overlap in memory (the addon refuses an index it would overwrite). */
+function sharesMemory(a: View, b: View): boolean {
+  const x = buf(a), y = buf(b);
+  return x.buffer === y.buffer && x.byteOffset < y.byteOffset + y.byteLength && y.byteOffset < x.byteOffset + x.byteLength;
+}
 
 /** Window geometry as the addon reads it: per dim kernel, stride, padBefore, padAfter, dilation. */
 function windowNumbers(p: WindowParams): void {
@@ -55,7 +62,8 @@ export function nativeKernels(addon: NativeAddon, cpu: Backend): Omit<Backend, "
     },
 
     binary(op: BinaryOp, a, b, out) {
-      if (!f32(a, b) || out.dtype !== (BINARY_PREDICATES.has(op) ? "bool" : "float32")) return cpu.binary(op, a, b, out);
+      const int32 = a.dtype === "int32" && b.dtype === "int32" && INT32_BINARY.has(op);
+      if (!(int32 || f32(a, b)) || out.dtype !== (BINARY_PREDICATES.has(op) ? "bool" : int32 ? "int32" : "float32")) return cpu.binary(op, a, b, out);
       begin(); num(BINARY[op]); view(a, 1); view(b, 2); view(out, 3);
       addon.binary(end(), buf(a), buf(b), buf(out));
     },
@@ -68,12 +76,18 @@ export function nativeKernels(addon: NativeAddon, cpu: Backend): Omit<Backend, "
 
     reduce(op: ReduceOp, x, axes, out) {
       // Empty inputs keep the cpu kernel's errors and identities.
-      if (!f32(x, out) || numel(x.shape) === 0) return cpu.reduce(op, x, axes, out);
+      const int32 = x.dtype === "int32" && out.dtype === "int32" && INT32_REDUCE.has(op);
+      if (!(int32 || f32(x, out)) || numel(x.shape) === 0) return cpu.reduce(op, x, axes, out);
       begin(); num(REDUCE[op]); num(axes.length); nums(axes); view(x, 1); view(out, 2);
       addon.reduce(end(), buf(x), buf(out));
     },
 
-    argReduce: (op, x, axis, out) => cpu.argReduce(op, x, axis, out),
+    argReduce(op, x, axis, out) {
+      // A zero-size axis keeps the cpu kernel's error.
+      if (out.dtype !== "int32" || !(x.shape[axis] > 0)) return cpu.argReduce(op, x, axis, out);
+      begin(); num(ARG_REDUCE[op]); num(axis); view(x, 1); view(out, 2);
+      addon.argReduce(end(), buf(x), buf(out));
+    },
 
     matmul(a, b, out) {
       if (!f32(a, b, out)) return cpu.matmul(a, b, out);
@@ -185,10 +199,32 @@ export function nativeKernels(addon: NativeAddon, cpu: Backend): Omit<Backend, "
       addon.batchNormBackward(end(), buf(gy), buf(x), buf(mean), buf(rstd), buf(weight ?? x), buf(gx), buf(gWeight ?? x), buf(gBias ?? x));
     },
 
-    indexSelect: (x, axis, index, out) => cpu.indexSelect(x, axis, index, out),
-    indexAdd: (out, axis, index, src) => cpu.indexAdd(out, axis, index, src),
-    gather: (x, axis, index, out) => cpu.gather(x, axis, index, out),
-    scatterAdd: (out, axis, index, src) => cpu.scatterAdd(out, axis, index, src),
+    indexSelect(x, axis, index, out) {
+      if (index.dtype !== "int32" || x.dtype !== out.dtype) return cpu.indexSelect(x, axis, index, out);
+      begin(); num(axis); view(x, 1); view(index, 2); view(out, 3);
+      addon.indexSelect(end(), buf(x), buf(index), buf(out));
+    },
+
+    indexAdd(out, axis, index, src) {
+      if (index.dtype !== "int32" || out.dtype !== src.dtype || out.dtype === "bool") return cpu.indexAdd(out, axis, index, src);
+      begin(); num(axis); view(out, 1); view(index, 2); view(src, 3);
+      addon.indexAdd(end(), buf(out), buf(index), buf(src));
+    },
+
+    gather(x, axis, index, out) {
+      if (index.dtype !== "int32" || x.dtype !== out.dtype || sharesMemory(out, index)) return cpu.gather(x, axis, index, out);
+      begin(); num(axis); view(x, 1); view(index, 2); view(out, 3);
+      addon.gather(end(), buf(x), buf(index), buf(out));
+    },
+
+    scatterAdd(out, axis, index, src) {
+      if (index.dtype !== "int32" || out.dtype !== src.dtype || out.dtype === "bool" || sharesMemory(out, index)) {
+        return cpu.scatterAdd(out, axis, index, src);
+      }
+      begin(); num(axis); view(out, 1); view(index, 2); view(src, 3);
+      addon.scatterAdd(end(), buf(out), buf(index), buf(src));
+    },
+
     random(out, dist, seed, offset) {
       // float64 draws keep the cpu kernel: its Math.log/cos/sin are the reference to the last bit.
       if (out.dtype !== "float32" || !isDense(out)) return cpu.random(out, dist, seed, offset);
