@@ -32,7 +32,9 @@ export type ParamUnaryOp = "powScalar" | "clamp" | "leakyRelu" | "elu" | "hardta
 
 export type BinaryOp =
   | "add" | "sub" | "mul" | "div" | "pow" | "maximum" | "minimum" | "atan2"
-  | "eq" | "ne" | "lt" | "le" | "gt" | "ge" | "logicalAnd" | "logicalOr" | "logicalXor";
+  | "eq" | "ne" | "lt" | "le" | "gt" | "ge" | "logicalAnd" | "logicalOr" | "logicalXor"
+  /** a·[b > 0]: ReLU's backward (gradient a, ReLU output b) in one pass instead of gt, cast, mul. */
+  | "reluGrad";
 
 export type ReduceOp = "sum" | "prod" | "max" | "min";
 

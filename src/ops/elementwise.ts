@@ -217,7 +217,10 @@ export const sin = defineUnary("sin", "SinBackward", (g, x) => mul(g, cos(x)));
 export const cos = defineUnary("cos", "CosBackward", (g, x) => neg(mul(g, sin(x))));
 export const tan = defineUnary("tan", "TanBackward", (g, _x, y) => mul(g, add(mul(y, y), 1)), "y");
 export const atan = defineUnary("atan", "AtanBackward", (g, x) => div(g, add(mul(x, x), 1)));
-export const relu = defineUnary("relu", "ReluBackward", (g, _x, y) => mul(g, gt(y, 0)), "y");
+/** ReLU's backward, g·[y > 0], in one kernel pass (backward rules run without recording, so it needs no gradient). */
+const reluGrad = (g: Tensor, y: Tensor): Tensor => binaryForward("reluGrad", g, y);
+
+export const relu = defineUnary("relu", "ReluBackward", (g, _x, y) => reluGrad(g, y), "y");
 export const sigmoid = defineUnary("sigmoid", "SigmoidBackward", (g, _x, y) => mul(g, mul(y, sub(1, y))), "y");
 export const tanh = defineUnary("tanh", "TanhBackward", (g, _x, y) => mul(g, sub(1, mul(y, y))), "y");
 export const sign = defineUnary("sign", "SignBackward", zeroGrad);

@@ -66,7 +66,7 @@ export function asTensor(x: TensorLike, dtype: DType, backend: Backend, op: stri
   if (x instanceof Tensor) {
     assertTensor(op, x);
     if (x.dtype === dtype) return x;
-    const out = emptyTensor(x.shape, dtype, x.backend);
+    const out = emptyTensor(x.shape, dtype, x.backend, true);
     x.backend.copy(x.raw(), out.raw());
     return out;
   }

@@ -190,6 +190,7 @@ const BINARY: Record<BinaryOp, (a: number, b: number) => number> = {
   logicalAnd: (a, b) => (a !== 0 && b !== 0 ? 1 : 0),
   logicalOr: (a, b) => (a !== 0 || b !== 0 ? 1 : 0),
   logicalXor: (a, b) => ((a !== 0) !== (b !== 0) ? 1 : 0),
+  reluGrad: (a, b) => a * (b > 0 ? 1 : 0),
 };
 
 const COMPARISONS = new Set<BinaryOp>(["eq", "ne", "lt", "le", "gt", "ge", "logicalAnd", "logicalOr", "logicalXor"]);

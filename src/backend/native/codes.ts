@@ -14,7 +14,7 @@ export const PARAM_CODES: readonly ParamUnaryOp[] = ["powScalar", "clamp", "leak
 
 export const BINARY_CODES: readonly BinaryOp[] = [
   "add", "sub", "mul", "div", "pow", "maximum", "minimum", "atan2", "eq", "ne", "lt", "le", "gt", "ge",
-  "logicalAnd", "logicalOr", "logicalXor",
+  "logicalAnd", "logicalOr", "logicalXor", "reluGrad",
 ];
 
 export const REDUCE_CODES: readonly ReduceOp[] = ["sum", "prod", "max", "min"];
