@@ -15,6 +15,7 @@ import { pathToFileURL } from "node:url";
 import * as nb from "../src/index.js";
 import { main } from "../src/cli/main.js";
 import { type BenchResult, runPython } from "./common.js";
+import { TORCH_TYPICAL_CNN } from "./train.js";
 
 const TORCH_EPOCH = String.raw`
 import json, sys, time, numpy as np, torch, torch.nn as nn, torch.nn.functional as F
@@ -26,14 +27,7 @@ x = torch.tensor(idx("train-images-idx3-ubyte", 16).reshape(-1, 1, 28, 28), dtyp
 y = torch.tensor(idx("train-labels-idx1-ubyte", 8), dtype=torch.long)
 xt = torch.tensor(idx("t10k-images-idx3-ubyte", 16).reshape(-1, 1, 28, 28), dtype=torch.float32) / 255
 yt = torch.tensor(idx("t10k-labels-idx1-ubyte", 8), dtype=torch.long)
-class Typical(nn.Module):
-    def __init__(s):
-        super().__init__()
-        s.conv1 = nn.Conv2d(1, 8, 3); s.conv2 = nn.Conv2d(8, 16, 3)
-        s.fc1 = nn.Linear(400, 64); s.drop = nn.Dropout(0.25); s.fc2 = nn.Linear(64, 10)
-    def forward(s, x):
-        x = F.max_pool2d(F.relu(s.conv1(x)), 2); x = F.max_pool2d(F.relu(s.conv2(x)), 2)
-        return s.fc2(s.drop(F.relu(s.fc1(x.flatten(1)))))
+${TORCH_TYPICAL_CNN}
 torch.manual_seed(0)
 t0 = time.perf_counter()
 perm = torch.randperm(len(x)); val = perm[:len(x) // 10]; train = perm[len(x) // 10:]

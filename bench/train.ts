@@ -51,10 +51,8 @@ function nablaImagesPerSecond(c: Case): number {
   return (c.steps * c.batch) / ((performance.now() - t) / 1000);
 }
 
-const TORCH_SCRIPT = String.raw`
-import json, sys, time, torch, torch.nn as nn, torch.nn.functional as F, torchvision
-torch.set_num_threads(2)
-cases = json.loads(sys.argv[1])
+/** The course's typical CNN in PyTorch (`nn`, `F` imported), as nb.models.typicalCnn builds it. */
+export const TORCH_TYPICAL_CNN = String.raw`
 class Typical(nn.Module):
     def __init__(s):
         super().__init__()
@@ -63,6 +61,13 @@ class Typical(nn.Module):
     def forward(s, x):
         x = F.max_pool2d(F.relu(s.conv1(x)), 2); x = F.max_pool2d(F.relu(s.conv2(x)), 2)
         return s.fc2(s.drop(F.relu(s.fc1(x.flatten(1)))))
+`;
+
+const TORCH_SCRIPT = String.raw`
+import json, sys, time, torch, torch.nn as nn, torch.nn.functional as F, torchvision
+torch.set_num_threads(2)
+cases = json.loads(sys.argv[1])
+${TORCH_TYPICAL_CNN}
 def lenet5():
     return nn.Sequential(nn.Conv2d(1, 6, 5, padding=2), nn.ReLU(), nn.MaxPool2d(2), nn.Conv2d(6, 16, 5), nn.ReLU(), nn.MaxPool2d(2),
                          nn.Flatten(), nn.Linear(400, 120), nn.ReLU(), nn.Linear(120, 84), nn.ReLU(), nn.Linear(84, 10))
