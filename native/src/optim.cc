@@ -39,6 +39,41 @@ bool checkOperands(Args& args, const View* const* views, const char* const* name
   return args.ok();
 }
 
+struct AdamScalars {
+  float beta1, oneMinusBeta1, beta2, oneMinusBeta2, eps, weightDecay, decay, stepSize, bias2Sqrt, sign;
+};
+
+/**
+ * The update of n elements. The flags are hoisted out of the loop (amsgrad as a template
+ * parameter, decoupled as a factor pair) and the pointers marked unaliased, so the loop
+ * vectorises: with the flags tested per element it ran at ~8 ns an element.
+ */
+template <bool amsgrad>
+void adamRange(const AdamScalars& k, bool decoupled, float* __restrict p, const float* __restrict g, float* __restrict m,
+               float* __restrict v, float* __restrict vmax, int64_t n) {
+  // Decoupled (AdamW): θ·decay, nothing added to the gradient. Coupled: θ as it is, and λθ added
+  // to the gradient only when λ ≠ 0, as the composite does (d + 0·θ would turn a −0 into +0).
+  const float thetaScale = decoupled ? k.decay : 1.0f;
+  const float wd = decoupled ? 0.0f : k.weightDecay;
+  const bool addDecay = wd != 0.0f;
+  for (int64_t i = 0; i < n; i++) {
+    const float theta = p[i] * thetaScale;
+    float d = k.sign * g[i];
+    if (addDecay) d = d + wd * p[i];
+    const float mi = m[i] * k.beta1 + k.oneMinusBeta1 * d;
+    const float vi = v[i] * k.beta2 + k.oneMinusBeta2 * d * d;
+    m[i] = mi;
+    v[i] = vi;
+    float second = vi;
+    if (amsgrad) {
+      const float prev = vmax[i];
+      second = (prev > vi || prev != prev) ? prev : vi;  // NaN propagates as maximum_ does
+      vmax[i] = second;
+    }
+    p[i] = theta - k.stepSize * (mi / (std::sqrt(second) / k.bias2Sqrt + k.eps));
+  }
+}
+
 }  // namespace
 
 napi_value AdamStep(napi_env env, napi_callback_info info) {
@@ -64,31 +99,16 @@ napi_value AdamStep(napi_env env, napi_callback_info info) {
   const char* names[5] = {"param", "grad", "expAvg", "expAvgSq", "maxExpAvgSq"};
   if (!args.ok() || !checkOperands(args, views, names, amsgrad ? 5 : 4)) return nullptr;
 
+  const AdamScalars k{beta1, oneMinusBeta1, beta2, oneMinusBeta2, eps, weightDecay, decay, stepSize, bias2Sqrt, maximize ? -1.0f : 1.0f};
   float* p = param.at<float>();
   const float* g = grad.at<float>();
   float* ms = m.at<float>();
   float* vs = v.at<float>();
   float* vm = amsgrad ? vmax.at<float>() : nullptr;
   parallelRanges(param.numel, kGrain, [&](int64_t begin, int64_t end, int) {
-    for (int64_t i = begin; i < end; i++) {
-      float d = maximize ? -g[i] : g[i];
-      float theta = p[i];
-      if (decoupled) theta = theta * decay;
-      else if (weightDecay != 0.0f) d = d + weightDecay * theta;
-      const float mi = ms[i] * beta1 + oneMinusBeta1 * d;
-      const float vi = vs[i] * beta2 + oneMinusBeta2 * d * d;
-      ms[i] = mi;
-      vs[i] = vi;
-      float second = vi;
-      if (vm) {
-        // NaN propagates as maximum_ does.
-        const float prev = vm[i];
-        second = (prev > vi || prev != prev) ? prev : vi;
-        vm[i] = second;
-      }
-      const float denom = std::sqrt(second) / bias2Sqrt + eps;
-      p[i] = theta - stepSize * (mi / denom);
-    }
+    const int64_t n = end - begin;
+    if (amsgrad) adamRange<true>(k, decoupled, p + begin, g + begin, ms + begin, vs + begin, vm + begin, n);
+    else adamRange<false>(k, decoupled, p + begin, g + begin, ms + begin, vs + begin, nullptr, n);
   });
   return nullptr;
 }
