@@ -157,14 +157,23 @@ napi_value Init(napi_env env, napi_callback_info) {
   });
 }
 
-/** alloc(bytes): a zero-filled device buffer (the cpu backend's buffers start zeroed too). */
+/**
+ * alloc(bytes, zero = true): a device buffer, zero-filled unless `zero` is false (the cpu backend's
+ * buffers start zeroed and nb.zeros relies on it; scratch copies skip the fill).
+ */
 napi_value Alloc(napi_env env, napi_callback_info info) {
   return guarded(env, "alloc", [&]() -> napi_value {
     Plain p(env, info);
     const int64_t bytes = countArg(env, p, 0, "alloc", "the byte count");
+    bool zero = true;
+    if (p.argc > 1) {
+      napi_valuetype t;
+      napi_typeof(env, p.argv[1], &t);
+      if (t == napi_boolean) napi_get_value_bool(env, p.argv[1], &zero);
+    }
     napi_value ext = newBuffer(env, static_cast<size_t>(bytes));
     DeviceBuffer* b = unwrapBuffer(env, ext);
-    if (b && b->ptr) checkCuda(cudaMemsetAsync(b->ptr, 0, b->bytes, stream()), "cudaMemsetAsync");
+    if (zero && b && b->ptr) checkCuda(cudaMemsetAsync(b->ptr, 0, b->bytes, stream()), "cudaMemsetAsync");
     return ext;
   });
 }
