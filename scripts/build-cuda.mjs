@@ -6,7 +6,7 @@
 // build/cuda/nabla-cuda-build.log.
 //
 // What it looks for:
-//   nvcc           $NVCC, then PATH, then $CUDA_HOME/bin, then /usr/local/cuda/bin
+//   nvcc           $NVCC, then PATH, then $CUDA_HOME/bin (or /usr/local/cuda/bin without CUDA_HOME)
 //   CUDA_HOME      $CUDA_HOME, else the folder above nvcc's bin/
 //   cuBLAS         cublas_v2.h and libcublas.so[.N]: $CUBLAS_INCLUDE/$CUBLAS_LIB, $CUDA_HOME, the
 //                  system folders, then Python's nvidia-* wheels (where PyTorch keeps them)
@@ -78,7 +78,9 @@ const isFile = (p) => {
 function findNvcc() {
   if (process.env.NVCC && isFile(process.env.NVCC)) return process.env.NVCC;
   for (const dir of (process.env.PATH ?? "").split(delimiter)) if (dir && isFile(join(dir, "nvcc"))) return join(dir, "nvcc");
-  for (const home of [process.env.CUDA_HOME, process.env.CUDA_PATH, "/usr/local/cuda"]) if (home && isFile(join(home, "bin", "nvcc"))) return join(home, "bin", "nvcc");
+  // /usr/local/cuda only when no CUDA_HOME / CUDA_PATH names another place.
+  const homes = process.env.CUDA_HOME || process.env.CUDA_PATH ? [process.env.CUDA_HOME, process.env.CUDA_PATH] : ["/usr/local/cuda"];
+  for (const home of homes) if (home && isFile(join(home, "bin", "nvcc"))) return join(home, "bin", "nvcc");
   return null;
 }
 
@@ -87,7 +89,13 @@ if (!nvcc) {
   say("skipped (no nvcc)");
   process.exit(0);
 }
-const cudaHome = process.env.CUDA_HOME || dirname(dirname(realpathSync(nvcc)));
+/** The toolkit root: $CUDA_HOME, the folder above nvcc's bin/, or /usr/local/cuda (nvcc may be a wrapper script elsewhere). */
+function findCudaHome() {
+  const candidates = [process.env.CUDA_HOME, process.env.CUDA_PATH, dirname(dirname(realpathSync(nvcc))), "/usr/local/cuda"];
+  return candidates.find((d) => d && isFile(join(d, "include", "cuda_runtime.h"))) ?? dirname(dirname(realpathSync(nvcc)));
+}
+const cudaHome = findCudaHome();
+const cudaLibDir = [join(cudaHome, "lib64"), join(cudaHome, "lib")].find((d) => isFile(join(d, "libcudart.so")) || safeList(d).some((f) => f.startsWith("libcudart.so"))) ?? join(cudaHome, "lib64");
 const arch = process.env.NABLA_CUDA_ARCH || "sm_90";
 const archNumber = arch.replace(/^sm_/, "");
 if (!/^\d+[a-z]?$/.test(archNumber)) giveUp(`NABLA_CUDA_ARCH=${arch} is not of the form sm_90`);
@@ -232,8 +240,8 @@ const h = await compile(hostSources, hostFlags, "h");
 if (h.failures.length) giveUp(`compilation failed: ${h.failures.join("; ")}`);
 
 // Link: the runtime shared, cuBLAS/cuDNN by full path, with rpaths so the addon finds them.
-const libDirs = [join(cudaHome, "lib64"), cublas.lib && dirname(cublas.lib), cudnn.lib && dirname(cudnn.lib)].filter(Boolean);
-const linkFlags = ["-shared", "--cudart", "shared", "-o", addonPath, ...k.objects, ...h.objects, `-L${join(cudaHome, "lib64")}`, "-lcudart"];
+const libDirs = [cudaLibDir, cublas.lib && dirname(cublas.lib), cudnn.lib && dirname(cudnn.lib)].filter(Boolean);
+const linkFlags = ["-shared", "--cudart", "shared", "-o", addonPath, ...k.objects, ...h.objects, `-L${cudaLibDir}`, "-lcudart"];
 if (cublas.lib) linkFlags.push(cublas.lib);
 if (cudnn.lib) linkFlags.push(cudnn.lib);
 for (const d of new Set(libDirs)) linkFlags.push("-Xlinker", `-rpath,${d}`);

@@ -93,7 +93,7 @@ __device__ __forceinline__ C paramOp(int op, double p0, double p1, C x) {
       const C lo = static_cast<C>(p0), hi = static_cast<C>(p1);
       return x < lo ? lo : x > hi ? hi : x;
     }
-    case ParamOp::leakyRelu: return x > zero ? x : static_cast<C>(p0) * x;
+    case ParamOp::leakyRelu: return x > zero ? x : static_cast<C>(p0 * static_cast<double>(x));  // slope·x in double, as the cpu
     case ParamOp::elu: {
       // p0 = alpha, p1 = scale (SELU is elu with its constants)
       const C s = static_cast<C>(p1);
