@@ -237,10 +237,14 @@ struct SearchWorkspace {
  */
 template <typename Perf, typename WorkspaceOf>
 Choice pick(const Perf* perf, int count, DType dtype, const char* what, WorkspaceOf&& workspaceOf) {
+  // Workspaces larger than half the free memory (plus what the cache holds) would fail to allocate.
+  size_t freeBytes = 0, total = 0;
+  cudaMemGetInfo(&freeBytes, &total);
+  const size_t limit = freeBytes / 2 + memoryStats().cached;
   for (int i = 0; i < count; i++) {
     if (perf[i].status != CUDNN_STATUS_SUCCESS || !acceptable(perf[i].mathType, dtype)) continue;
     size_t ws = 0;
-    if (!workspaceOf(static_cast<int>(perf[i].algo), perf[i].mathType, ws)) continue;
+    if (!workspaceOf(static_cast<int>(perf[i].algo), perf[i].mathType, ws) || ws > limit) continue;
     return Choice{static_cast<int>(perf[i].algo), perf[i].mathType, ws};
   }
   throw Error(ErrorKind::kCuda, std::string("cuDNN offers no usable ") + what + " algorithm for this shape");
