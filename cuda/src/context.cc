@@ -92,7 +92,9 @@ void synchronize(const char* who) {
   DeviceErrorRecord rec{};
   checkCuda(cudaMemcpy(&rec, c.errors, sizeof rec, cudaMemcpyDeviceToHost), "cudaMemcpy (error record)");
   if (rec.kernel == 0) return;
-  checkCuda(cudaMemset(c.errors, 0, sizeof rec), "cudaMemset (error record)");
+  // On our stream: a plain cudaMemset runs on the legacy default stream, which a non-blocking
+  // stream does not wait for, so a later kernel's report could be wiped by it.
+  checkCuda(cudaMemsetAsync(c.errors, 0, sizeof rec, c.stream), "cudaMemsetAsync (error record)");
   const int k = rec.kernel;
   const char* name = k > 0 && k < static_cast<int>(sizeof kCheckNames / sizeof kCheckNames[0]) ? kCheckNames[k] : "?";
   std::string what;
