@@ -9,6 +9,7 @@
 
 #include "context.h"
 #include "launch.h"
+#include "philox.cuh"
 #include "strided.h"
 
 namespace nabla_cuda {
@@ -16,27 +17,7 @@ namespace nabla_cuda {
 namespace {
 
 constexpr int kThreads = 256;
-constexpr uint32_t kM0 = 0xd2511f53u, kM1 = 0xcd9e8d57u, kW0 = 0x9e3779b9u, kW1 = 0xbb67ae85u;
 constexpr double kTwoNeg24 = 1.0 / 16777216.0;
-
-__device__ __forceinline__ void philox(uint32_t c0, uint32_t c1, uint32_t c2, uint32_t c3, uint32_t k0, uint32_t k1, uint32_t* out) {
-#pragma unroll
-  for (int r = 0; r < 10; r++) {
-    const uint32_t hi0 = __umulhi(kM0, c0), lo0 = kM0 * c0;
-    const uint32_t hi1 = __umulhi(kM1, c2), lo1 = kM1 * c2;
-    const uint32_t n0 = hi1 ^ c1 ^ k0, n2 = hi0 ^ c3 ^ k1;
-    c0 = n0;
-    c1 = lo1;
-    c2 = n2;
-    c3 = lo0;
-    k0 += kW0;
-    k1 += kW1;
-  }
-  out[0] = c0;
-  out[1] = c1;
-  out[2] = c2;
-  out[3] = c3;
-}
 
 /** One thread per Philox block: elements 4b .. 4b+3 of the draw. */
 template <typename T>
@@ -46,7 +27,7 @@ __global__ void randomKernel(T* out, Walker<1, int64_t> w, int64_t n, bool norma
   for (int64_t b = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; b < blocks; b += static_cast<int64_t>(gridDim.x) * blockDim.x) {
     const uint64_t counter = offset + static_cast<uint64_t>(b);
     uint32_t words[4];
-    philox(static_cast<uint32_t>(counter), static_cast<uint32_t>(counter >> 32), 0, 0, k0, k1, words);
+    philox4x32(static_cast<uint32_t>(counter), static_cast<uint32_t>(counter >> 32), 0, 0, k0, k1, words);
     const int64_t i = 4 * b;
     const int m = n - i < 4 ? static_cast<int>(n - i) : 4;
     double v[4];
