@@ -3,8 +3,9 @@
 // against a naive row-major walk on random shapes and strides (32- and 64-bit), the pooling
 // window rules against brute-force enumeration (taps, padded counts, and the windows holding each
 // input position, which the gathering average backward uses), and — printed for the test to
-// compare with the cpu backend — Philox4x32-10 blocks and the typed-array store conversions.
-// Prints one JSON object. No CUDA call is made.
+// compare with the cpu backend — Philox4x32-10 blocks, the typed-array store conversions, and
+// every elementwise op (unary, parametric, binary; double and float compute types) on special
+// values. Prints one JSON object. No CUDA call is made.
 
 #include <cmath>
 #include <cstdint>
@@ -13,6 +14,7 @@
 #include <vector>
 
 #include "../src/convert.cuh"
+#include "../src/elementwise_ops.cuh"
 #include "../src/philox.cuh"
 #include "../src/pool_window.cuh"
 #include "../src/strided.h"
@@ -137,6 +139,45 @@ int poolTrials() {
   return n;
 }
 
+
+/** A number as JSON: non-finite values and −0 as strings the test parses back. */
+std::string num(double v) {
+  if (v != v) return "\"NaN\"";
+  if (std::isinf(v)) return v > 0 ? "\"Infinity\"" : "\"-Infinity\"";
+  if (v == 0 && std::signbit(v)) return "\"-0\"";
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "%.17g", v);
+  return buf;
+}
+
+const double kValues[] = {NAN, INFINITY, -INFINITY, 0.0, -0.0, 0.5, -0.5, 1.5, -1.5, 2.5, -2.5, 1, -1, 88.8, -100, 1e-30, 3e38, 0.3, -7.25, 20.5, 19.9, 3};
+constexpr int kValueCount = sizeof kValues / sizeof kValues[0];
+const double kParams[][3] = {{0, 2, 0}, {0, 0.5, 0}, {0, 3, 0}, {0, -1.5, 0}, {1, -0.5, 0.7}, {1, -INFINITY, 0}, {2, 0.01, 0}, {3, 1.0, 1.0},
+                             {3, 1.67, 1.05}, {4, -1, 1}, {5, 0.25, 0}, {6, 1.25, -0.5}, {6, 1 / 0.75, 0}};
+
+/** Every op of the family over the values (binary: every pair), as JSON rows [op, results…]. */
+template <typename C>
+std::string opTable() {
+  std::string u = "[", pm = "[", b = "[";
+  for (int op = 0; op < static_cast<int>(UnaryOp::count); op++) {
+    u += std::string(op ? ", " : "") + "[" + std::to_string(op);
+    for (double v : kValues) u += ", " + num(static_cast<double>(unaryOp<C>(op, static_cast<C>(v))));
+    u += "]";
+  }
+  for (size_t k = 0; k < sizeof kParams / sizeof kParams[0]; k++) {
+    pm += std::string(k ? ", " : "") + "[" + num(kParams[k][0]) + ", " + num(kParams[k][1]) + ", " + num(kParams[k][2]);
+    for (double v : kValues) pm += ", " + num(static_cast<double>(paramOp<C>(static_cast<int>(kParams[k][0]), kParams[k][1], kParams[k][2], static_cast<C>(v))));
+    pm += "]";
+  }
+  for (int op = 0; op < static_cast<int>(BinaryOp::count); op++) {
+    b += std::string(op ? ", " : "") + "[" + std::to_string(op);
+    for (double x : kValues)
+      for (double y : kValues) b += ", " + num(static_cast<double>(binaryOp<C>(op, static_cast<C>(x), static_cast<C>(y))));
+    b += "]";
+  }
+  return "{\"unary\": " + u + "], \"param\": " + pm + "], \"binary\": " + b + "]}";
+}
+
 }  // namespace
 
 int main() {
@@ -158,6 +199,8 @@ int main() {
     const double v = values[i];
     std::printf("%s[\"%.17g\", %d, %u]", i ? ", " : "", v, jsToInt32(v), static_cast<unsigned>(jsToUint8(v)));
   }
-  std::printf("]}\n");
+  std::printf("], \"values\": [");
+  for (int i = 0; i < kValueCount; i++) std::printf("%s%s", i ? ", " : "", num(kValues[i]).c_str());
+  std::printf("], \"ops64\": %s, \"ops32\": %s}\n", opTable<double>().c_str(), opTable<float>().c_str());
   return failures.empty() ? 0 : 1;
 }
