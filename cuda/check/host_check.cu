@@ -5,7 +5,10 @@
 // input position, which the gathering average backward uses), and — printed for the test to
 // compare with the cpu backend — Philox4x32-10 blocks, the typed-array store conversions, and
 // every elementwise op (unary, parametric, binary; double and float compute types) on special
-// values. Prints one JSON object. No CUDA call is made.
+// values. Also the cuBLAS GEMM plan (gemm_plan.h): its calls are executed by a reference
+// column-major GEMM with cuBLAS's argument semantics and compared with a naive row-major product,
+// over random sizes, transposed/gapped operands and broadcast batches. Prints one JSON object.
+// No CUDA call is made.
 
 #include <cmath>
 #include <cstdint>
@@ -15,6 +18,7 @@
 
 #include "../src/convert.cuh"
 #include "../src/elementwise_ops.cuh"
+#include "../src/gemm_plan.h"
 #include "../src/philox.cuh"
 #include "../src/pool_window.cuh"
 #include "../src/strided.h"
@@ -140,6 +144,126 @@ int poolTrials() {
 }
 
 
+/** cuBLAS's gemm semantics, column-major: C[i + j·ldc] = Σ_p op(X)(i, p)·op(Y)(p, j), per batch. */
+void referenceGemm(const GemmCall& c, const double* a, const double* b, double* out) {
+  for (int64_t s = 0; s < c.batch; s++) {
+    const double* X = b + c.offB + s * c.strideB;
+    const double* Y = a + c.offA + s * c.strideA;
+    double* C = out + c.offC + s * c.strideC;
+    for (int64_t j = 0; j < c.n; j++) {
+      for (int64_t i = 0; i < c.m; i++) {
+        double acc = 0;
+        for (int64_t p = 0; p < c.k; p++) {
+          const double x = c.transFirst ? X[p + i * c.ldb] : X[i + p * c.ldb];
+          const double y = c.transSecond ? Y[j + p * c.lda] : Y[p + j * c.lda];
+          acc += x * y;
+        }
+        C[i + j * c.ldc] = acc;
+      }
+    }
+  }
+}
+
+/** A random view of [batch…, rows, cols] over a fresh buffer: row- or column-major, gapped, with broadcast batch dims. */
+DView randomMatrix(std::vector<double>& store, const std::vector<int64_t>& batch, const std::vector<bool>& broadcast, int64_t rows, int64_t cols) {
+  DView v;
+  v.dtype = kFloat64;
+  v.ndim = static_cast<int>(batch.size()) + 2;
+  for (size_t d = 0; d < batch.size(); d++) v.shape[d] = batch[d];
+  v.shape[v.ndim - 2] = rows;
+  v.shape[v.ndim - 1] = cols;
+  const int layout = static_cast<int>(rnd(0, 3));  // 0 row-major, 1 column-major, 2 gapped rows, 3 gapped columns
+  const int64_t gap = layout >= 2 ? rnd(1, 3) : 0;
+  int64_t rs, cs, plane;
+  if (layout == 0 || layout == 2) {
+    cs = 1;
+    rs = cols + gap;
+    plane = rows * rs;
+  } else {
+    rs = 1;
+    cs = rows + gap;
+    plane = cols * cs;
+  }
+  v.strides[v.ndim - 2] = rs;
+  v.strides[v.ndim - 1] = cs;
+  int64_t acc = plane + rnd(0, 2);
+  for (int d = static_cast<int>(batch.size()) - 1; d >= 0; d--) {
+    v.strides[d] = broadcast[d] ? 0 : acc;
+    acc *= broadcast[d] ? 1 : batch[d];
+  }
+  v.offset = rnd(0, 3);
+  store.assign(acc + v.offset + 4, 0);
+  for (auto& x : store) x = static_cast<double>(rnd(-9, 9));
+  v.base = reinterpret_cast<char*>(store.data());
+  v.length = static_cast<int64_t>(store.size());
+  v.numel = 1;
+  for (int d = 0; d < v.ndim; d++) v.numel *= v.shape[d];
+  return v;
+}
+
+double at(const DView& v, const int64_t* idx) {
+  int64_t off = v.offset;
+  for (int d = 0; d < v.ndim; d++) off += idx[d] * v.strides[d];
+  return reinterpret_cast<const double*>(v.base)[off];
+}
+
+int gemmTrials() {
+  int n = 0;
+  for (int trial = 0; trial < 1500; trial++, n++) {
+    const int64_t M = rnd(1, 7), N = rnd(1, 7), K = rnd(1, 7);
+    const int nb = static_cast<int>(rnd(0, 2));
+    std::vector<int64_t> batch;
+    std::vector<bool> bcA, bcB;
+    for (int d = 0; d < nb; d++) {
+      batch.push_back(rnd(1, 3));
+      bcA.push_back(rnd(0, 3) == 0);
+      bcB.push_back(rnd(0, 2) == 0);
+    }
+    std::vector<double> sa, sb;
+    DView A = randomMatrix(sa, batch, bcA, M, K), B = randomMatrix(sb, batch, bcB, K, N);
+    const GemmOperand la = gemmOperand(M, K, A.strides[A.ndim - 2], A.strides[A.ndim - 1]);
+    const GemmOperand lb = gemmOperand(K, N, B.strides[B.ndim - 2], B.strides[B.ndim - 1]);
+    if (!la.ok || !lb.ok) {
+      fail("gemm trial " + std::to_string(trial) + ": a plain row- or column-major operand was not taken as one");
+      continue;
+    }
+    DView O;
+    O.dtype = kFloat64;
+    O.ndim = A.ndim;
+    for (int d = 0; d < nb; d++) O.shape[d] = batch[d];
+    O.shape[O.ndim - 2] = M;
+    O.shape[O.ndim - 1] = N;
+    contiguousStrides(O.shape, O.ndim, O.strides);
+    O.numel = 1;
+    for (int d = 0; d < O.ndim; d++) O.numel *= O.shape[d];
+    std::vector<double> got(O.numel, NAN);
+    for (const GemmCall& c : planGemm(A, la, B, lb, O))
+      referenceGemm(c, reinterpret_cast<const double*>(A.base) + A.offset, reinterpret_cast<const double*>(B.base) + B.offset, got.data());
+    int64_t idx[kMaxDims] = {};
+    for (int64_t e = 0; e < O.numel; e++) {
+      int64_t ia[kMaxDims], ib[kMaxDims];
+      for (int d = 0; d < nb; d++) ia[d] = ib[d] = idx[d];
+      double want = 0;
+      for (int64_t p = 0; p < K; p++) {
+        ia[nb] = idx[nb];
+        ia[nb + 1] = p;
+        ib[nb] = p;
+        ib[nb + 1] = idx[nb + 1];
+        want += at(A, ia) * at(B, ib);
+      }
+      if (got[e] != want) {
+        fail("gemm trial " + std::to_string(trial) + " element " + std::to_string(e) + ": " + std::to_string(got[e]) + " vs " + std::to_string(want));
+        break;
+      }
+      for (int d = O.ndim - 1; d >= 0; d--) {
+        if (++idx[d] < O.shape[d]) break;
+        idx[d] = 0;
+      }
+    }
+  }
+  return n;
+}
+
 /** A number as JSON: non-finite values and −0 as strings the test parses back. */
 std::string num(double v) {
   if (v != v) return "\"NaN\"";
@@ -183,7 +307,8 @@ std::string opTable() {
 int main() {
   const int walkers = walkerTrials();
   const int pools = poolTrials();
-  std::printf("{\"walkerTrials\": %d, \"poolTrials\": %d, \"failures\": [", walkers, pools);
+  const int gemms = gemmTrials();
+  std::printf("{\"walkerTrials\": %d, \"poolTrials\": %d, \"gemmTrials\": %d, \"failures\": [", walkers, pools, gemms);
   for (size_t i = 0; i < failures.size(); i++) std::printf("%s\"%s\"", i ? ", " : "", failures[i].c_str());
   std::printf("], \"philox\": [");
   // (counter lo, counter hi, key lo, key hi) cases; the test recomputes them with philox.ts.

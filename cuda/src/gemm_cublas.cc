@@ -1,10 +1,8 @@
 // matmul through cuBLAS: out[..., M, N] = a[..., M, K] · b[..., K, N] with the batch dims already
 // broadcast (zero strides where an operand repeats), float32 (cublasSgemmStridedBatched) and
-// float64 (Dgemm). cuBLAS is column-major; a row-major product C = A·B is the column-major product
-// Cᵀ = Bᵀ·Aᵀ, and a row-major operand read column-major is its own transpose, so each operand
-// only needs its transpose flag and leading dimension from its two inner strides. Operands whose
-// strides fit neither layout are copied to contiguous scratch first. A shared right operand with
-// evenly stacked left rows (x[B, M, K] · W[K, N]) is folded into one tall product.
+// float64 (Dgemm), following the plan of gemm_plan.h (transposes and leading dimensions from the
+// strides, batches, the folded x·W form). Operands whose strides fit neither row- nor
+// column-major are copied to contiguous scratch first; a strided out is written via scratch.
 //
 // Built only when the build finds cublas_v2.h (NABLA_CUDA_HAVE_CUBLAS); otherwise matmul throws
 // and the TypeScript side runs the cpu backend's kernel on a host copy.
@@ -15,6 +13,7 @@
 #include "allocator.h"
 #include "context.h"
 #include "entries.h"
+#include "gemm_plan.h"
 #include "launch.h"
 #include "strided.h"
 
@@ -46,28 +45,6 @@ cublasHandle_t handle() {
   return gHandle;
 }
 
-/** How cuBLAS reads a rows×cols operand with strides (rs, cs): as stored row-major or column-major. */
-struct Operand {
-  bool ok = false;
-  bool rowMajor = false;
-  int64_t ld = 0;
-};
-
-Operand layoutOf(int64_t rows, int64_t cols, int64_t rs, int64_t cs) {
-  Operand o;
-  const int64_t minCols = cols > 1 ? cols : 1, minRows = rows > 1 ? rows : 1;
-  if ((cs == 1 || cols == 1) && (rows == 1 || rs >= minCols)) {
-    o.ok = true;
-    o.rowMajor = true;
-    o.ld = rows == 1 ? minCols : rs;
-  } else if ((rs == 1 || rows == 1) && (cols == 1 || cs >= minRows)) {
-    o.ok = true;
-    o.rowMajor = false;
-    o.ld = cols == 1 ? minRows : cs;
-  }
-  return o;
-}
-
 /** A dense copy of v in scratch (for operands cuBLAS cannot read in place). */
 DView densify(const DView& v, Scratch& scratch) {
   DView d = v;
@@ -81,19 +58,20 @@ DView densify(const DView& v, Scratch& scratch) {
 }
 
 template <typename T>
-void gemmBatched(cublasOperation_t opB, cublasOperation_t opA, int64_t M, int64_t N, int64_t K, const T* b, int64_t ldb, int64_t sb, const T* a,
-                 int64_t lda, int64_t sa, T* c, int64_t sc, int64_t count) {
+void run(const GemmCall& c, const T* a, const T* b, T* out) {
   const T one = 1, zero = 0;
-  for (int64_t v : {M, N, K, lda, ldb, count}) {
+  for (int64_t v : {c.m, c.n, c.k, c.lda, c.ldb, c.ldc, c.batch}) {
     if (v > INT_MAX) throw Error(ErrorKind::kArgument, "matmul: cuda backend: sizes above 2^31 - 1 are not supported by the 32-bit cuBLAS entry points");
   }
+  const cublasOperation_t ta = c.transFirst ? CUBLAS_OP_T : CUBLAS_OP_N, tb = c.transSecond ? CUBLAS_OP_T : CUBLAS_OP_N;
+  const int m = static_cast<int>(c.m), n = static_cast<int>(c.n), k = static_cast<int>(c.k);
   if constexpr (sizeof(T) == 4) {
-    checkCublas(cublasSgemmStridedBatched(handle(), opB, opA, static_cast<int>(N), static_cast<int>(M), static_cast<int>(K), &one, b, static_cast<int>(ldb), sb,
-                                          a, static_cast<int>(lda), sa, &zero, c, static_cast<int>(N), sc, static_cast<int>(count)),
+    checkCublas(cublasSgemmStridedBatched(handle(), ta, tb, m, n, k, &one, b + c.offB, static_cast<int>(c.ldb), c.strideB, a + c.offA, static_cast<int>(c.lda),
+                                          c.strideA, &zero, out + c.offC, static_cast<int>(c.ldc), c.strideC, static_cast<int>(c.batch)),
                 "cublasSgemmStridedBatched");
   } else {
-    checkCublas(cublasDgemmStridedBatched(handle(), opB, opA, static_cast<int>(N), static_cast<int>(M), static_cast<int>(K), &one, b, static_cast<int>(ldb), sb,
-                                          a, static_cast<int>(lda), sa, &zero, c, static_cast<int>(N), sc, static_cast<int>(count)),
+    checkCublas(cublasDgemmStridedBatched(handle(), ta, tb, m, n, k, &one, b + c.offB, static_cast<int>(c.ldb), c.strideB, a + c.offA, static_cast<int>(c.lda),
+                                          c.strideA, &zero, out + c.offC, static_cast<int>(c.ldc), c.strideC, static_cast<int>(c.batch)),
                 "cublasDgemmStridedBatched");
   }
 }
@@ -116,46 +94,18 @@ void matmulTyped(DView A, DView B, const DView& out) {
     O.buffer = nullptr;
     contiguousStrides(out.shape, out.ndim, O.strides);
   }
-  Operand la = layoutOf(M, K, A.strides[r - 2], A.strides[r - 1]);
-  Operand lb = layoutOf(K, N, B.strides[r - 2], B.strides[r - 1]);
+  GemmOperand la = gemmOperand(M, K, A.strides[r - 2], A.strides[r - 1]);
+  GemmOperand lb = gemmOperand(K, N, B.strides[r - 2], B.strides[r - 1]);
   Scratch aScratch(la.ok ? 0 : A.numel * sizeof(T)), bScratch(lb.ok ? 0 : B.numel * sizeof(T));
   if (!la.ok) {
     A = densify(A, aScratch);
-    la = layoutOf(M, K, A.strides[r - 2], A.strides[r - 1]);
+    la = gemmOperand(M, K, A.strides[r - 2], A.strides[r - 1]);
   }
   if (!lb.ok) {
     B = densify(B, bScratch);
-    lb = layoutOf(K, N, B.strides[r - 2], B.strides[r - 1]);
+    lb = gemmOperand(K, N, B.strides[r - 2], B.strides[r - 1]);
   }
-  const cublasOperation_t opA = la.rowMajor ? CUBLAS_OP_N : CUBLAS_OP_T, opB = lb.rowMajor ? CUBLAS_OP_N : CUBLAS_OP_T;
-
-  // Batch dims of the three operands, collapsed together.
-  const int64_t* strides[3] = {A.strides, B.strides, O.strides};
-  const Geometry<3> g(r - 2, out.shape, strides);
-  const T *a = A.at<T>(), *b = B.at<T>();
-  T* c = O.at<T>();
-  if (g.nd == 0) {
-    gemmBatched<T>(opB, opA, M, N, K, b, lb.ld, 0, a, la.ld, 0, c, M * N, 1);
-  } else if (g.nd == 1 && g.strides[1][0] == 0 && la.rowMajor && g.strides[0][0] == M * la.ld) {
-    // x[B, M, K] · W[K, N]: one (B·M) × N product, W read once.
-    gemmBatched<T>(opB, opA, g.shape[0] * M, N, K, b, lb.ld, 0, a, la.ld, 0, c, 0, 1);
-  } else {
-    // Strided-batched over the innermost batch dim; a host loop over the others.
-    const int last = g.nd - 1;
-    int64_t outer = 1;
-    for (int d = 0; d < last; d++) outer *= g.shape[d];
-    for (int64_t i = 0; i < outer; i++) {
-      int64_t rest = i, oa = 0, ob = 0, oc = 0;
-      for (int d = last - 1; d >= 0; d--) {
-        const int64_t k = rest % g.shape[d];
-        rest /= g.shape[d];
-        oa += k * g.strides[0][d];
-        ob += k * g.strides[1][d];
-        oc += k * g.strides[2][d];
-      }
-      gemmBatched<T>(opB, opA, M, N, K, b + ob, lb.ld, g.strides[1][last], a + oa, la.ld, g.strides[0][last], c + oc, g.strides[2][last], g.shape[last]);
-    }
-  }
+  for (const GemmCall& c : planGemm(A, la, B, lb, O)) run<T>(c, A.at<T>(), B.at<T>(), O.at<T>());
   if (!out.dense()) launchCopy(O, out);
 }
 

@@ -2,7 +2,8 @@
 // (cuda/src/*.cu) compiles for the target architecture, and the cuBLAS / cuDNN files type-check
 // against cuda/mock's stand-in declarations. Objects are cached in build/cuda/obj, so after
 // `npm install` built the addon this takes seconds. Also the host check (cuda/check/host_check.cu):
-// the kernels' offset and pooling-window arithmetic against brute force, and their Philox blocks,
+// the kernels' offset and pooling-window arithmetic and the cuBLAS call plan (executed by a
+// reference column-major GEMM) against brute force, and their Philox blocks,
 // typed-array store conversions and elementwise op semantics against the cpu backend's (host libm
 // in place of CUDA's: the branches, NaN/±0/±∞ handling and op numbering are what is checked).
 // Skips where there is no nvcc.
@@ -52,6 +53,7 @@ test("gemm_cublas.cc and conv_cudnn.cc type-check against the stand-in cuBLAS / 
 interface HostCheck {
   walkerTrials: number;
   poolTrials: number;
+  gemmTrials: number;
   failures: string[];
   philox: number[][];
   stores: [string, number, number][];
@@ -80,11 +82,11 @@ function hostCheck(): { out: HostCheck; status: number | null } {
 
 const parse = (v: number | string): number => (typeof v === "number" ? v : v === "NaN" ? NaN : v === "Infinity" ? Infinity : v === "-Infinity" ? -Infinity : v === "-0" ? -0 : Number(v));
 
-test("host check: offsets and pooling windows match brute force; Philox blocks and store conversions match the cpu backend", { skip, timeout: 600_000 }, () => {
+test("host check: offsets, pooling windows and the cuBLAS GEMM plan match brute force; Philox blocks and store conversions match the cpu backend", { skip, timeout: 600_000 }, () => {
   const { out, status } = hostCheck();
   assert.deepEqual(out.failures, []);
   assert.equal(status, 0);
-  assert.ok(out.walkerTrials >= 1000 && out.poolTrials >= 1000);
+  assert.ok(out.walkerTrials >= 1000 && out.poolTrials >= 1000 && out.gemmTrials >= 1000);
   const words = new Uint32Array(4);
   for (const [c0, c1, k0, k1, ...w] of out.philox) {
     philoxBlock(c0, c1, 0, 0, k0, k1, words);
