@@ -13,6 +13,7 @@ export { Generator, manualSeed, defaultGenerator } from "./tensor/random.js";
 export { tidy, keep } from "./tensor/scope.js";
 export { noGrad, enableGrad, isGradEnabled } from "./autograd/index.js";
 export { backends, setBackend, getBackend, backendUnavailableReason } from "./backend/registry.js";
+export { cuda } from "./backend/cuda/index.js";
 export type { Backend, View } from "./backend/backend.js";
 
 export * from "./ops/elementwise.js";

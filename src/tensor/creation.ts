@@ -5,6 +5,7 @@ import { activeBackend, getBackendByName } from "../backend/registry.js";
 // The pure-TypeScript backend is always there: importing any part of nabla registers it.
 import "../backend/cpu/index.js";
 import "../backend/native/index.js";
+import "../backend/cuda/index.js";
 import { arrayFor, assertDType, dtypeOfArray, type DType, type TypedArray } from "./dtype.js";
 import { assertShape, contiguousStrides, formatShape, numelOf } from "./shape.js";
 import { Storage } from "./storage.js";
