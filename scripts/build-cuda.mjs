@@ -15,7 +15,8 @@
 // Without cuBLAS (cuDNN) the addon still builds: matmul (convolution) then runs the cpu
 // backend's kernel on host copies, and info() says so.
 //
-// Options: --kernels-only (or NABLA_CUDA_KERNELS_ONLY=1) compiles the own kernels (*.cu) to
+// Options: --install (the npm install hook): skip unless cuBLAS and cuDNN are found too.
+// --kernels-only (or NABLA_CUDA_KERNELS_ONLY=1) compiles the own kernels (*.cu) to
 // objects and stops: the proof, on a machine without a GPU, that they compile. --check-libs
 // type-checks gemm_cublas.cc and conv_cudnn.cc against the stand-in headers of cuda/mock (never a
 // real build). --strict exits 1 when the build fails (scripts/cuda-check.sh uses it).
@@ -148,6 +149,19 @@ function libFile(dir, name) {
 function nodeApiInclude() {
   const candidates = [process.env.NODE_API_INCLUDE, join(dirname(dirname(process.execPath)), "include", "node"), "/usr/include/node", "/usr/local/include/node"];
   return candidates.find((d) => d && isFile(join(d, "node_api.h"))) ?? null;
+}
+
+// During `npm install` (--install) the addon is built only where it can do its job: nvcc, cuBLAS and
+// cuDNN all present. A machine with only the CUDA compiler skips it in one line instead of spending
+// minutes on a build whose GEMM and convolution would run on host copies; `npm run build:cuda`
+// still builds it there.
+if (args.has("--install") && !kernelsOnly && !checkLibs) {
+  const missing = [["cuBLAS", findLibrary("cublas", "cublas_v2.h", process.env.CUBLAS_INCLUDE, process.env.CUBLAS_LIB)],
+    ["cuDNN", findLibrary("cudnn", "cudnn.h", process.env.CUDNN_INCLUDE, process.env.CUDNN_LIB)]].filter(([, f]) => !f.lib);
+  if (missing.length) {
+    say(`skipped (${missing.map(([name, f]) => `${name}: ${f.missing} not found`).join(", ")}); \`npm run build:cuda\` builds it anyway`);
+    process.exit(0);
+  }
 }
 
 // ---- compiling -----------------------------------------------------------------------------------

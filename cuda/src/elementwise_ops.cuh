@@ -113,6 +113,7 @@ __host__ __device__ __forceinline__ C binaryOp(int op, C a, C b) {
     case BinaryOp::logicalAnd: return (a != zero && b != zero) ? one : zero;
     case BinaryOp::logicalOr: return (a != zero || b != zero) ? one : zero;
     case BinaryOp::logicalXor: return ((a != zero) != (b != zero)) ? one : zero;
+    case BinaryOp::reluGrad: return a * (b > zero ? one : zero);  // ReLU's backward: a·[b > 0]
     default: return nanOf<C>();
   }
 }

@@ -15,7 +15,7 @@ namespace nabla_cuda {
 
 #define NABLA_CUDA_BINARY_OPS(X)                                                                              \
   X(add) X(sub) X(mul) X(div) X(pow) X(maximum) X(minimum) X(atan2) X(eq) X(ne) X(lt) X(le) X(gt) X(ge) \
-  X(logicalAnd) X(logicalOr) X(logicalXor)
+  X(logicalAnd) X(logicalOr) X(logicalXor) X(reluGrad)
 
 #define NABLA_CUDA_REDUCE_OPS(X) X(sum) X(prod) X(max) X(min)
 

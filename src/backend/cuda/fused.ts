@@ -1,10 +1,12 @@
-// Fused kernels the cuda addon offers beyond the backend contract: one-pass optimizer updates of a
-// float32 parameter (Adam/AdamW, SGD) and softmax cross-entropy forward/backward. The optimizer
-// steps take the composite update's scalars computed here exactly as src/optim/adam.ts and sgd.ts
-// compute them, and the kernels round where the composite ops round, so a fused step equals the
-// composite step bit for bit. They are not wired into nb.optim / nb.nn yet (docs/cuda.md).
+// Fused kernels of the cuda addon: one-pass optimizer updates of a float32 parameter (Adam/AdamW,
+// SGD) and softmax cross-entropy forward/backward. The optimizer steps take the composite update's
+// scalars computed here exactly as src/optim/adam.ts and sgd.ts compute them, and the kernels round
+// where the composite ops round, so a fused step equals the composite step bit for bit. The
+// optimizer steps are the backend's optional adamStep/sgdStep entries (src/optim/fused.ts calls
+// them); the cross-entropy pair computes per-row losses only and is not wired to the contract's
+// reduced crossEntropy entry yet (docs/cuda.md).
 
-import type { View } from "../backend.js";
+import type { AdamStepParams, View } from "../backend.js";
 import { begin, end, num, nums, view } from "../native/encode.js";
 import type { CudaAddon, DeviceBuffer } from "./addon.js";
 
@@ -34,6 +36,8 @@ export interface FusedSgdOptions {
 export interface CudaFusedKernels {
   /** θ, m, v (and v_max when given: AMSGrad) updated in place from g. All dense float32, one size. */
   adamStep(param: View, grad: View, expAvg: View, expAvgSq: View, maxExpAvgSq: View | null, o: FusedAdamOptions): void;
+  /** The same update from the backend contract's parameters (Backend.adamStep). */
+  adamStepWith(param: View, grad: View, expAvg: View, expAvgSq: View, maxExpAvgSq: View | null, p: AdamStepParams): void;
   /** θ (and the momentum buffer when momentum ≠ 0) updated in place from g. */
   sgdStep(param: View, grad: View, momentumBuffer: View | null, o: FusedSgdOptions): void;
   /**
@@ -48,16 +52,22 @@ export interface CudaFusedKernels {
 const buf = (v: View): DeviceBuffer => v.buf as DeviceBuffer;
 
 export function cudaFusedKernels(a: CudaAddon): CudaFusedKernels {
-  return {
+  const kernels: CudaFusedKernels = {
     adamStep(param, grad, expAvg, expAvgSq, maxExpAvgSq, o) {
       const [beta1, beta2] = o.betas;
       // The scalars of src/optim/adam.ts's adamUpdate, in the same double arithmetic.
-      const stepSize = o.lr / (1 - beta1 ** o.step);
-      const bias2Sqrt = Math.sqrt(1 - beta2 ** o.step);
-      const decay = o.decoupled ? 1 - o.lr * o.weightDecay : o.weightDecay;
+      kernels.adamStepWith(param, grad, expAvg, expAvgSq, maxExpAvgSq, {
+        lr: o.lr, beta1, beta2, eps: o.eps, weightDecay: o.weightDecay,
+        stepSize: o.lr / (1 - beta1 ** o.step), bias2Sqrt: Math.sqrt(1 - beta2 ** o.step),
+        decoupled: o.decoupled, amsgrad: maxExpAvgSq !== null, maximize: o.maximize,
+      });
+    },
+
+    adamStepWith(param, grad, expAvg, expAvgSq, maxExpAvgSq, p) {
+      const decay = p.decoupled ? 1 - p.lr * p.weightDecay : p.weightDecay;
       begin();
-      nums([beta1, 1 - beta1, beta2, 1 - beta2, decay, bias2Sqrt, -stepSize, o.eps]);
-      nums([o.decoupled ? 1 : 0, !o.decoupled && o.weightDecay !== 0 ? 1 : 0, o.maximize ? 1 : 0]);
+      nums([p.beta1, 1 - p.beta1, p.beta2, 1 - p.beta2, decay, p.bias2Sqrt, -p.stepSize, p.eps]);
+      nums([p.decoupled ? 1 : 0, !p.decoupled && p.weightDecay !== 0 ? 1 : 0, p.maximize ? 1 : 0]);
       view(param, 1); view(grad, 2); view(expAvg, 3); view(expAvgSq, 4);
       if (maxExpAvgSq) {
         num(1);
@@ -87,4 +97,5 @@ export function cudaFusedKernels(a: CudaAddon): CudaFusedKernels {
       a.crossEntropyBackward(end(), buf(logits), buf(target), buf(lse), buf(gy), buf(gx));
     },
   };
+  return kernels;
 }

@@ -66,6 +66,7 @@ function load(): Loaded {
 
 function createCudaBackend(l: Loaded): Backend {
   const a = l.addon;
+  const fusedKernels = cudaFusedKernels(a);
   return {
     name: "cuda",
     syncReadable: true,
@@ -76,6 +77,9 @@ function createCudaBackend(l: Loaded): Backend {
     readSync: (buf, dtype, offset, size) => a.read(buf as DeviceBuffer, DTYPE_CODE[dtype], offset, size) as TypedArray,
     read: async (buf, dtype, offset, size) => a.read(buf as DeviceBuffer, DTYPE_CODE[dtype], offset, size) as TypedArray,
     ...cudaKernels(a, l.info, cpuBackend),
+    // Optional fused entries (src/optim/fused.ts checks the layout first).
+    adamStep: (param, grad, m, v, vMax, p) => fusedKernels.adamStepWith(param, grad, m, v, vMax, p),
+    sgdStep: (param, grad, buffer, p) => fusedKernels.sgdStep(param, grad, buffer, p),
   };
 }
 
