@@ -12,6 +12,7 @@
 import { writeFileSync } from "node:fs";
 import * as nb from "../src/index.js";
 import { runPython } from "./common.js";
+import { TORCH_TYPICAL_CNN } from "./train.js";
 
 process.env.NABLA_CUDNN_BENCHMARK ??= "1";
 
@@ -87,14 +88,7 @@ torch.backends.cudnn.allow_tf32 = False
 torch.backends.cudnn.benchmark = True
 cases, gemm = json.loads(sys.argv[1]), json.loads(sys.argv[2])
 dev = torch.device("cuda")
-class Typical(nn.Module):
-    def __init__(s):
-        super().__init__()
-        s.conv1 = nn.Conv2d(1, 8, 3); s.conv2 = nn.Conv2d(8, 16, 3)
-        s.fc1 = nn.Linear(400, 64); s.drop = nn.Dropout(0.25); s.fc2 = nn.Linear(64, 10)
-    def forward(s, x):
-        x = F.max_pool2d(F.relu(s.conv1(x)), 2); x = F.max_pool2d(F.relu(s.conv2(x)), 2)
-        return s.fc2(s.drop(F.relu(s.fc1(x.flatten(1)))))
+${TORCH_TYPICAL_CNN}
 def build(name):
     if name == "typicalCnn": return Typical()
     if name == "lenet5":

@@ -295,6 +295,32 @@ int64_t paddedElements(const ConvGeom& g, int64_t* paddedIn) {
   return n;
 }
 
+/**
+ * The image side of a convolution with asymmetric padding, which cuDNN cannot express: a
+ * zero-filled scratch image with the padding built in (cuDNN then runs unpadded). With symmetric
+ * padding it is the image itself and costs nothing.
+ */
+struct PaddedImage {
+  int64_t paddedIn[3] = {1, 1, 1};
+  const ConvGeom& g;
+  Scratch scratch;
+  DView view;
+
+  PaddedImage(const ConvGeom& geom, const DView& image)
+      : g(geom), scratch(geom.asymmetric ? paddedElements(geom, paddedIn) * itemSize(image.dtype) : 0), view(image) {
+    if (g.asymmetric) view = scratchView(image, scratch, g.N, g.Cin, paddedIn, g.nd);
+  }
+  /** The spatial extents cuDNN is told about. */
+  const int64_t* shape() const { return g.asymmetric ? paddedIn : g.in; }
+  /** The padded copy of x (zeros around it), or x itself. */
+  DView loadFrom(const DView& x) const {
+    if (!g.asymmetric) return x;
+    launchFill(view, 0);
+    launchCopy(x, interiorOf(view, g));
+    return view;
+  }
+};
+
 void forward(const ConvGeom& g, const DView& x, const DView& w, const DView& y) {
   if (y.numel == 0) return;
   if (x.numel == 0 || w.numel == 0) {
@@ -302,17 +328,10 @@ void forward(const ConvGeom& g, const DView& x, const DView& w, const DView& y) 
     return;
   }
   cudnnHandle_t h = handle();
-  int64_t paddedIn[3];
-  const int64_t paddedCount = g.asymmetric ? paddedElements(g, paddedIn) : 0;
-  Scratch padScratch(paddedCount * itemSize(x.dtype));
-  DView xin = x;
-  if (g.asymmetric) {
-    xin = scratchView(x, padScratch, g.N, g.Cin, paddedIn, g.nd);
-    launchFill(xin, 0);
-    launchCopy(x, interiorOf(xin, g));
-  }
+  const PaddedImage padded(g, x);
+  const DView xin = padded.loadFrom(x);
   Descriptors d;
-  describe(d, g, x.dtype, g.asymmetric ? paddedIn : g.in, g.asymmetric);
+  describe(d, g, x.dtype, padded.shape(), g.asymmetric);
   const std::string key = keyOf(ConvKind::kForward, g, x.dtype);
   auto found = cache().find(key);
   if (found == cache().end()) {
@@ -349,12 +368,10 @@ void backwardData(const ConvGeom& g, const DView& gy, const DView& w, const DVie
     return;
   }
   cudnnHandle_t h = handle();
-  int64_t paddedIn[3];
-  const int64_t paddedCount = g.asymmetric ? paddedElements(g, paddedIn) : 0;
-  Scratch padScratch(paddedCount * itemSize(gx.dtype));
-  const DView gxp = g.asymmetric ? scratchView(gx, padScratch, g.N, g.Cin, paddedIn, g.nd) : gx;
+  const PaddedImage padded(g, gx);
+  const DView gxp = padded.view;
   Descriptors d;
-  describe(d, g, gx.dtype, g.asymmetric ? paddedIn : g.in, g.asymmetric);
+  describe(d, g, gx.dtype, padded.shape(), g.asymmetric);
   const std::string key = keyOf(ConvKind::kBackwardData, g, gx.dtype);
   auto found = cache().find(key);
   if (found == cache().end()) {
@@ -393,17 +410,10 @@ void backwardFilter(const ConvGeom& g, const DView& x, const DView& gy, const DV
     return;
   }
   cudnnHandle_t h = handle();
-  int64_t paddedIn[3];
-  const int64_t paddedCount = g.asymmetric ? paddedElements(g, paddedIn) : 0;
-  Scratch padScratch(paddedCount * itemSize(x.dtype));
-  DView xin = x;
-  if (g.asymmetric) {
-    xin = scratchView(x, padScratch, g.N, g.Cin, paddedIn, g.nd);
-    launchFill(xin, 0);
-    launchCopy(x, interiorOf(xin, g));
-  }
+  const PaddedImage padded(g, x);
+  const DView xin = padded.loadFrom(x);
   Descriptors d;
-  describe(d, g, x.dtype, g.asymmetric ? paddedIn : g.in, g.asymmetric);
+  describe(d, g, x.dtype, padded.shape(), g.asymmetric);
   const std::string key = keyOf(ConvKind::kBackwardFilter, g, x.dtype);
   auto found = cache().find(key);
   if (found == cache().end()) {

@@ -6,7 +6,7 @@
 // them); the cross-entropy pair computes per-row losses only and is not wired to the contract's
 // reduced crossEntropy entry yet (docs/cuda.md).
 
-import type { AdamStepParams, View } from "../backend.js";
+import type { AdamStepParams, SgdStepParams, View } from "../backend.js";
 import { begin, end, num, nums, view } from "../native/encode.js";
 import type { CudaAddon, DeviceBuffer } from "./addon.js";
 
@@ -22,16 +22,8 @@ export interface FusedAdamOptions {
   maximize: boolean;
 }
 
-export interface FusedSgdOptions {
-  lr: number;
-  momentum: number;
-  dampening: number;
-  weightDecay: number;
-  nesterov: boolean;
-  maximize: boolean;
-  /** The momentum buffer does not exist yet: it starts as the gradient (torch's first step). */
-  firstStep: boolean;
-}
+/** SGD's fused update takes the backend contract's parameters as they are. */
+export type FusedSgdOptions = SgdStepParams;
 
 export interface CudaFusedKernels {
   /** θ, m, v (and v_max when given: AMSGrad) updated in place from g. All dense float32, one size. */
