@@ -10,7 +10,7 @@ import { loadCudaAddon } from "../../src/backend/cuda/addon.js";
 import type { TypedArray } from "../../src/tensor/dtype.js";
 import { assertBuffersClose, cloneView } from "./native-helpers.js";
 
-export { EXACT, Rng, broadcastDims, cloneView, layoutOf, randomView, type Layout } from "./native-helpers.js";
+export { EXACT, Rng, broadcastDims, cloneView, convParams, layoutOf, randomView, type ConvCase, type Layout } from "./native-helpers.js";
 
 const reason = cudaUnavailableReason();
 /** node:test's skip option: false when the cuda backend is usable, else why its tests cannot run. */

@@ -11,9 +11,9 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import type { ConvParams, View } from "../../src/backend/backend.js";
+import type { View } from "../../src/backend/backend.js";
 import * as nb from "../../src/index.js";
-import { EXACT, Rng, SUM, broadcastDims, compareCuda, cpu, randomView, skipCuda, type Layout } from "./cuda-helpers.js";
+import { EXACT, Rng, SUM, broadcastDims, compareCuda, convParams, cpu, randomView, skipCuda, type ConvCase, type Layout } from "./cuda-helpers.js";
 
 const gemmTol = (k: number) => ({ rtol: 1e-4, atol: 2e-5 * Math.sqrt(Math.max(k, 1)) + 1e-6 });
 const convTol = (k: number) => ({ rtol: 1e-3, atol: 1e-4 * Math.sqrt(Math.max(k, 1)) + 1e-6 });
@@ -87,17 +87,6 @@ test("cuda allowTF32 switches cuBLAS to TF32 tensor cores and back", { skip: ski
   assert.throws(() => ((nb.cuda as { allowTF32: unknown }).allowTF32 = "yes"), /expected a boolean/);
 });
 
-interface ConvCase {
-  name: string;
-  x: number[];
-  w: number[];
-  stride?: number[];
-  padBefore?: number[];
-  padAfter?: number[];
-  dilation?: number[];
-  groups?: number;
-}
-
 const CONV_CASES: ConvCase[] = [
   { name: "1→8 3x3 (MNIST's first layer)", x: [3, 1, 12, 11], w: [8, 1, 3, 3] },
   { name: "stride 2, dilation 2, asymmetric padding (padded copy)", x: [2, 2, 13, 12], w: [5, 2, 3, 2], stride: [2, 2], padBefore: [1, 0], padAfter: [2, 1], dilation: [2, 2] },
@@ -113,17 +102,6 @@ const CONV_CASES: ConvCase[] = [
   { name: "empty batch", x: [0, 3, 5, 5], w: [4, 3, 3, 3] },
   { name: "no output channels", x: [2, 3, 5, 5], w: [0, 3, 3, 3] },
 ];
-
-function convParams(c: ConvCase): { p: ConvParams; out: number[] } {
-  const nd = c.x.length - 2;
-  const ones = new Array<number>(nd).fill(1), zeros = new Array<number>(nd).fill(0);
-  const p: ConvParams = {
-    kernel: c.w.slice(2), stride: c.stride ?? ones, padBefore: c.padBefore ?? zeros, padAfter: c.padAfter ?? zeros,
-    dilation: c.dilation ?? ones, groups: c.groups ?? 1,
-  };
-  const spatial = c.x.slice(2).map((L, i) => Math.floor((L + p.padBefore[i] + p.padAfter[i] - p.dilation[i] * (p.kernel[i] - 1) - 1) / p.stride[i]) + 1);
-  return { p, out: [c.x[0], c.w[0], ...spatial] };
-}
 
 test("cuda conv forward, backward-data and backward-filter through cuDNN: 1-3 spatial dims, strides, padding, dilation, groups", { skip: skipCuda }, () => {
   const rng = new Rng(204);

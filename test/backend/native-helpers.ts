@@ -2,7 +2,7 @@
 // layouts, and running one kernel on the cpu and native backends over identical buffers.
 
 import assert from "node:assert/strict";
-import type { Backend, View } from "../../src/backend/backend.js";
+import type { Backend, ConvParams, View } from "../../src/backend/backend.js";
 import { backendUnavailableReason } from "../../src/backend/registry.js";
 import { cpuBackend } from "../../src/backend/cpu/index.js";
 import { nativeBackend } from "../../src/backend/native/index.js";
@@ -183,4 +183,28 @@ export function compareKernel(
   if (allowFallback) call(native(), natOuts);
   else withoutCpuKernels(() => call(native(), natOuts));
   natOuts.forEach((o, i) => assertBuffersClose(o.buf as TypedArray, cpuOuts[i].buf as TypedArray, tol, `${msg} (output ${i})`));
+}
+
+/** One convolution geometry of the backend tests: input and weight shapes and the window options. */
+export interface ConvCase {
+  name: string;
+  x: number[];
+  w: number[];
+  stride?: number[];
+  padBefore?: number[];
+  padAfter?: number[];
+  dilation?: number[];
+  groups?: number;
+}
+
+/** The kernel parameters of a case and its output shape (the usual size formula). */
+export function convParams(c: ConvCase): { p: ConvParams; out: number[] } {
+  const nd = c.x.length - 2;
+  const ones = new Array<number>(nd).fill(1), zeros = new Array<number>(nd).fill(0);
+  const p: ConvParams = {
+    kernel: c.w.slice(2), stride: c.stride ?? ones, padBefore: c.padBefore ?? zeros, padAfter: c.padAfter ?? zeros,
+    dilation: c.dilation ?? ones, groups: c.groups ?? 1,
+  };
+  const spatial = c.x.slice(2).map((L, i) => Math.floor((L + p.padBefore[i] + p.padAfter[i] - p.dilation[i] * (p.kernel[i] - 1) - 1) / p.stride[i]) + 1);
+  return { p, out: [c.x[0], c.w[0], ...spatial] };
 }
