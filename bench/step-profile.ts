@@ -17,6 +17,7 @@ const input = which === "resnet18" ? [3, 32, 32] : [1, 28, 28];
 console.log(`backend ${nb.getBackend()}`);
 const backend = activeBackend() as unknown as Record<string, unknown>;
 const perKernel = new Map<string, number>();
+const calls = new Map<string, number>();
 let inKernels = 0;
 for (const [name, fn] of Object.entries(backend as unknown as Backend)) {
   if (typeof fn !== "function") continue;
@@ -26,6 +27,7 @@ for (const [name, fn] of Object.entries(backend as unknown as Backend)) {
     const dt = performance.now() - t;
     const key = typeof args[0] === "string" ? `${name}:${args[0]}` : name;
     perKernel.set(key, (perKernel.get(key) ?? 0) + dt);
+    calls.set(key, (calls.get(key) ?? 0) + 1);
     inKernels += dt;
     return result;
   };
@@ -45,9 +47,12 @@ const step = () => nb.tidy(() => {
 });
 for (let i = 0; i < 5; i++) step();
 perKernel.clear();
+calls.clear();
 inKernels = 0;
 const t0 = performance.now();
 for (let i = 0; i < steps; i++) step();
 const wall = (performance.now() - t0) / steps;
 console.log(`${which}, batch ${batch}: ${wall.toFixed(2)} ms per step, ${(inKernels / steps).toFixed(2)} ms in kernels, ${(wall - inKernels / steps).toFixed(2)} ms elsewhere`);
-for (const [k, v] of [...perKernel].sort((a, b) => b[1] - a[1]).slice(0, 15)) console.log(`  ${(v / steps).toFixed(3).padStart(9)} ms  ${k}`);
+for (const [k, v] of [...perKernel].sort((a, b) => b[1] - a[1]).slice(0, 15)) {
+  console.log(`  ${(v / steps).toFixed(3).padStart(9)} ms  ${String((calls.get(k) ?? 0) / steps).padStart(4)} calls  ${k}`);
+}

@@ -25,6 +25,7 @@
 #include "conv_direct.h"
 #include "gemm.h"
 #include "kernels.h"
+#include "overlap.h"
 #include "scratch.h"
 #include "threadpool.h"
 
@@ -54,12 +55,34 @@ constexpr int64_t kDirectMaxImageBytes = 256 * 1024;
 
 inline int64_t ceilDiv(int64_t a, int64_t b) { return a >= 0 ? (a + b - 1) / b : -((-a) / b); }
 
+/** A per-output-channel vector (bias, or its gradient): element c at p[c·stride]; p null when absent. */
+template <class T>
+struct ChannelVector {
+  T* p = nullptr;
+  int64_t stride = 0;
+  T& operator[](int64_t c) const { return p[c * stride]; }
+  ChannelVector from(int64_t c0) const { return {p ? p + c0 * stride : nullptr, stride}; }
+};
+using Bias = ChannelVector<const float>;
+using BiasGrad = ChannelVector<float>;
+
+/** o[c, p] += bias[c] over `channels` planes of `plane` positions (no-op without a bias). */
+void addBias(float* o, int64_t channels, int64_t plane, const Bias& bias) {
+  if (!bias.p) return;
+  for (int64_t c = 0; c < channels; c++) {
+    const float b = bias[c];
+    float* r = o + c * plane;
+    for (int64_t i = 0; i < plane; i++) r[i] += b;
+  }
+}
+
 /**
  * Decode the call's parameters and operands and check that they describe one convolution: the
  * image-side view xs ([N, Cin, in...]), the weight-side ws ([Cout, Cin/groups, k...]) and the
  * output-side os ([N, Cout, out...]), all dense float32, out sizes from the usual formula.
  */
-bool readConv(Args& args, const char* xName, const char* wName, const char* oName, View& x, View& w, View& o, Geometry& g) {
+bool readConv(Args& args, const char* xName, const char* wName, const char* oName, View& x, View& w, View& o, Geometry& g,
+              const char* vecName = nullptr, View* vec = nullptr, bool* hasVec = nullptr) {
   const int64_t nd = args.integer("spatial dims", 1, 3);
   g.groups = args.integer("groups", 1, int64_t(1) << 40);
   int64_t k[3], s[3], pb[3], pa[3], dil[3];
@@ -72,6 +95,11 @@ bool readConv(Args& args, const char* xName, const char* wName, const char* oNam
   }
   // Views come image side, weight side, output side, whatever the kernel's argument order.
   args.view(x, xName) && args.view(w, wName) && args.view(o, oName);
+  // The optional per-channel vector (the forward's bias, backward-filter's bias gradient).
+  if (vec) {
+    *hasVec = args.ok() && args.integer(vecName, 0, 1) == 1;
+    if (*hasVec) args.view(*vec, vecName);
+  }
   if (!args.finish()) return false;
   const std::string ctx = std::string(" (") + xName + " " + x.shapeText() + ", " + wName + " " + w.shapeText() + ", " + oName + " " + o.shapeText() + ")";
   if (x.dtype != kFloat32 || w.dtype != kFloat32 || o.dtype != kFloat32) return args.fail("operands must be float32" + ctx);
@@ -99,6 +127,10 @@ bool readConv(Args& args, const char* xName, const char* wName, const char* oNam
     if (o.shape[2 + i] != expect)
       return args.fail(std::string(oName) + " spatial size " + std::to_string(o.shape[2 + i]) + " should be " + std::to_string(expect) + ctx);
     g.out[j] = o.shape[2 + i];
+  }
+  if (vec && *hasVec) {
+    if (vec->dtype != kFloat32 || vec->ndim != 1 || vec->shape[0] != g.cout)
+      return args.fail(std::string(vecName) + " must be float32 of shape [" + std::to_string(g.cout) + "], got " + vec->shapeText() + ctx);
   }
   g.taps = g.cinG * g.k[0] * g.k[1] * g.k[2];
   g.inPlane = g.in[0] * g.in[1] * g.in[2];
@@ -422,11 +454,26 @@ void forEachImage(const Geometry& g, Body&& body) {
   }
 }
 
-/** Keep the valid positions of a padded-numbered result: row r of channel co starts at rowBase[r]. */
-void compact(const Geometry& g, const Padded& pd, const float* yp, int64_t ld, float* o) {
+/**
+ * Keep the valid positions of a padded-numbered result (row r of channel co starts at rowBase[r]),
+ * adding the channel's bias on the way when there is one.
+ */
+void compact(const Geometry& g, const Padded& pd, const float* yp, int64_t ld, float* o, const Bias& bias) {
   const int64_t rows = g.out[0] * g.out[1], Wo = g.out[2];
-  for (int64_t co = 0; co < g.coutG; co++)
-    for (int64_t r = 0; r < rows; r++) copyRow(o + co * g.outPlane + r * Wo, yp + co * ld + pd.rowBase[r], Wo);
+  for (int64_t co = 0; co < g.coutG; co++) {
+    float* oc = o + co * g.outPlane;
+    const float* yc = yp + co * ld;
+    if (!bias.p) {
+      for (int64_t r = 0; r < rows; r++) copyRow(oc + r * Wo, yc + pd.rowBase[r], Wo);
+      continue;
+    }
+    const float b = bias[co];
+    for (int64_t r = 0; r < rows; r++) {
+      float* __restrict d = oc + r * Wo;
+      const float* __restrict src = yc + pd.rowBase[r];
+      for (int64_t i = 0; i < Wo; i++) d[i] = src[i] + b;
+    }
+  }
 }
 
 // ---- small planes: the batch as the GEMM's long dimension ------------------------------------------
@@ -469,7 +516,8 @@ enum class Pass { kForward, kBackwardData, kBackwardFilter };
  * One of the three convolutions over blocks of images. A is X (forward, backward-filter) or GY
  * (backward-data) as the kernel's image side; for backward-filter GW must be zeroed by the caller.
  */
-bool batchedPlanes(const Geometry& g, Pass pass, const float* X, const float* W, const float* GY, float* O, float* GX, float* GW) {
+bool batchedPlanes(const Geometry& g, Pass pass, const float* X, const float* W, const float* GY, float* O, float* GX, float* GW,
+                   const Bias& bias = {}) {
   const int64_t P = g.outPlane, nbMax = imagesPerBlock(g);
   float* col = threadScratch(kColumns).get<float>(g.taps * nbMax * P);
   float* block = threadScratch(kConvResult).get<float>(g.coutG * nbMax * P);
@@ -486,6 +534,7 @@ bool batchedPlanes(const Geometry& g, Pass pass, const float* X, const float* W,
       if (pass == Pass::kForward) {
         if (!sgemm(g.coutG, ld, g.taps, 1.0f, {w, g.taps, 1}, {col, ld, 1}, 0.0f, {block, ld, 1}, true)) return false;
         scatterPlanes(block, g.cout, grp * g.coutG, g.coutG, P, n0, nb, O);
+        for (int64_t j = 0; j < nb; j++) addBias(O + ((n0 + j) * g.cout + grp * g.coutG) * P, g.coutG, P, bias.from(grp * g.coutG));
       } else if (pass == Pass::kBackwardData) {
         if (!sgemm(g.taps, ld, g.coutG, 1.0f, {w, 1, g.taps}, {block, ld, 1}, 0.0f, {col, ld, 1}, true)) return false;
         for (int64_t j = 0; j < nb; j++) col2im(g, col + j * P, 0, P, GX + ((n0 + j) * g.cin + grp * g.cinG) * g.inPlane, ld);
@@ -503,7 +552,7 @@ bool batchedPlanes(const Geometry& g, Pass pass, const float* X, const float* W,
  * off[t]). W holds each group's filters as coutG rows of taps. Requires g.pad ≤ d·(k−1) per side
  * (padded extents from the output size), which every forward convolution satisfies.
  */
-bool forwardStrideOne(const Geometry& g, const float* X, const float* W, float* O) {
+bool forwardStrideOne(const Geometry& g, const float* X, const float* W, float* O, const Bias& bias = {}) {
   const bool direct = useDirect(g);
   Padded pd;
   if (!preparePadded(g, direct ? W : nullptr, pd)) return false;
@@ -526,16 +575,16 @@ bool forwardStrideOne(const Geometry& g, const float* X, const float* W, float* 
         B.rowOff = pd.off;
         if (!sgemm(g.coutG, pd.L, g.taps, 1.0f, {W + grp * g.coutG * g.taps, g.taps, 1}, B, 0.0f, {yp, pd.L, 1}, nested)) ok = false;
       }
-      compact(g, pd, yp, ld, O + (n * g.cout + grp * g.coutG) * g.outPlane);
+      compact(g, pd, yp, ld, O + (n * g.cout + grp * g.coutG) * g.outPlane, bias.from(grp * g.coutG));
     }
   });
   return ok;
 }
 
-bool forward(const Geometry& g, const float* X, const float* W, float* O) {
-  if (useBatchedPlanes(g)) return batchedPlanes(g, Pass::kForward, X, W, nullptr, O, nullptr, nullptr);
+bool forward(const Geometry& g, const float* X, const float* W, float* O, const Bias& bias) {
+  if (useBatchedPlanes(g)) return batchedPlanes(g, Pass::kForward, X, W, nullptr, O, nullptr, nullptr, bias);
   // A wide 1×1 convolution multiplies the image itself; everything else at stride 1 goes padded.
-  if (strideOne(g) && !(g.pointwise() && !useDirect(g))) return forwardStrideOne(g, X, W, O);
+  if (strideOne(g) && !(g.pointwise() && !useDirect(g))) return forwardStrideOne(g, X, W, O, bias);
   std::atomic<bool> ok{true};
   const bool direct = useDirect(g), pointwise = g.pointwise();
   const int64_t chunk = chunkFor(g);
@@ -546,22 +595,21 @@ bool forward(const Geometry& g, const float* X, const float* W, float* O) {
       float* o = O + (n * g.cout + grp * g.coutG) * g.outPlane;
       if (direct) {
         directForward(g, x, w, o);
-        continue;
-      }
-      if (pointwise) {
+      } else if (pointwise) {
         if (!sgemm(g.coutG, g.outPlane, g.taps, 1.0f, {w, g.taps, 1}, {x, g.inPlane, 1}, 0.0f, {o, g.outPlane, 1}, nested)) ok = false;
-        continue;
+      } else {
+        float* col = threadScratch(kColumns).get<float>(g.taps * chunk);
+        if (!col) {
+          ok = false;
+          return;
+        }
+        for (int64_t p0 = 0; p0 < g.outPlane; p0 += chunk) {
+          const int64_t len = std::min(chunk, g.outPlane - p0);
+          im2col(g, x, p0, len, col);
+          if (!sgemm(g.coutG, len, g.taps, 1.0f, {w, g.taps, 1}, {col, len, 1}, 0.0f, {o + p0, g.outPlane, 1}, nested)) ok = false;
+        }
       }
-      float* col = threadScratch(kColumns).get<float>(g.taps * chunk);
-      if (!col) {
-        ok = false;
-        return;
-      }
-      for (int64_t p0 = 0; p0 < g.outPlane; p0 += chunk) {
-        const int64_t len = std::min(chunk, g.outPlane - p0);
-        im2col(g, x, p0, len, col);
-        if (!sgemm(g.coutG, len, g.taps, 1.0f, {w, g.taps, 1}, {col, len, 1}, 0.0f, {o + p0, g.outPlane, 1}, nested)) ok = false;
-      }
+      addBias(o, g.coutG, g.outPlane, bias.from(grp * g.coutG));  // while the image's output is in cache
     }
   });
   return ok;
@@ -646,10 +694,43 @@ bool backwardData(const Geometry& g, const float* GY, const float* W, float* GX)
   return ok;
 }
 
-bool backwardFilter(const Geometry& g, const float* X, const float* GY, float* GW) {
+/**
+ * Σ of one plane's n floats: blocks of 64 summed in eight float lanes (two SSE vectors), each
+ * block's lanes then added in double, so the rounding error does not grow with the plane.
+ */
+double planeSum(const float* p, int64_t n) {
+  typedef float v4 __attribute__((vector_size(16)));
+  double s = 0;
+  int64_t i = 0;
+  while (i + 8 <= n) {
+    v4 a = {0, 0, 0, 0}, b = a;
+    for (const int64_t end = std::min(n, i + 64); i + 8 <= end; i += 8) {
+      v4 x, y;
+      std::memcpy(&x, p + i, sizeof x);
+      std::memcpy(&y, p + i + 4, sizeof y);
+      a += x;
+      b += y;
+    }
+    for (int k = 0; k < 4; k++) s += static_cast<double>(a[k]) + static_cast<double>(b[k]);
+  }
+  for (; i < n; i++) s += p[i];
+  return s;
+}
+
+/** gb[c] = Σ over images and positions of gy, on the calling thread. */
+void biasGradient(const Geometry& g, const float* GY, const BiasGrad& gb) {
+  for (int64_t c = 0; c < g.cout; c++) {
+    double sum = 0;
+    for (int64_t n = 0; n < g.batch; n++) sum += planeSum(GY + (n * g.cout + c) * g.outPlane, g.outPlane);
+    gb[c] = static_cast<float>(sum);
+  }
+}
+
+bool backwardFilter(const Geometry& g, const float* X, const float* GY, float* GW, const BiasGrad& gb) {
   const int64_t wSize = g.cout * g.taps;
   if (useBatchedPlanes(g)) {
     std::memset(GW, 0, wSize * sizeof(float));
+    if (gb.p) biasGradient(g, GY, gb);
     return batchedPlanes(g, Pass::kBackwardFilter, X, nullptr, GY, nullptr, nullptr, GW);
   }
   const bool direct = useDirect(g), pointwise = g.pointwise();
@@ -659,19 +740,23 @@ bool backwardFilter(const Geometry& g, const float* X, const float* GY, float* G
   // not depend on which thread ran which range.
   const bool split = g.batch >= 2 && numThreads() > 1 && g.batch >= numThreads();
   const int64_t ranges = split ? numThreads() : 1;
-  float* extra = nullptr;
-  if (ranges > 1) {
-    extra = threadScratch(kConvAccum).get<float>(wSize * (ranges - 1));
-    if (!extra) return false;
-    std::memset(extra, 0, wSize * (ranges - 1) * sizeof(float));
-  }
+  // Per range: the bias gradient's sums (double, when wanted) and, past range 0, a filter gradient.
+  const int64_t biasSums = gb.p ? ranges * g.cout : 0;
+  char* mem = threadScratch(kConvAccum).get<char>(biasSums * sizeof(double) + wSize * (ranges - 1) * sizeof(float));
+  if (!mem) return false;
+  double* biasAcc = reinterpret_cast<double*>(mem);
+  float* extra = reinterpret_cast<float*>(mem + biasSums * sizeof(double));
+  std::memset(mem, 0, biasSums * sizeof(double) + wSize * (ranges - 1) * sizeof(float));
   std::memset(GW, 0, wSize * sizeof(float));
   std::atomic<bool> ok{true};
   Padded pd;
   const bool padded = strideOne(g) && !pointwise;
   if (padded && !preparePadded(g, nullptr, pd)) return false;
   const DirectKernels dk = directKernels();
-  auto image = [&](int64_t n, float* acc, bool nested) {
+  auto image = [&](int64_t n, float* acc, double* biasSum, bool nested) {
+    if (biasSum) {
+      for (int64_t c = 0; c < g.cout; c++) biasSum[c] += planeSum(GY + (n * g.cout + c) * g.outPlane, g.outPlane);
+    }
     for (int64_t grp = 0; grp < g.groups; grp++) {
       const float* x = X + (n * g.cin + grp * g.cinG) * g.inPlane;
       const float* gy = GY + (n * g.cout + grp * g.coutG) * g.outPlane;
@@ -730,14 +815,22 @@ bool backwardFilter(const Geometry& g, const float* X, const float* GY, float* G
     const int64_t per = (g.batch + ranges - 1) / ranges;
     parallelTasks(ranges, [&](int64_t r, int) {
       float* acc = r == 0 ? GW : extra + (r - 1) * wSize;
-      for (int64_t n = r * per; n < std::min(g.batch, (r + 1) * per); n++) image(n, acc, false);
+      double* biasSum = gb.p ? biasAcc + r * g.cout : nullptr;
+      for (int64_t n = r * per; n < std::min(g.batch, (r + 1) * per); n++) image(n, acc, biasSum, false);
     });
   } else {
-    for (int64_t n = 0; n < g.batch; n++) image(n, GW, true);
+    for (int64_t n = 0; n < g.batch; n++) image(n, GW, gb.p ? biasAcc : nullptr, true);
   }
   for (int64_t r = 0; r < ranges - 1; r++) {
     const float* e = extra + r * wSize;
     for (int64_t i = 0; i < wSize; i++) GW[i] += e[i];
+  }
+  if (gb.p) {
+    for (int64_t c = 0; c < g.cout; c++) {
+      double sum = 0;
+      for (int64_t r = 0; r < ranges; r++) sum += biasAcc[r * g.cout + c];
+      gb[c] = static_cast<float>(sum);
+    }
   }
   return ok;
 }
@@ -748,15 +841,18 @@ void setConvBatchedMaxPlane(int64_t n) { batchedMaxPlane.store(n); }
 
 napi_value Conv(napi_env env, napi_callback_info info) {
   Args args(env, info, "conv");
-  View x, w, out;
+  View x, w, out, bias;
   Geometry g;
-  if (!readConv(args, "x", "w", "out", x, w, out, g)) return nullptr;
+  bool hasBias = false;
+  if (!readConv(args, "x", "w", "out", x, w, out, g, "bias", &bias, &hasBias)) return nullptr;
   if (out.numel == 0) return nullptr;
+  const Bias b = hasBias ? Bias{bias.at<float>(), bias.strides[0]} : Bias{};
   if (g.taps == 0) {
     std::memset(out.at<float>(), 0, out.numel * sizeof(float));
+    for (int64_t n = 0; n < g.batch; n++) addBias(out.at<float>() + n * g.cout * g.outPlane, g.cout, g.outPlane, b);
     return nullptr;
   }
-  if (!forward(g, x.at<float>(), w.at<float>(), out.at<float>())) args.fail("out of memory for convolution scratch");
+  if (!forward(g, x.at<float>(), w.at<float>(), out.at<float>(), b)) args.fail("out of memory for convolution scratch");
   return nullptr;
 }
 
@@ -776,15 +872,23 @@ napi_value ConvBackwardData(napi_env env, napi_callback_info info) {
 
 napi_value ConvBackwardFilter(napi_env env, napi_callback_info info) {
   Args args(env, info, "convBackwardFilter");
-  View x, gy, gw;
+  View x, gy, gw, gbView;
   Geometry g;
-  if (!readConv(args, "x", "gw", "gy", x, gw, gy, g)) return nullptr;
-  if (gw.numel == 0) return nullptr;
-  if (gy.numel == 0) {
-    std::memset(gw.at<float>(), 0, gw.numel * sizeof(float));
+  bool hasGb = false;
+  if (!readConv(args, "x", "gw", "gy", x, gw, gy, g, "gb", &gbView, &hasGb)) return nullptr;
+  if (hasGb && (sharesMemory(gbView, gw) || sharesMemory(gbView, gy) || sharesMemory(gbView, x)))
+    return args.fail("gb must not share memory with x, gy or gw"), nullptr;
+  const BiasGrad gb = hasGb ? BiasGrad{gbView.at<float>(), gbView.strides[0]} : BiasGrad{};
+  if (gw.numel == 0) {
+    if (gb.p) biasGradient(g, gy.at<float>(), gb);  // no filter taps, but a bias per channel
     return nullptr;
   }
-  if (!backwardFilter(g, x.at<float>(), gy.at<float>(), gw.at<float>())) args.fail("out of memory for convolution scratch");
+  if (gy.numel == 0) {
+    std::memset(gw.at<float>(), 0, gw.numel * sizeof(float));
+    for (int64_t c = 0; c < g.cout && gb.p; c++) gb[c] = 0.0f;
+    return nullptr;
+  }
+  if (!backwardFilter(g, x.at<float>(), gy.at<float>(), gw.at<float>(), gb)) args.fail("out of memory for convolution scratch");
   return nullptr;
 }
 

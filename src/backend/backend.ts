@@ -135,9 +135,11 @@ export interface Backend {
   matmul(a: View, b: View, out: View): void;
 
   // ---- convolution (x: [N, C, ...spatial] contiguous; w: [Cout, Cin/groups, ...k]) ------------
-  conv(x: View, w: View, out: View, p: ConvParams): void;
+  /** With a bias ([Cout], any stride): out = conv(x, w) + bias[c], added as one float op per element. */
+  conv(x: View, w: View, out: View, p: ConvParams, bias?: View | null): void;
   convBackwardData(gy: View, w: View, gx: View, p: ConvParams): void;
-  convBackwardFilter(x: View, gy: View, gw: View, p: ConvParams): void;
+  /** With gb ([Cout], any stride): also the bias gradient, gb[c] = Σ over n and positions of gy[n, c, …]. */
+  convBackwardFilter(x: View, gy: View, gw: View, p: ConvParams, gb?: View | null): void;
 
   // ---- pooling (x: [N, C, ...spatial] contiguous) --------------------------------------------
   /** indices (int32) receives the flat spatial index of each window's max, for backward. */

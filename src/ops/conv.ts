@@ -160,14 +160,7 @@ function convNd(op: string, nd: number, input: Tensor, weight: Tensor, bias: Ten
   const bb = b ? cast(b, dtype) : null;
 
   const out = empty(outShape, dtype, backend);
-  backend.conv(x.raw(), w.raw(), out.raw(), params);
-  if (bb) {
-    // Bias added in place: broadcast over the batch and the spatial dims.
-    const ov = out.raw();
-    const bv = bb.raw();
-    const strides = outShape.map((_, i) => (i === 1 ? bv.strides[0] : 0));
-    backend.binary("add", ov, { ...bv, shape: outShape, strides }, ov);
-  }
+  backend.conv(x.raw(), w.raw(), out.raw(), params, bb ? bb.raw() : null);
 
   const xShape = [...x.shape], wShape = [...w.shape];
   const needX = x.requiresGrad, needW = w.requiresGrad;
@@ -182,11 +175,14 @@ function convNd(op: string, nd: number, input: Tensor, weight: Tensor, bias: Ten
       gx = empty(xShape, dtype, backend);
       backend.convBackwardData(gc.raw(), sw.raw(), gx.raw(), params);
     }
+    // The bias gradient comes with the filter's (one pass over gy) when both are wanted.
+    let gb: Tensor | null = null;
     if (needs[1] && sx) {
       gw = empty(wShape, dtype, backend);
-      backend.convBackwardFilter(sx.raw(), gc.raw(), gw.raw(), params);
+      if (needs[2]) gb = empty([wShape[0]], dtype, backend);
+      backend.convBackwardFilter(sx.raw(), gc.raw(), gw.raw(), params, gb ? gb.raw() : null);
     }
-    const gb = needs[2] ? sum(g, reduceDims) : null;
+    if (needs[2] && !gb) gb = sum(g, reduceDims);
     return [gx, gw, gb];
   }, saved);
   if (unbatched) y = squeeze(y, 0);

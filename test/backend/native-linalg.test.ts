@@ -126,6 +126,13 @@ function checkConv(c: ConvCase, rng: Rng, label: string): void {
   const positions = out.slice(2).reduce((a, b) => a * b, 1);
   compareKernel(`${label} convBackwardData ${c.name}`, [randomView(c.x, rng, { layout: "offset" })], gemmTol(c.w[0] * taps), (b, [g]) => b.convBackwardData(gy, w, g, p));
   compareKernel(`${label} convBackwardFilter ${c.name}`, [randomView(c.w, rng, { layout: "offset" })], gemmTol(c.x[0] * positions), (b, [g]) => b.convBackwardFilter(x, gy, g, p));
+  // The bias folded into the forward kernel (a strided bias view), its gradient into backward-filter.
+  const bias = randomView([c.w[0]], rng, { layout: "gapped" });
+  compareKernel(`${label} conv with bias ${c.name}`, [randomView(out, rng, { layout: "offset" })], gemmTol(taps), (b, [o]) => b.conv(x, w, o, p, bias));
+  compareKernel(
+    `${label} convBackwardFilter with the bias gradient ${c.name}`, [randomView(c.w, rng), randomView([c.w[0]], rng, { layout: "gapped" })],
+    gemmTol(c.x[0] * positions), (b, [g, gb]) => b.convBackwardFilter(x, gy, g, p, gb),
+  );
 }
 
 /** Run body with the batched-planes path off (0), at its default, and taking every plane. */

@@ -55,9 +55,16 @@ const CALLS: Call[] = [
   { kernel: "where", views: [bool([4]), f32([4]), f32([4]), f32([4])], describe: ([c, a, b, o]) => { view(c, 1); view(a, 2); view(b, 3); view(o, 4); } },
   { kernel: "reduce", views: [f32([3, 4]), f32([1, 4])], describe: ([x, o]) => { num(REDUCE.sum); num(1); num(0); view(x, 1); view(o, 2); } },
   { kernel: "matmul", views: [f32([3, 4]), f32([4, 5]), f32([3, 5])], describe: ([a, b, o]) => { view(a, 1); view(b, 2); view(o, 3); } },
-  { kernel: "conv", views: [f32([2, 1, 6, 6]), f32([4, 1, 3, 3]), f32([2, 4, 4, 4])], describe: ([x, w, o]) => { convNums(); view(x, 1); view(w, 2); view(o, 3); } },
+  // conv and convBackwardFilter with their optional per-channel operand (bias, its gradient).
+  {
+    kernel: "conv", views: [f32([2, 1, 6, 6]), f32([4, 1, 3, 3]), f32([2, 4, 4, 4]), f32([4])],
+    describe: ([x, w, o, b]) => { convNums(); view(x, 1); view(w, 2); view(o, 3); num(1); view(b, 4); },
+  },
   { kernel: "convBackwardData", views: [f32([2, 1, 6, 6]), f32([4, 1, 3, 3]), f32([2, 4, 4, 4])], describe: ([gx, w, gy]) => { convNums(); view(gx, 1); view(w, 2); view(gy, 3); } },
-  { kernel: "convBackwardFilter", views: [f32([2, 1, 6, 6]), f32([4, 1, 3, 3]), f32([2, 4, 4, 4])], describe: ([x, gw, gy]) => { convNums(); view(x, 1); view(gw, 2); view(gy, 3); } },
+  {
+    kernel: "convBackwardFilter", views: [f32([2, 1, 6, 6]), f32([4, 1, 3, 3]), f32([2, 4, 4, 4]), f32([4])],
+    describe: ([x, gw, gy, gb]) => { convNums(); view(x, 1); view(gw, 2); view(gy, 3); num(1); view(gb, 4); },
+  },
   { kernel: "pool", views: [f32([2, 3, 6, 6]), f32([2, 3, 3, 3]), i32([2, 3, 3, 3])], describe: ([x, o, i]) => { num(0); poolNums(); view(x, 1); view(o, 2); view(i, 3); } },
   { kernel: "poolBackward", views: [f32([2, 3, 3, 3]), f32([2, 3, 6, 6])], describe: ([gy, gx]) => { num(1); poolNums(); num(1); num(0); view(gy, 1); view(gx, 2); } },
   { kernel: "maxPoolBackward", views: [f32([2, 3, 3, 3]), i32([2, 3, 3, 3]), f32([2, 3, 6, 6])], describe: ([gy, i, gx]) => { num(2); view(gy, 1); view(i, 2); view(gx, 3); } },
@@ -193,10 +200,14 @@ test("shapes that do not fit together are refused with the shapes in the message
   rejects(byName("matmul"), /do not give out/, [f32([3, 4]), f32([5, 5]), f32([3, 5])]);
   rejects(byName("matmul"), /share a rank/, [f32([3, 4]), f32([4, 5]), f32([1, 3, 5])]);
   rejects(byName("reduce"), /does not match x/, [f32([3, 4]), f32([3, 1])]);
-  rejects(byName("conv"), /spatial size 5 should be 4/, [f32([2, 1, 6, 6]), f32([4, 1, 3, 3]), f32([2, 4, 5, 5])]);
-  rejects(byName("conv"), /must have Cin\/groups = 2/, [f32([2, 2, 6, 6]), f32([4, 1, 3, 3]), f32([2, 4, 4, 4])]);
-  rejects(byName("conv"), /must be contiguous/, [{ ...f32([2, 1, 6, 6]), strides: [36, 36, 1, 6] }, f32([4, 1, 3, 3]), f32([2, 4, 4, 4])]);
-  rejects(byName("convBackwardFilter"), /expected 4-D operands/, [f32([2, 1, 36]), f32([4, 1, 3, 3]), f32([2, 4, 4, 4])]);
+  rejects(byName("conv"), /spatial size 5 should be 4/, [f32([2, 1, 6, 6]), f32([4, 1, 3, 3]), f32([2, 4, 5, 5]), f32([4])]);
+  rejects(byName("conv"), /must have Cin\/groups = 2/, [f32([2, 2, 6, 6]), f32([4, 1, 3, 3]), f32([2, 4, 4, 4]), f32([4])]);
+  rejects(byName("conv"), /must be contiguous/, [{ ...f32([2, 1, 6, 6]), strides: [36, 36, 1, 6] }, f32([4, 1, 3, 3]), f32([2, 4, 4, 4]), f32([4])]);
+  rejects(byName("conv"), /bias must be float32 of shape \[4\], got \[3\]/, [f32([2, 1, 6, 6]), f32([4, 1, 3, 3]), f32([2, 4, 4, 4]), f32([3])]);
+  rejects(byName("convBackwardFilter"), /expected 4-D operands/, [f32([2, 1, 36]), f32([4, 1, 3, 3]), f32([2, 4, 4, 4]), f32([4])]);
+  rejects(byName("convBackwardFilter"), /gb must be float32 of shape \[4\], got \[2, 2\]/, [f32([2, 1, 6, 6]), f32([4, 1, 3, 3]), f32([2, 4, 4, 4]), f32([2, 2])]);
+  const gy = f32([2, 4, 4, 4]);
+  rejects(byName("convBackwardFilter"), /gb must not share memory/, [f32([2, 1, 6, 6]), f32([4, 1, 3, 3]), gy, { ...gy, shape: [4], strides: [1] }]);
   rejects(byName("pool"), /matching N, C/, [f32([2, 3, 6, 6]), f32([2, 4, 3, 3]), i32([2, 4, 3, 3])]);
   rejects(byName("pool"), /indices must be a contiguous int32 view/, [f32([2, 3, 6, 6]), f32([2, 3, 3, 3]), f32([2, 3, 3, 3])]);
   rejects(byName("softmax"), /out has shape/, [f32([3, 4]), f32([4, 3])]);

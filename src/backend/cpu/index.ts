@@ -9,6 +9,7 @@ import { copy, fill, unary, paramUnary, binary, where } from "./elementwise.js";
 import { reduce, argReduce } from "./reduce.js";
 import { matmul } from "./matmul.js";
 import { conv, convBackwardData, convBackwardFilter } from "./conv.js";
+import { addConvBias, convBiasGrad } from "../conv-bias.js";
 import {
   maxPool, maxPoolBackward, avgPool, avgPoolBackward,
   adaptiveAvgPool, adaptiveAvgPoolBackward, adaptiveMaxPool,
@@ -31,7 +32,15 @@ export const cpuBackend: Backend = {
   copy, fill, unary, paramUnary, binary, where,
   reduce, argReduce,
   matmul,
-  conv, convBackwardData, convBackwardFilter,
+  conv(x, w, out, p, bias) {
+    conv(x, w, out, p);
+    if (bias) addConvBias(binary, out, bias);
+  },
+  convBackwardData,
+  convBackwardFilter(x, gy, gw, p, gb) {
+    convBackwardFilter(x, gy, gw, p);
+    if (gb) convBiasGrad(reduce, gy, gb);
+  },
   maxPool, maxPoolBackward, avgPool, avgPoolBackward, adaptiveAvgPool, adaptiveAvgPoolBackward, adaptiveMaxPool,
   softmax, softmaxBackward,
   moments, channelMoments, batchNormApply, batchNormBackward,

@@ -12,6 +12,7 @@ import { BINARY, PARAM, REDUCE, UNARY } from "../native/codes.js";
 import { begin, end, num, nums, view } from "../native/encode.js";
 import type { CudaAddon, CudaInfo, DeviceBuffer } from "./addon.js";
 import { onHost } from "./host.js";
+import { addConvBias, convBiasGrad } from "../conv-bias.js";
 
 export type CudaKernels = Omit<Backend, "name" | "syncReadable" | "gcManaged" | "alloc" | "fromHost" | "free" | "readSync" | "read">;
 
@@ -109,7 +110,7 @@ export function cudaKernels(a: CudaAddon, info: CudaInfo, cpu: Backend): CudaKer
   const host = (name: string, operands: [View | null, boolean][], kernel: (v: (View | null)[]) => void): void =>
     onHost(a, name, operands.map((o) => o[0]), operands.map((o) => o[1]), kernel);
 
-  return {
+  const kernels: CudaKernels = {
     copy,
 
     fill(out, value) {
@@ -166,12 +167,16 @@ export function cudaKernels(a: CudaAddon, info: CudaInfo, cpu: Backend): CudaKer
       a.matmul(end(), buf(x), buf(y), buf(out));
     },
 
-    conv(x, w, out, p) {
-      if (!info.cudnn || !sameFloat(x, w, out)) return host("conv", [[x, false], [w, false], [out, true]], ([i, k, o]) => cpu.conv(i!, k!, o!, p));
-      withDense([x, w], [out], ([dx, dw], [dout]) => {
-        begin(); convNumbers(p); view(dx!, 1); view(dw!, 2); view(dout!, 3);
-        a.conv(end(), buf(dx!), buf(dw!), buf(dout!));
-      });
+    conv(x, w, out, p, bias) {
+      if (!info.cudnn || !sameFloat(x, w, out)) {
+        host("conv", [[x, false], [w, false], [out, true]], ([i, k, o]) => cpu.conv(i!, k!, o!, p));
+      } else {
+        withDense([x, w], [out], ([dx, dw], [dout]) => {
+          begin(); convNumbers(p); view(dx!, 1); view(dw!, 2); view(dout!, 3);
+          a.conv(end(), buf(dx!), buf(dw!), buf(dout!));
+        });
+      }
+      if (bias) addConvBias(kernels.binary, out, bias);
     },
 
     convBackwardData(gy, w, gx, p) {
@@ -184,14 +189,16 @@ export function cudaKernels(a: CudaAddon, info: CudaInfo, cpu: Backend): CudaKer
       });
     },
 
-    convBackwardFilter(x, gy, gw, p) {
+    convBackwardFilter(x, gy, gw, p, gb) {
       if (!info.cudnn || !sameFloat(x, gy, gw)) {
-        return host("convBackwardFilter", [[x, false], [gy, false], [gw, true]], ([i, g, o]) => cpu.convBackwardFilter(i!, g!, o!, p));
+        host("convBackwardFilter", [[x, false], [gy, false], [gw, true]], ([i, g, o]) => cpu.convBackwardFilter(i!, g!, o!, p));
+      } else {
+        withDense([x, gy], [gw], ([dx, dgy], [dgw]) => {
+          begin(); convNumbers(p); view(dx!, 1); view(dgw!, 2); view(dgy!, 3);
+          a.convBackwardFilter(end(), buf(dx!), buf(dgw!), buf(dgy!));
+        });
       }
-      withDense([x, gy], [gw], ([dx, dgy], [dgw]) => {
-        begin(); convNumbers(p); view(dx!, 1); view(dgw!, 2); view(dgy!, 3);
-        a.convBackwardFilter(end(), buf(dx!), buf(dgw!), buf(dgy!));
-      });
+      if (gb) convBiasGrad(kernels.reduce, gy, gb);
     },
 
     maxPool(x, out, indices, p) {
@@ -368,4 +375,5 @@ export function cudaKernels(a: CudaAddon, info: CudaInfo, cpu: Backend): CudaKer
       a.random(end(), buf(out));
     },
   };
+  return kernels;
 }

@@ -95,10 +95,13 @@ export function nativeKernels(addon: NativeAddon, cpu: Backend): Omit<Backend, "
       addon.matmul(end(), buf(a), buf(b), buf(out));
     },
 
-    conv(x, w, out, p) {
-      if (!f32(x, w, out) || !dense(x, w, out)) return cpu.conv(x, w, out, p);
+    conv(x, w, out, p, bias) {
+      if (!f32(x, w, out) || !dense(x, w, out) || (bias && bias.dtype !== "float32")) return cpu.conv(x, w, out, p, bias);
       begin(); convNumbers(p); view(x, 1); view(w, 2); view(out, 3);
-      addon.conv(end(), buf(x), buf(w), buf(out));
+      num(bias ? 1 : 0);
+      if (bias) view(bias, 4);
+      if (bias) addon.conv(end(), buf(x), buf(w), buf(out), buf(bias));
+      else addon.conv(end(), buf(x), buf(w), buf(out));
     },
 
     convBackwardData(gy, w, gx, p) {
@@ -107,10 +110,13 @@ export function nativeKernels(addon: NativeAddon, cpu: Backend): Omit<Backend, "
       addon.convBackwardData(end(), buf(gx), buf(w), buf(gy));
     },
 
-    convBackwardFilter(x, gy, gw, p) {
-      if (!f32(x, gy, gw) || !dense(x, gy, gw)) return cpu.convBackwardFilter(x, gy, gw, p);
+    convBackwardFilter(x, gy, gw, p, gb) {
+      if (!f32(x, gy, gw) || !dense(x, gy, gw) || (gb && gb.dtype !== "float32")) return cpu.convBackwardFilter(x, gy, gw, p, gb);
       begin(); convNumbers(p); view(x, 1); view(gw, 2); view(gy, 3);
-      addon.convBackwardFilter(end(), buf(x), buf(gw), buf(gy));
+      num(gb ? 1 : 0);
+      if (gb) view(gb, 4);
+      if (gb) addon.convBackwardFilter(end(), buf(x), buf(gw), buf(gy), buf(gb));
+      else addon.convBackwardFilter(end(), buf(x), buf(gw), buf(gy));
     },
 
     maxPool(x, out, indices, p) {
