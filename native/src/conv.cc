@@ -762,21 +762,41 @@ bool backwardFilter(const Geometry& g, const float* X, const float* GY, float* G
       const float* gy = GY + (n * g.cout + grp * g.coutG) * g.outPlane;
       float* gw = acc + grp * g.coutG * g.taps;
       if (padded) {
+        // gy in the padded numbering, zero at the positions past each row: [position][channel]
+        // (channels rounded up to 8) for the transposed direct kernel, else [channel][position].
+        const bool transposed = direct && g.coutG > 8;
+        const int64_t CP = (g.coutG + 7) / 8 * 8;
         float* xp = threadScratch(kConvPadded).get<float>(pd.size);
-        float* gyp = threadScratch(kConvResult).get<float>(g.coutG * pd.Lr);
+        float* gyp = threadScratch(kConvResult).get<float>(transposed ? CP * pd.L : g.coutG * pd.Lr);
         if (!xp || !gyp) {
           ok = false;
           return;
         }
         if (loadPadded(g, pd, x, xp)) {
-          // gy in the padded numbering, zero at the positions past each row; then
+          const int64_t rows = g.out[0] * g.out[1], Wo = g.out[2];
+          if (transposed) {
+            int64_t done = 0;  // positions [0, done) written
+            for (int64_t r = 0; r < rows; r++) {
+              std::memset(gyp + done * CP, 0, (pd.rowBase[r] - done) * CP * sizeof(float));
+              const float* src = gy + r * Wo;
+              float* dst = gyp + pd.rowBase[r] * CP;
+              for (int64_t i = 0; i < Wo; i++, dst += CP) {
+                int64_t co = 0;
+                for (; co < g.coutG; co++) dst[co] = src[co * g.outPlane + i];
+                for (; co < CP; co++) dst[co] = 0.0f;
+              }
+              done = pd.rowBase[r] + Wo;
+            }
+            // gw[co, t] += Σ_q gyT[q, co]·xp[q + off[t]].
+            dk.filterTransposed(g.coutG, g.taps, pd.off, gyp, CP, pd.L, xp, gw, g.taps);
+            continue;
+          }
           // gw[co, t] += Σ_q gyp[co, q]·xp[q + off[t]].
           std::memset(gyp, 0, g.coutG * pd.Lr * sizeof(float));
-          const int64_t rows = g.out[0] * g.out[1], Wo = g.out[2];
           for (int64_t co = 0; co < g.coutG; co++)
             for (int64_t r = 0; r < rows; r++) copyRow(gyp + co * pd.Lr + pd.rowBase[r], gy + co * g.outPlane + r * Wo, Wo);
           if (direct) {
-            dk.filter(g.coutG, g.taps, pd.off, gyp, pd.Lr, xp, gw, g.taps);
+            dk.filterRows(g.coutG, g.taps, pd.off, gyp, pd.Lr, xp, gw, g.taps);
           } else {
             ConstMat B{xp, 1, 0};
             B.colOff = pd.off;

@@ -18,7 +18,7 @@
 
 namespace nabla {
 const DirectKernels* directKernelsAvx2() {
-  static const DirectKernels k = {directForwardPaddedAvx2, directFilterPaddedAvx2};
+  static const DirectKernels k = {directForwardPaddedAvx2, directFilterRowsAvx2, directFilterTransposedAvx2};
   return &k;
 }
 }  // namespace nabla

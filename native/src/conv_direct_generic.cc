@@ -14,7 +14,7 @@ DirectKernels directKernels() {
     const DirectKernels* k = directKernelsAvx2();
     if (k) return *k;
   }
-  return {directForwardPaddedGeneric, directFilterPaddedGeneric};
+  return {directForwardPaddedGeneric, directFilterRowsGeneric, directFilterTransposedGeneric};
 }
 
 }  // namespace nabla

@@ -96,6 +96,8 @@ const CONV_CASES: ConvCase[] = [
   { name: "thin, stride 2, dilation 2, asymmetric padding (direct)", x: [2, 2, 13, 12], w: [5, 2, 3, 2], stride: [2, 2], padBefore: [1, 0], padAfter: [2, 1], dilation: [2, 2] },
   { name: "wide 6→10 3x3 pad 1 (im2col + GEMM)", x: [3, 6, 9, 10], w: [10, 6, 3, 3], padBefore: [1, 1], padAfter: [1, 1] },
   { name: "wide, stride 2 and dilation (im2col + GEMM)", x: [2, 7, 15, 14], w: [9, 7, 3, 3], stride: [2, 2], padBefore: [2, 1], padAfter: [0, 1], dilation: [1, 2] },
+  { name: "16 channels, taps 72 (direct; backward-filter on transposed gy)", x: [3, 8, 13, 13], w: [16, 8, 3, 3] },
+  { name: "12 channels, taps 45, padded (transposed backward-filter, partial tiles)", x: [2, 5, 9, 8], w: [12, 5, 3, 3], padBefore: [1, 1], padAfter: [1, 1] },
   { name: "groups 2, taps 27 (direct)", x: [2, 6, 8, 8], w: [4, 3, 3, 3], groups: 2, padBefore: [1, 1], padAfter: [1, 1] },
   { name: "groups 2, taps 36 (GEMM)", x: [2, 8, 8, 7], w: [6, 4, 3, 3], groups: 2 },
   { name: "depthwise", x: [2, 4, 9, 9], w: [4, 1, 3, 3], groups: 4, padBefore: [1, 1], padAfter: [1, 1] },
