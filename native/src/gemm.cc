@@ -203,8 +203,13 @@ bool sgemm(int64_t M, int64_t N, int64_t K, float alpha, ConstMat A, ConstMat B,
         if (par) parallelRanges(mPanels, 8, [&](int64_t b, int64_t e, int) { packA(A, ms, mlen, pc, kc, packedA, b, e); });
         else packA(A, ms, mlen, pc, kc, packedA, 0, mPanels);
 
-        // Tiles: MC-row blocks × chunks of NR panels; enough of them to keep every thread busy.
-        const int64_t mBlocks = (mlen + MC - 1) / MC;
+        // Tiles: row blocks of at most MC rows × chunks of NR panels; enough of them to keep every
+        // thread busy, and as many row blocks as a multiple of the threads, of equal height (1024
+        // rows as 7 blocks of 144 and one of 16 leave a thread idle for a ninth of the product).
+        int64_t mBlocks = (mlen + MC - 1) / MC;
+        if (threads > 1) mBlocks = roundUp(mBlocks, threads);
+        const int64_t mc = std::min(MC, roundUp((mlen + mBlocks - 1) / mBlocks, kMR));
+        mBlocks = (mlen + mc - 1) / mc;
         int64_t nChunks = 1;
         if (threads > 1 && mBlocks < 4 * threads) nChunks = std::min(nPanels, (4 * threads + mBlocks - 1) / mBlocks);
         const int64_t chunkPanels = (nPanels + nChunks - 1) / nChunks;
@@ -212,7 +217,7 @@ bool sgemm(int64_t M, int64_t N, int64_t K, float alpha, ConstMat A, ConstMat B,
 
         auto tile = [&](int64_t task, int) {
           const int64_t mb = task / nChunks, ch = task % nChunks;
-          const int64_t i0 = mb * MC, i1 = std::min(mlen, i0 + MC);
+          const int64_t i0 = mb * mc, i1 = std::min(mlen, i0 + mc);
           const int64_t p0 = ch * chunkPanels, p1 = std::min(nPanels, p0 + chunkPanels);
           for (int64_t jp = p0; jp < p1; jp++) {
             const int64_t jr = jp * kNR;

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdlib>
 #include <mutex>
@@ -21,9 +22,13 @@ namespace nabla {
 namespace {
 
 constexpr int kMaxThreads = 64;
-/** Pause iterations a worker spins before sleeping (roughly 50-100 µs): long enough to catch the
- *  next kernel of a training step, short enough not to burn a core another process could use. */
-constexpr int kSpinIterations = 2000;
+/** How long a worker spins before sleeping: long enough to catch the next kernel of a training
+ *  step (a futex wake-up costs tens of µs, more in a VM), short enough not to burn a core another
+ *  process could use. Measured by the clock: a pause instruction lasts ~3 cycles on some CPUs
+ *  (AMD Zen 1) and ~140 on others, so a count of pauses is no measure of time. */
+constexpr auto kSpin = std::chrono::microseconds(200);
+/** Pauses between two looks at the clock. */
+constexpr int kPausesPerClockRead = 32;
 
 int defaultThreads() {
   const char* env = std::getenv("NABLA_NUM_THREADS");
@@ -77,9 +82,11 @@ struct Pool {
     uint32_t seen = 0;
     for (;;) {
       uint64_t s = state.load(std::memory_order_acquire);
-      for (int i = 0; !joinable(s, seen) && i < kSpinIterations; i++) {
+      const auto spinUntil = std::chrono::steady_clock::now() + kSpin;
+      for (int i = 1; !joinable(s, seen); i++) {
         NABLA_PAUSE();
         s = state.load(std::memory_order_acquire);
+        if (i % kPausesPerClockRead == 0 && std::chrono::steady_clock::now() >= spinUntil) break;
       }
       if (!joinable(s, seen)) {
         std::unique_lock<std::mutex> lock(sleepMutex);
@@ -154,8 +161,10 @@ void runTasks(int64_t tasks, TaskFn fn, void* ctx) {
   // Close the job: from here no worker can join; wait for those that did.
   const uint64_t s = p.state.fetch_or(kClosed, std::memory_order_acq_rel);
   const int joined = static_cast<int>(s & kJoinedMask);
-  for (int spins = 0; p.finished.load(std::memory_order_acquire) < joined; spins++) {
-    if (spins < kSpinIterations * 10) NABLA_PAUSE();
+  // Joined workers are running their last task: pause, and yield the core if one was preempted.
+  const auto yieldAfter = std::chrono::steady_clock::now() + kSpin;
+  for (int spins = 1; p.finished.load(std::memory_order_acquire) < joined; spins++) {
+    if (spins % kPausesPerClockRead != 0 || std::chrono::steady_clock::now() < yieldAfter) NABLA_PAUSE();
     else std::this_thread::yield();
   }
 }
