@@ -444,6 +444,24 @@ int64_t chunkFor(const Geometry& g) {
   return std::min(c, g.outPlane);
 }
 
+/**
+ * For each chunk of an image's output positions, build its column block (im2col, in this
+ * thread's scratch) and hand it to gemm(col, p0, len). False when scratch memory ran out or a
+ * gemm call failed.
+ */
+template <class Gemm>
+bool im2colChunks(const Geometry& g, const float* x, int64_t chunk, Gemm&& gemm) {
+  float* col = threadScratch(kColumns).get<float>(g.taps * chunk);
+  if (!col) return false;
+  bool ok = true;
+  for (int64_t p0 = 0; p0 < g.outPlane; p0 += chunk) {
+    const int64_t len = std::min(chunk, g.outPlane - p0);
+    im2col(g, x, p0, len, col);
+    if (!gemm(col, p0, len)) ok = false;
+  }
+  return ok;
+}
+
 /** Run body(n, nestedParallel) for every image: over the pool when the batch can fill it. */
 template <class Body>
 void forEachImage(const Geometry& g, Body&& body) {
@@ -597,17 +615,10 @@ bool forward(const Geometry& g, const float* X, const float* W, float* O, const 
         directForward(g, x, w, o);
       } else if (pointwise) {
         if (!sgemm(g.coutG, g.outPlane, g.taps, 1.0f, {w, g.taps, 1}, {x, g.inPlane, 1}, 0.0f, {o, g.outPlane, 1}, nested)) ok = false;
-      } else {
-        float* col = threadScratch(kColumns).get<float>(g.taps * chunk);
-        if (!col) {
-          ok = false;
-          return;
-        }
-        for (int64_t p0 = 0; p0 < g.outPlane; p0 += chunk) {
-          const int64_t len = std::min(chunk, g.outPlane - p0);
-          im2col(g, x, p0, len, col);
-          if (!sgemm(g.coutG, len, g.taps, 1.0f, {w, g.taps, 1}, {col, len, 1}, 0.0f, {o + p0, g.outPlane, 1}, nested)) ok = false;
-        }
+      } else if (!im2colChunks(g, x, chunk, [&](const float* col, int64_t p0, int64_t len) {
+                   return sgemm(g.coutG, len, g.taps, 1.0f, {w, g.taps, 1}, {col, len, 1}, 0.0f, {o + p0, g.outPlane, 1}, nested);
+                 })) {
+        ok = false;
       }
       addBias(o, g.coutG, g.outPlane, bias.from(grp * g.coutG));  // while the image's output is in cache
     }
@@ -819,15 +830,10 @@ bool backwardFilter(const Geometry& g, const float* X, const float* GY, float* G
         if (!sgemm(g.coutG, g.taps, g.outPlane, 1.0f, {gy, g.outPlane, 1}, {x, 1, g.inPlane}, 1.0f, {gw, g.taps, 1}, nested)) ok = false;
         continue;
       }
-      float* col = threadScratch(kColumns).get<float>(g.taps * chunk);
-      if (!col) {
+      if (!im2colChunks(g, x, chunk, [&](const float* col, int64_t p0, int64_t len) {
+            return sgemm(g.coutG, g.taps, len, 1.0f, {gy + p0, g.outPlane, 1}, {col, 1, len}, 1.0f, {gw, g.taps, 1}, nested);
+          })) {
         ok = false;
-        return;
-      }
-      for (int64_t p0 = 0; p0 < g.outPlane; p0 += chunk) {
-        const int64_t len = std::min(chunk, g.outPlane - p0);
-        im2col(g, x, p0, len, col);
-        if (!sgemm(g.coutG, g.taps, len, 1.0f, {gy + p0, g.outPlane, 1}, {col, 1, len}, 1.0f, {gw, g.taps, 1}, nested)) ok = false;
       }
     }
   };
