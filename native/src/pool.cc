@@ -278,6 +278,22 @@ void maxPlanes(const Geometry& g, const float* X, float* O, int32_t* I, int64_t 
   }
 }
 
+/**
+ * Turn max pooling's results for x into those for relu(x), on planes still in cache: max commutes
+ * with relu, and a window whose max is not positive held only zeros after relu, so none of its
+ * taps gets a gradient (index -1, which backward skips). A NaN max stays NaN, also with -1: relu's
+ * gradient at NaN is 0 (as reluGrad's y > 0 test gives).
+ */
+void reluWindows(float* out, int32_t* idx, int64_t n) {
+  for (int64_t i = 0; i < n; i++) {
+    const float v = out[i];
+    if (!(v > 0.0f)) {
+      if (v == v) out[i] = 0.0f;
+      idx[i] = -1;
+    }
+  }
+}
+
 inline const std::vector<int64_t>& divisorFactors(const DimTaps& t, bool countPadding) { return countPadding ? t.padded : t.count; }
 
 void avgPlanes(const Geometry& g, const float* X, float* O, bool countPadding, double override, int64_t p0, int64_t p1) {
@@ -383,6 +399,8 @@ bool checkIndices(Args& args, const View& indices, const View& out) {
 napi_value Pool(napi_env env, napi_callback_info info) {
   Args args(env, info, "pool");
   const int mode = static_cast<int>(args.integer("mode", 0, 3));
+  // Max pooling only: pool relu(x) instead of x (see reluWindows).
+  const bool afterRelu = mode == kMax && args.integer("afterRelu", 0, 1) == 1;
   Params p;
   if (!readParams(args, mode, p)) return nullptr;
   View x, out, indices;
@@ -395,7 +413,10 @@ napi_value Pool(napi_env env, napi_callback_info info) {
   const float* X = x.at<float>();
   float* O = out.at<float>();
   parallelRanges(g.planes, planeGrain(g), [&](int64_t b, int64_t e, int) {
-    if (isMax) maxPlanes(g, X, O, indices.at<int32_t>(), b, e);
+    if (isMax) {
+      maxPlanes(g, X, O, indices.at<int32_t>(), b, e);
+      if (afterRelu) reluWindows(O + b * g.outPlane, indices.at<int32_t>() + b * g.outPlane, (e - b) * g.outPlane);
+    }
     else avgPlanes(g, X, O, mode == kAdaptiveAvg ? true : p.countIncludePad, mode == kAdaptiveAvg ? 0 : p.divisor, b, e);
   });
   return nullptr;
@@ -429,11 +450,20 @@ napi_value MaxPoolBackward(napi_env env, napi_callback_info info) {
   const int64_t planes = gx.shape[0] * gx.shape[1];
   const int64_t inPlane = planes ? gx.numel / planes : 0, outPlane = planes ? gy.numel / planes : 0;
   const int32_t* I = indices.at<int32_t>();
-  // Every index must name an element of its plane (or be -1: a window with no input) before any write.
-  for (int64_t i = 0; i < indices.numel; i++) {
-    if (I[i] < -1 || I[i] >= inPlane)
-      return args.fail("index " + std::to_string(I[i]) + " at position " + std::to_string(i) + " is outside a plane of " + std::to_string(inPlane) + " elements"), nullptr;
-  }
+  // Every index must name an element of its plane (or be -1: no gradient) before any write; the
+  // threads look for the first one that does not.
+  std::atomic<int64_t> firstBad{indices.numel};
+  parallelRanges(indices.numel, 1 << 15, [&](int64_t b, int64_t e, int) {
+    for (int64_t i = b; i < e; i++) {
+      if (I[i] < -1 || I[i] >= inPlane) {
+        int64_t seen = firstBad.load();
+        while (i < seen && !firstBad.compare_exchange_weak(seen, i)) {}
+        return;
+      }
+    }
+  });
+  if (const int64_t i = firstBad.load(); i < indices.numel)
+    return args.fail("index " + std::to_string(I[i]) + " at position " + std::to_string(i) + " is outside a plane of " + std::to_string(inPlane) + " elements"), nullptr;
   const float* GY = gy.at<float>();
   float* GX = gx.at<float>();
   parallelRanges(planes, std::max<int64_t>(1, (1 << 14) / std::max<int64_t>(1, inPlane)), [&](int64_t b, int64_t e, int) {

@@ -142,8 +142,12 @@ export interface Backend {
   convBackwardFilter(x: View, gy: View, gw: View, p: ConvParams, gb?: View | null): void;
 
   // ---- pooling (x: [N, C, ...spatial] contiguous) --------------------------------------------
-  /** indices (int32) receives the flat spatial index of each window's max, for backward. */
-  maxPool(x: View, out: View, indices: View, p: WindowParams): void;
+  /**
+   * indices (int32) receives the flat spatial index of each window's max, for backward. With
+   * afterRelu the result is that of maxPool(relu(x)) and its backward in one pass: out = relu(max),
+   * and a window whose max is not positive (or NaN) gets index -1, so its gradient is relu's zero.
+   */
+  maxPool(x: View, out: View, indices: View, p: WindowParams, afterRelu?: boolean): void;
   maxPoolBackward(gy: View, indices: View, gx: View): void;
   avgPool(x: View, out: View, p: AvgPoolParams): void;
   avgPoolBackward(gy: View, gx: View, p: AvgPoolParams): void;

@@ -41,8 +41,9 @@ export class TypicalCNN extends Module {
   }
 
   forward(x: Tensor): Tensor {
-    let h = this.pool1.forward(relu(this.conv1.forward(x)));
-    h = this.pool2.forward(relu(this.conv2.forward(h)));
+    // pool(relu(conv)) with the relu fused into the pooling kernel (see MaxPool2d.forwardRelu).
+    let h = this.pool1.forwardRelu(this.conv1.forward(x));
+    h = this.pool2.forwardRelu(this.conv2.forward(h));
     h = relu(this.fc1.forward(this.flatten.forward(h)));
     return this.fc2.forward(this.dropout.forward(h));
   }

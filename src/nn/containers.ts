@@ -1,6 +1,8 @@
 // Containers: Sequential (runs children in order), ModuleList and ModuleDict (hold children).
 
+import type { Tensor } from "../tensor/tensor.js";
 import { Module } from "./module.js";
+import { fusedPair } from "./fusion.js";
 
 /** Children named "0", "1", …: indexing, appending and iteration shared by Sequential and ModuleList. */
 abstract class IndexedContainer extends Module {
@@ -38,8 +40,13 @@ export class Sequential extends IndexedContainer {
   }
 
   forward(x: unknown): any {
+    const layers = this.children();
     let out = x;
-    for (const m of this.children()) out = m.forward(out);
+    for (let i = 0; i < layers.length; i++) {
+      const fused = fusedPair(layers[i], layers[i + 1], out);
+      if (fused) out = fused(out as Tensor), i++;
+      else out = layers[i].forward(out);
+    }
     return out;
   }
 }

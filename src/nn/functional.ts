@@ -4,7 +4,7 @@
 
 export {
   maxPool1d, maxPool2d, maxPool3d, maxPool1dWithIndices, maxPool2dWithIndices, maxPool3dWithIndices,
-  minPool1d, minPool2d, minPool3d, avgPool1d, avgPool2d, avgPool3d, lpPool1d, lpPool2d,
+  reluMaxPool1d, reluMaxPool2d, reluMaxPool3d, minPool1d, minPool2d, minPool3d, avgPool1d, avgPool2d, avgPool3d, lpPool1d, lpPool2d,
   adaptiveAvgPool1d, adaptiveAvgPool2d, adaptiveAvgPool3d, adaptiveMaxPool1d, adaptiveMaxPool2d, adaptiveMaxPool3d,
   adaptiveMaxPool1dWithIndices, adaptiveMaxPool2dWithIndices, adaptiveMaxPool3dWithIndices, globalAvgPool2d,
 } from "../ops/pool.js";

@@ -7,8 +7,9 @@ import {
   adaptiveAvgPool1d, adaptiveAvgPool2d, adaptiveAvgPool3d, adaptiveMaxPool1d, adaptiveMaxPool1dWithIndices, adaptiveMaxPool2d,
   adaptiveMaxPool2dWithIndices, adaptiveMaxPool3d, adaptiveMaxPool3dWithIndices, avgPool1d, avgPool2d, avgPool3d, lpPool1d,
   lpPool2d, maxPool1d, maxPool1dWithIndices, maxPool2d, maxPool2dWithIndices, maxPool3d, maxPool3dWithIndices, minPool1d,
-  minPool2d, minPool3d, type AdaptiveSize,
+  minPool2d, minPool3d, reluMaxPool1d, reluMaxPool2d, reluMaxPool3d, type AdaptiveSize,
 } from "../ops/pool.js";
+import { relu } from "../ops/elementwise.js";
 import { Module } from "./module.js";
 import { checkBool, checkInput, checkNumber, checkTuple, reprTuple, type IntOrTuple } from "./checks.js";
 
@@ -90,8 +91,19 @@ abstract class ExtremumPoolNd extends Module {
   }
 }
 
-abstract class MaxPoolNd extends ExtremumPoolNd {
+export abstract class MaxPoolNd extends ExtremumPoolNd {
   protected abstract poolWithIndices(): WindowIdxFn;
+  protected abstract reluPool(): WindowFn;
+  /**
+   * forward(relu(x)) with the ReLU fused into the pooling kernel: the same values and gradients,
+   * one pass over the activations fewer each way (nn.Sequential uses it for ReLU → max pool). When
+   * forward is wrapped on this instance (summary's tracing, a user's hook), the wrapper is called
+   * with relu(x), as without fusion.
+   */
+  forwardRelu(x: Tensor): Tensor {
+    if (Object.hasOwn(this, "forward")) return this.forward(relu(x));
+    return runPool(this, this.kernelSize.length, x, () => this.reluPool()(x, this.kernelSize, this.options()));
+  }
   /** The pooled values and, for each, the flat index of its maximum within its (n, c) plane (int32). */
   forwardWithIndices(x: Tensor): [Tensor, Tensor] {
     return runPool(this, this.kernelSize.length, x, () => this.poolWithIndices()(x, this.kernelSize, this.options()));
@@ -104,6 +116,7 @@ export class MaxPool1d extends MaxPoolNd {
   }
   protected pool(): WindowFn { return maxPool1d; }
   protected poolWithIndices(): WindowIdxFn { return maxPool1dWithIndices; }
+  protected reluPool(): WindowFn { return reluMaxPool1d; }
 }
 export class MaxPool2d extends MaxPoolNd {
   constructor(kernelSize: IntOrTuple, opts: MaxPoolOptions = {}) {
@@ -111,6 +124,7 @@ export class MaxPool2d extends MaxPoolNd {
   }
   protected pool(): WindowFn { return maxPool2d; }
   protected poolWithIndices(): WindowIdxFn { return maxPool2dWithIndices; }
+  protected reluPool(): WindowFn { return reluMaxPool2d; }
 }
 export class MaxPool3d extends MaxPoolNd {
   constructor(kernelSize: IntOrTuple, opts: MaxPoolOptions = {}) {
@@ -118,6 +132,7 @@ export class MaxPool3d extends MaxPoolNd {
   }
   protected pool(): WindowFn { return maxPool3d; }
   protected poolWithIndices(): WindowIdxFn { return maxPool3dWithIndices; }
+  protected reluPool(): WindowFn { return reluMaxPool3d; }
 }
 
 /** Minimum over each window (−maxPool(−x)): the course's "min pooling". */

@@ -135,13 +135,14 @@ function scatterByIndices(g: Tensor, indices: Tensor, inShape: readonly number[]
   return gx;
 }
 
-function maxPoolCore(xb: Tensor, outShape: number[], p: WindowParams, nd: number): [Tensor, Tensor] {
+/** With afterRelu, max pooling of relu(xb) in one kernel: windows with no positive max route no gradient. */
+function maxPoolCore(xb: Tensor, outShape: number[], p: WindowParams, nd: number, afterRelu: boolean): [Tensor, Tensor] {
   const b = xb.backend;
   const out = empty(outShape, xb.dtype, b);
   const indices = empty(outShape, "int32", b);
-  b.maxPool(xb.raw(), out.raw(), indices.raw(), p);
+  b.maxPool(xb.raw(), out.raw(), indices.raw(), p, afterRelu);
   const inShape = [...xb.shape];
-  record(`MaxPool${nd}dBackward`, [xb], out, (g, [si]) => [scatterByIndices(g, si, inShape)], [indices]);
+  record(`${afterRelu ? "Relu" : ""}MaxPool${nd}dBackward`, [xb], out, (g, [si]) => [scatterByIndices(g, si, inShape)], [indices]);
   return [out, indices];
 }
 
@@ -182,10 +183,10 @@ function adaptiveMaxCore(xb: Tensor, outShape: number[], nd: number): [Tensor, T
 // ---------------------------------------------------------------------------------------------
 // max / min pooling
 
-function maxPoolWithIndices(op: string, nd: number, x: Tensor, kernelSize: IntOrTuple, opts: MaxPoolOptions): [Tensor, Tensor] {
+function maxPoolWithIndices(op: string, nd: number, x: Tensor, kernelSize: IntOrTuple, opts: MaxPoolOptions, afterRelu = false): [Tensor, Tensor] {
   const { xb, unbatched } = batched(op, x, nd);
   const w = resolveWindow(op, nd, kernelSize, opts);
-  const [out, indices] = maxPoolCore(xb, pooledShape(op, xb, w), windowParams(w), nd);
+  const [out, indices] = maxPoolCore(xb, pooledShape(op, xb, w), windowParams(w), nd, afterRelu);
   return [unbatch(out, unbatched), unbatch(indices, unbatched)];
 }
 
@@ -207,6 +208,19 @@ export const maxPool2d = (x: Tensor, kernelSize: IntOrTuple, opts: MaxPoolOption
 /** Max over each window of x [N, C, D, H, W] or [C, D, H, W]. */
 export const maxPool3d = (x: Tensor, kernelSize: IntOrTuple, opts: MaxPoolOptions = {}): Tensor =>
   maxPoolValues("maxPool3d", 3, x, kernelSize, opts);
+
+/**
+ * maxPoolNd(relu(x)) as one op: the same values and gradients as the two ops (max commutes with
+ * relu; a window whose max is not positive passes no gradient, as relu's derivative there is 0),
+ * without the relu pass and its output each way. nn.Sequential uses it for a ReLU followed by a
+ * max-pool layer.
+ */
+export const reluMaxPool1d = (x: Tensor, kernelSize: IntOrTuple, opts: MaxPoolOptions = {}): Tensor =>
+  valuesOnly(maxPoolWithIndices("reluMaxPool1d", 1, x, kernelSize, opts, true));
+export const reluMaxPool2d = (x: Tensor, kernelSize: IntOrTuple, opts: MaxPoolOptions = {}): Tensor =>
+  valuesOnly(maxPoolWithIndices("reluMaxPool2d", 2, x, kernelSize, opts, true));
+export const reluMaxPool3d = (x: Tensor, kernelSize: IntOrTuple, opts: MaxPoolOptions = {}): Tensor =>
+  valuesOnly(maxPoolWithIndices("reluMaxPool3d", 3, x, kernelSize, opts, true));
 
 /**
  * Max pooling that also returns where each max came from: int32 flat indices into each (n, c)

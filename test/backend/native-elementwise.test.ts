@@ -236,6 +236,7 @@ test("pooling: max, average (padding, ceil mode, divisors) and adaptive, forward
     const x = randomView(c.x, rng, { layout: "offset", special: cases.indexOf(c) % 2 === 1 });
     const out = randomView(outShape, rng), idx = randomView(outShape, rng, { dtype: "int32" });
     compareKernel(`maxPool ${nd}d [${c.x}]`, [out, idx], EXACT, (b, [o, i]) => b.maxPool(x, o, i, p));
+    compareKernel(`maxPool after relu ${nd}d [${c.x}]`, [out, idx], EXACT, (b, [o, i]) => b.maxPool(x, o, i, p, true));
     // Backward through the cpu's indices (both backends get the same ones).
     const cpuIdx = randomView(outShape, rng, { dtype: "int32" });
     cpu.maxPool(x, randomView(outShape, rng), cpuIdx, p);

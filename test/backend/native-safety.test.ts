@@ -65,7 +65,7 @@ const CALLS: Call[] = [
     kernel: "convBackwardFilter", views: [f32([2, 1, 6, 6]), f32([4, 1, 3, 3]), f32([2, 4, 4, 4]), f32([4])],
     describe: ([x, gw, gy, gb]) => { convNums(); view(x, 1); view(gw, 2); view(gy, 3); num(1); view(gb, 4); },
   },
-  { kernel: "pool", views: [f32([2, 3, 6, 6]), f32([2, 3, 3, 3]), i32([2, 3, 3, 3])], describe: ([x, o, i]) => { num(0); poolNums(); view(x, 1); view(o, 2); view(i, 3); } },
+  { kernel: "pool", views: [f32([2, 3, 6, 6]), f32([2, 3, 3, 3]), i32([2, 3, 3, 3])], describe: ([x, o, i]) => { num(0); num(1); poolNums(); view(x, 1); view(o, 2); view(i, 3); } },
   { kernel: "poolBackward", views: [f32([2, 3, 3, 3]), f32([2, 3, 6, 6])], describe: ([gy, gx]) => { num(1); poolNums(); num(1); num(0); view(gy, 1); view(gx, 2); } },
   { kernel: "maxPoolBackward", views: [f32([2, 3, 3, 3]), i32([2, 3, 3, 3]), f32([2, 3, 6, 6])], describe: ([gy, i, gx]) => { num(2); view(gy, 1); view(i, 2); view(gx, 3); } },
   { kernel: "softmax", views: [f32([3, 4]), f32([3, 4])], describe: ([x, o]) => { num(1); num(0); view(x, 1); view(o, 2); } },

@@ -231,3 +231,35 @@ test("zeroGrad clears every parameter's gradient; to() keeps identities", () => 
   const w = lin.weight;
   assert.equal(lin.to("cpu").weight, w);
 });
+
+test("Sequential runs ReLU → max pool as one fused op, with the same values and gradients; wrapped layers do not fuse", () => {
+  const x = nb.randn([2, 3, 6, 6]).requiresGrad_();
+  const net = new nb.nn.Sequential(new nb.nn.Conv2d(3, 4, 3), new nb.nn.ReLU(), new nb.nn.MaxPool2d(2), new nb.nn.Flatten());
+  const fused = net.forward(x) as nb.Tensor;
+  const conv = net.at(0) as nb.nn.Conv2d;
+  const twoOps = nb.flatten(nb.maxPool2d(nb.relu(conv.forward(x)), 2), 1);
+  assertClose(fused, twoOps, { atol: 0 });
+  const g = nb.randn(fused.shape);
+  fused.backward(g);
+  const [gxFused, gwFused] = [x.grad!.clone(), conv.weight.grad!.clone()];
+  x.grad = null;
+  conv.weight.grad = null;
+  twoOps.backward(g);
+  assertClose(gxFused, x.grad!, { atol: 0 });
+  assertClose(gwFused, conv.weight.grad!, { atol: 0 });
+  const pooled = new nb.nn.Sequential(new nb.nn.ReLU(), new nb.nn.MaxPool2d(2)).forward(x) as nb.Tensor;
+  assert.equal(pooled.gradFn?.name, "ReluMaxPool2dBackward");
+
+  // A ReLU whose forward is wrapped on the instance runs on its own, and the wrapper sees its call.
+  const relu = new nb.nn.ReLU();
+  let calls = 0;
+  const original = relu.forward.bind(relu);
+  relu.forward = (t: nb.Tensor) => (calls++, original(t));
+  const watched = new nb.nn.Sequential(relu, new nb.nn.MaxPool2d(2)).forward(x) as nb.Tensor;
+  assert.equal(calls, 1);
+  assert.equal(watched.gradFn?.name, "MaxPool2dBackward");
+  assertClose(watched, pooled, { atol: 0 });
+  // The summary still lists both layers of a fused pair.
+  const rows = nb.summary(new nb.nn.Sequential(new nb.nn.ReLU(), new nb.nn.MaxPool2d(2)), [3, 6, 6], { print: false }).rows.map((r) => r.type);
+  assert.deepEqual(rows, ["ReLU", "MaxPool2d"]);
+});

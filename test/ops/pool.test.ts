@@ -181,6 +181,37 @@ test("NaN propagates through max pooling; padding never wins", () => {
   assertClose(nb.minPool1d(nb.tensor([[[3, 1, 2]]]), 3, { stride: 1, padding: 1 }), [[[1, 1, 1]]]);
 });
 
+test("reluMaxPool: the values and gradients of maxPool(relu(x)), ties, negative windows and NaN included", () => {
+  // Windows: all negative (relu gives zeros: value 0, no gradient anywhere), a tie of positives
+  // (the first wins), a NaN (stays NaN; relu's gradient at NaN is 0), a positive max among zeros.
+  const values = [[-1, -3, 2, 2, NaN, 1, 0, 0.5], [-2, -0.5, 1, 2, 3, 4, 0, 0]];
+  const x = nb.tensor([[values]], { requiresGrad: true });
+  const y = nb.nn.functional.reluMaxPool2d(x, 2);
+  assert.equal(y.gradFn?.name, "ReluMaxPool2dBackward");
+  assertClose(y, [[[[0, 2, NaN, 0.5]]]]);
+  y.sum().backward();
+  assertClose(x.grad!, [[[[0, 0, 1, 0, 0, 0, 0, 1], [0, 0, 0, 0, 0, 0, 0, 0]]]]);
+
+  // Against the two ops on random input: padding, overlapping windows, ceil mode, 1-3 dims, unbatched.
+  const cases: [(t: nb.Tensor) => nb.Tensor, (t: nb.Tensor) => nb.Tensor, number[]][] = [
+    [(t) => nb.nn.functional.reluMaxPool2d(t, 3, { stride: 1, padding: 1 }), (t) => nb.maxPool2d(nb.relu(t), 3, { stride: 1, padding: 1 }), [2, 3, 6, 5]],
+    [(t) => nb.nn.functional.reluMaxPool2d(t, 2, { ceilMode: true }), (t) => nb.maxPool2d(nb.relu(t), 2, { ceilMode: true }), [3, 7, 7]],
+    [(t) => nb.nn.functional.reluMaxPool1d(t, 3, { stride: 2, dilation: 2 }), (t) => nb.maxPool1d(nb.relu(t), 3, { stride: 2, dilation: 2 }), [2, 2, 11]],
+    [(t) => nb.nn.functional.reluMaxPool3d(t, 2), (t) => nb.maxPool3d(nb.relu(t), 2), [1, 2, 4, 4, 4]],
+  ];
+  cases.forEach(([fused, twoOps, shape], i) => {
+    const a = randomInput(shape, 50 + i).requiresGrad_();
+    const b = a.detach().requiresGrad_();
+    const g = nb.randn(fused(a).shape);
+    fused(a).backward(g);
+    twoOps(b).backward(g);
+    assertClose(fused(a), twoOps(b), { atol: 0 });
+    assertClose(a.grad!, b.grad!, { atol: 0 });
+  });
+  gradcheck((t) => nb.nn.functional.reluMaxPool2d(t, 3, { stride: 2, padding: 1 }), [randomInput([1, 2, 6, 5], 60)], { name: "reluMaxPool2d" });
+  assertThrowsMatching(() => nb.nn.functional.reluMaxPool2d(nb.zeros([4, 4]), 2), /reluMaxPool2d: expected a 3D \(unbatched\) or 4D \(batched\) input, got shape \[4, 4\]/);
+});
+
 test("avg pooling divisor follows torch with padding and ceil mode", () => {
   const x = nb.ones([1, 1, 5]);
   // Windows [-1,2), [1,4), [3,6): padding counts, the ceil overhang past it does not.

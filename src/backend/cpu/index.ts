@@ -10,6 +10,7 @@ import { reduce, argReduce } from "./reduce.js";
 import { matmul } from "./matmul.js";
 import { conv, convBackwardData, convBackwardFilter } from "./conv.js";
 import { addConvBias, convBiasGrad } from "../conv-bias.js";
+import { reluAfterMaxPool } from "../relu-pool.js";
 import {
   maxPool, maxPoolBackward, avgPool, avgPoolBackward,
   adaptiveAvgPool, adaptiveAvgPoolBackward, adaptiveMaxPool,
@@ -41,7 +42,11 @@ export const cpuBackend: Backend = {
     convBackwardFilter(x, gy, gw, p);
     if (gb) convBiasGrad(reduce, gy, gb);
   },
-  maxPool, maxPoolBackward, avgPool, avgPoolBackward, adaptiveAvgPool, adaptiveAvgPoolBackward, adaptiveMaxPool,
+  maxPool(x, out, indices, p, afterRelu) {
+    maxPool(x, out, indices, p);
+    if (afterRelu) reluAfterMaxPool(cpuBackend, out, indices);
+  },
+  maxPoolBackward, avgPool, avgPoolBackward, adaptiveAvgPool, adaptiveAvgPoolBackward, adaptiveMaxPool,
   softmax, softmaxBackward,
   moments, channelMoments, batchNormApply, batchNormBackward,
   indexSelect, indexAdd, gather, scatterAdd,

@@ -13,6 +13,7 @@ import { begin, end, num, nums, view } from "../native/encode.js";
 import type { CudaAddon, CudaInfo, DeviceBuffer } from "./addon.js";
 import { onHost } from "./host.js";
 import { addConvBias, convBiasGrad } from "../conv-bias.js";
+import { reluAfterMaxPool } from "../relu-pool.js";
 
 export type CudaKernels = Omit<Backend, "name" | "syncReadable" | "gcManaged" | "alloc" | "fromHost" | "free" | "readSync" | "read">;
 
@@ -201,13 +202,20 @@ export function cudaKernels(a: CudaAddon, info: CudaInfo, cpu: Backend): CudaKer
       if (gb) convBiasGrad(kernels.reduce, gy, gb);
     },
 
-    maxPool(x, out, indices, p) {
+    maxPool(x, out, indices, p, afterRelu) {
       if (!sameFloat(x, out) || indices.dtype !== "int32" || !poolShapes(x, out) || !windowOk(p, x.shape.length - 2)) {
-        return host("maxPool", [[x, false], [out, true], [indices, true]], ([i, o, k]) => cpu.maxPool(i!, o!, k!, p));
+        return host("maxPool", [[x, false], [out, true], [indices, true]], ([i, o, k]) => cpu.maxPool(i!, o!, k!, p, afterRelu));
       }
       withDense([x], [out, indices], ([dx], [dout, dind]) => {
         begin(); num(0); windowNumbers(p); view(dx!, 1); view(dout!, 2); view(dind!, 3);
         a.pool(end(), buf(dx!), buf(dout!), buf(dind!));
+        if (afterRelu) {
+          reluAfterMaxPool({
+            ...kernels,
+            alloc: (dtype, size, uninitialized) => a.alloc(size * ITEM_BYTES[dtype], !uninitialized),
+            free: (b) => a.free(b as DeviceBuffer),
+          }, dout!, dind!);
+        }
       });
     },
 

@@ -119,9 +119,9 @@ export function nativeKernels(addon: NativeAddon, cpu: Backend): Omit<Backend, "
       else addon.convBackwardFilter(end(), buf(x), buf(gw), buf(gy));
     },
 
-    maxPool(x, out, indices, p) {
-      if (!f32(x, out) || indices.dtype !== "int32" || !dense(x, out, indices) || !poolRank(x, out)) return cpu.maxPool(x, out, indices, p);
-      begin(); num(0); windowNumbers(p); view(x, 1); view(out, 2); view(indices, 3);
+    maxPool(x, out, indices, p, afterRelu) {
+      if (!f32(x, out) || indices.dtype !== "int32" || !dense(x, out, indices) || !poolRank(x, out)) return cpu.maxPool(x, out, indices, p, afterRelu);
+      begin(); num(0); num(afterRelu ? 1 : 0); windowNumbers(p); view(x, 1); view(out, 2); view(indices, 3);
       addon.pool(end(), buf(x), buf(out), buf(indices));
     },
 
