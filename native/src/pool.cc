@@ -14,12 +14,9 @@
 #include <string>
 #include <vector>
 
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#endif
-
 #include "checks.h"
 #include "kernels.h"
+#include "pool2x2.h"
 #include "threadpool.h"
 
 namespace nabla {
@@ -174,56 +171,24 @@ void maxRowInterior(const float* x, const int64_t* rowStarts, int64_t nRows, con
   }
 }
 
-#if defined(__SSE2__)
-/** Lanes of a where mask is set, else of b. */
-inline __m128 blend(__m128 mask, __m128 a, __m128 b) { return _mm_or_ps(_mm_and_ps(mask, a), _mm_andnot_ps(mask, b)); }
-inline __m128i blend(__m128 mask, __m128i a, __m128i b) {
-  const __m128i m = _mm_castps_si128(mask);
-  return _mm_or_si128(_mm_and_si128(m, a), _mm_andnot_si128(m, b));
-}
-#endif
 
 /**
- * The common 2×2, stride-2, unpadded max pool of one plane (W wide in, OH×OW out), four windows at
- * a time with SSE2: the taps in window order, NaN-aware, exactly as maxWindow does one by one (a
- * last group overlapping the previous one covers OW not divisible by 4). Returns the number of
- * output columns it covered per row (all of them, or 0 without SSE2 / when OW < 4).
+ * Turn max pooling's results for x into those for relu(x), on planes still in cache: max commutes
+ * with relu, and a window whose max is not positive held only zeros after relu, so none of its
+ * taps gets a gradient (index -1, which backward skips). A NaN max stays NaN, also with -1: relu's
+ * gradient at NaN is 0 (as reluGrad's y > 0 test gives). Applying it twice changes nothing.
  */
-int64_t maxPool2x2(const float* x, int64_t W, int64_t OH, int64_t OW, float* out, int32_t* idx) {
-#if defined(__SSE2__)
-  if (OW < 4) return 0;
-  for (int64_t oh = 0; oh < OH; oh++) {
-    const float* r0 = x + 2 * oh * W;
-    const float* r1 = r0 + W;
-    const int32_t base = static_cast<int32_t>(2 * oh * W);
-    for (int64_t ow0 = 0; ow0 < OW; ow0 += 4) {
-      const int64_t ow = ow0 + 4 <= OW ? ow0 : OW - 4;
-      const __m128 a0 = _mm_loadu_ps(r0 + 2 * ow), a1 = _mm_loadu_ps(r0 + 2 * ow + 4);
-      const __m128 b0 = _mm_loadu_ps(r1 + 2 * ow), b1 = _mm_loadu_ps(r1 + 2 * ow + 4);
-      const __m128 t[4] = {_mm_shuffle_ps(a0, a1, _MM_SHUFFLE(2, 0, 2, 0)), _mm_shuffle_ps(a0, a1, _MM_SHUFFLE(3, 1, 3, 1)),
-                           _mm_shuffle_ps(b0, b1, _MM_SHUFFLE(2, 0, 2, 0)), _mm_shuffle_ps(b0, b1, _MM_SHUFFLE(3, 1, 3, 1))};
-      const __m128i first = _mm_add_epi32(_mm_set_epi32(6, 4, 2, 0), _mm_set1_epi32(base + static_cast<int32_t>(2 * ow)));
-      const __m128i at4[4] = {first, _mm_add_epi32(first, _mm_set1_epi32(1)), _mm_add_epi32(first, _mm_set1_epi32(static_cast<int32_t>(W))),
-                              _mm_add_epi32(first, _mm_set1_epi32(static_cast<int32_t>(W + 1)))};
-      __m128 best = t[0];
-      __m128i at = at4[0];
-      for (int k = 1; k < 4; k++) {
-        const __m128 take = _mm_or_ps(_mm_cmpgt_ps(t[k], best), _mm_cmpunord_ps(t[k], t[k]));
-        best = blend(take, t[k], best);
-        at = blend(take, at4[k], at);
-      }
-      _mm_storeu_ps(out + oh * OW + ow, best);
-      _mm_storeu_si128(reinterpret_cast<__m128i*>(idx + oh * OW + ow), at);
-    }
+void reluWindows(float* out, int32_t* idx, int64_t n) {
+  // Branch-free, so it vectorises: the signs of pooled activations are close to random.
+  for (int64_t i = 0; i < n; i++) {
+    const float v = out[i];
+    const bool positive = v > 0.0f;
+    out[i] = positive || v != v ? v : 0.0f;
+    idx[i] = positive ? idx[i] : -1;
   }
-  return OW;
-#else
-  (void)x; (void)W; (void)OH; (void)OW; (void)out; (void)idx;
-  return 0;
-#endif
 }
 
-void maxPlanes(const Geometry& g, const float* X, float* O, int32_t* I, int64_t p0, int64_t p1) {
+void maxPlanes(const Geometry& g, const float* X, float* O, int32_t* I, bool afterRelu, int64_t p0, int64_t p1) {
   const DimTaps &D = g.dims[0], &H = g.dims[1], &W = g.dims[2];
   const int64_t OD = D.first.size(), OH = H.first.size(), OW = W.first.size();
   // Outputs along the last dim whose windows lie fully inside it: the vectorised row path.
@@ -244,7 +209,7 @@ void maxPlanes(const Geometry& g, const float* X, float* O, int32_t* I, int64_t 
     int32_t* idx = I + plane * g.outPlane;
     int64_t oi = 0;
     if (pool2x2) {
-      const int64_t done = maxPool2x2(x, W.L, OH, OW, o, idx);
+      const int64_t done = maxPool2x2(x, W.L, OH, OW, afterRelu, o, idx);
       for (int64_t oh = 0; oh < OH; oh++)
         for (int64_t ow = done; ow < OW; ow++) {
           float best;
@@ -253,6 +218,7 @@ void maxPlanes(const Geometry& g, const float* X, float* O, int32_t* I, int64_t 
           o[oh * OW + ow] = best;
           idx[oh * OW + ow] = static_cast<int32_t>(at);
         }
+      if (afterRelu && done < OW) reluWindows(o, idx, g.outPlane);
       continue;
     }
     for (int64_t od = 0; od < OD; od++) {
@@ -275,22 +241,7 @@ void maxPlanes(const Geometry& g, const float* X, float* O, int32_t* I, int64_t 
         }
       }
     }
-  }
-}
-
-/**
- * Turn max pooling's results for x into those for relu(x), on planes still in cache: max commutes
- * with relu, and a window whose max is not positive held only zeros after relu, so none of its
- * taps gets a gradient (index -1, which backward skips). A NaN max stays NaN, also with -1: relu's
- * gradient at NaN is 0 (as reluGrad's y > 0 test gives).
- */
-void reluWindows(float* out, int32_t* idx, int64_t n) {
-  for (int64_t i = 0; i < n; i++) {
-    const float v = out[i];
-    if (!(v > 0.0f)) {
-      if (v == v) out[i] = 0.0f;
-      idx[i] = -1;
-    }
+    if (afterRelu) reluWindows(o, idx, g.outPlane);
   }
 }
 
@@ -413,10 +364,7 @@ napi_value Pool(napi_env env, napi_callback_info info) {
   const float* X = x.at<float>();
   float* O = out.at<float>();
   parallelRanges(g.planes, planeGrain(g), [&](int64_t b, int64_t e, int) {
-    if (isMax) {
-      maxPlanes(g, X, O, indices.at<int32_t>(), b, e);
-      if (afterRelu) reluWindows(O + b * g.outPlane, indices.at<int32_t>() + b * g.outPlane, (e - b) * g.outPlane);
-    }
+    if (isMax) maxPlanes(g, X, O, indices.at<int32_t>(), afterRelu, b, e);
     else avgPlanes(g, X, O, mode == kAdaptiveAvg ? true : p.countIncludePad, mode == kAdaptiveAvg ? 0 : p.divisor, b, e);
   });
   return nullptr;
@@ -466,9 +414,12 @@ napi_value MaxPoolBackward(napi_env env, napi_callback_info info) {
     return args.fail("index " + std::to_string(I[i]) + " at position " + std::to_string(i) + " is outside a plane of " + std::to_string(inPlane) + " elements"), nullptr;
   const float* GY = gy.at<float>();
   float* GX = gx.at<float>();
+  // 2-d planes whose windows may be 2×2 blocks (the common pooling layer) try the one-pass kernel.
+  const bool blocks = nd == 2 && 2 * gy.shape[2] <= gx.shape[2] && 2 * gy.shape[3] <= gx.shape[3];
   parallelRanges(planes, std::max<int64_t>(1, (1 << 14) / std::max<int64_t>(1, inPlane)), [&](int64_t b, int64_t e, int) {
     for (int64_t plane = b; plane < e; plane++) {
       float* x = GX + plane * inPlane;
+      if (blocks && maxUnpool2x2(GY + plane * outPlane, I + plane * outPlane, gx.shape[2], gx.shape[3], gy.shape[2], gy.shape[3], x)) continue;
       std::memset(x, 0, inPlane * sizeof(float));
       const float* g = GY + plane * outPlane;
       const int32_t* idx = I + plane * outPlane;

@@ -221,6 +221,8 @@ test("pooling: max, average (padding, ceil mode, divisors) and adaptive, forward
     { x: [2, 3, 9, 8], k: [3, 3], s: [2, 2], pb: [1, 1], pa: [1, 1], d: [1, 1] },
     { x: [2, 3, 9, 8], k: [2, 2], s: [2, 2], pb: [0, 0], pa: [0, 0], d: [1, 1] },
     { x: [3, 2, 13, 15], k: [2, 2], s: [2, 2], pb: [0, 0], pa: [0, 0], d: [1, 1] },
+    // 3×3 windows, stride 2: most winners lie in their 2×2 block, some not (the one-pass backward gives way).
+    { x: [2, 3, 9, 9], k: [3, 3], s: [2, 2], pb: [0, 0], pa: [0, 0], d: [1, 1] },
     { x: [2, 2, 6, 7], k: [2, 2], s: [2, 2], pb: [0, 0], pa: [0, 0], d: [1, 1], ceil: true },
     { x: [1, 2, 11, 10], k: [3, 2], s: [2, 3], pb: [1, 0], pa: [1, 0], d: [2, 1], ceil: true },
     { x: [3, 2, 17], k: [4], s: [3], pb: [2], pa: [2], d: [1], ceil: true },
@@ -242,6 +244,9 @@ test("pooling: max, average (padding, ceil mode, divisors) and adaptive, forward
     cpu.maxPool(x, randomView(outShape, rng), cpuIdx, p);
     const gy = randomView(outShape, rng), gx = randomView(c.x, rng);
     compareKernel(`maxPoolBackward ${nd}d [${c.x}]`, [gx], SUM, (b, [g]) => b.maxPoolBackward(gy, cpuIdx, g));
+    // Indices from the relu-fused forward: -1 for windows without a positive max.
+    cpu.maxPool(x, randomView(outShape, rng), cpuIdx, p, true);
+    compareKernel(`maxPoolBackward after relu ${nd}d [${c.x}]`, [gx], SUM, (b, [g]) => b.maxPoolBackward(gy, cpuIdx, g));
     const xf = randomView(c.x, rng);
     for (const [countIncludePad, divisorOverride] of [[true, undefined], [false, undefined], [true, 3]] as const) {
       const ap = { ...p, countIncludePad, divisorOverride };
