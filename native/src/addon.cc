@@ -118,6 +118,7 @@ const Entry kEntries[] = {
     {"reduce", Reduce},
     {"matmul", Matmul},
     {"conv", Conv},
+    {"convReluMaxPool", ConvReluMaxPool},
     {"convBackwardData", ConvBackwardData},
     {"convBackwardFilter", ConvBackwardFilter},
     {"pool", Pool},

@@ -26,6 +26,7 @@
 #include "gemm.h"
 #include "kernels.h"
 #include "overlap.h"
+#include "pool2x2.h"
 #include "scratch.h"
 #include "threadpool.h"
 
@@ -79,10 +80,12 @@ void addBias(float* o, int64_t channels, int64_t plane, const Bias& bias) {
 /**
  * Decode the call's parameters and operands and check that they describe one convolution: the
  * image-side view xs ([N, Cin, in...]), the weight-side ws ([Cout, Cin/groups, k...]) and the
- * output-side os ([N, Cout, out...]), all dense float32, out sizes from the usual formula.
+ * output-side os ([N, Cout, out...]), all dense float32, out sizes from the usual formula. With
+ * poolIndices (the fused conv → relu → 2×2 max pool, 2-d only), o is the pooled output
+ * ([N, Cout, ⌊out/2⌋...]) and poolIndices its int32 indices.
  */
 bool readConv(Args& args, const char* xName, const char* wName, const char* oName, View& x, View& w, View& o, Geometry& g,
-              const char* vecName = nullptr, View* vec = nullptr, bool* hasVec = nullptr) {
+              const char* vecName = nullptr, View* vec = nullptr, bool* hasVec = nullptr, View* poolIndices = nullptr) {
   const int64_t nd = args.integer("spatial dims", 1, 3);
   g.groups = args.integer("groups", 1, int64_t(1) << 40);
   int64_t k[3], s[3], pb[3], pa[3], dil[3];
@@ -100,6 +103,7 @@ bool readConv(Args& args, const char* xName, const char* wName, const char* oNam
     *hasVec = args.ok() && args.integer(vecName, 0, 1) == 1;
     if (*hasVec) args.view(*vec, vecName);
   }
+  if (poolIndices) args.view(*poolIndices, "indices");
   if (!args.finish()) return false;
   const std::string ctx = std::string(" (") + xName + " " + x.shapeText() + ", " + wName + " " + w.shapeText() + ", " + oName + " " + o.shapeText() + ")";
   if (x.dtype != kFloat32 || w.dtype != kFloat32 || o.dtype != kFloat32) return args.fail("operands must be float32" + ctx);
@@ -124,9 +128,15 @@ bool readConv(Args& args, const char* xName, const char* wName, const char* oNam
     g.d[j] = dil[i];
     const int64_t span = dil[i] * (k[i] - 1) + 1, padded = x.shape[2 + i] + pb[i] + pa[i];
     const int64_t expect = padded >= span ? (padded - span) / s[i] + 1 : 0;
-    if (o.shape[2 + i] != expect)
-      return args.fail(std::string(oName) + " spatial size " + std::to_string(o.shape[2 + i]) + " should be " + std::to_string(expect) + ctx);
-    g.out[j] = o.shape[2 + i];
+    const int64_t expectO = poolIndices ? expect / 2 : expect;
+    if (o.shape[2 + i] != expectO)
+      return args.fail(std::string(oName) + " spatial size " + std::to_string(o.shape[2 + i]) + " should be " + std::to_string(expectO) + ctx);
+    g.out[j] = expect;
+  }
+  if (poolIndices) {
+    if (nd != 2) return args.fail("the fused relu and 2×2 max pool take 2-d convolutions" + ctx);
+    if (poolIndices->dtype != kInt32 || !sameShape(*poolIndices, o) || !poolIndices->dense())
+      return args.fail("indices must be a contiguous int32 view of shape " + o.shapeText() + ", got " + poolIndices->shapeText());
   }
   if (vec && *hasVec) {
     if (vec->dtype != kFloat32 || vec->ndim != 1 || vec->shape[0] != g.cout)
@@ -587,7 +597,17 @@ bool batchedPlanes(const Geometry& g, Pass pass, const float* X, const float* W,
  * off[t]). W holds each group's filters as coutG rows of taps. Requires g.pad ≤ d·(k−1) per side
  * (padded extents from the output size), which every forward convolution satisfies.
  */
-bool forwardStrideOne(const Geometry& g, const float* X, const float* W, float* O, const Bias& bias = {}) {
+/**
+ * Where the fused conv → relu → 2×2 max pool writes: each image's conv output stays in this
+ * thread's scratch, and only the pooled planes ([N, Cout, OH, OW]) and their indices reach memory.
+ */
+struct PoolTarget {
+  float* out = nullptr;
+  int32_t* idx = nullptr;
+  int64_t OH = 0, OW = 0;
+};
+
+bool forwardStrideOne(const Geometry& g, const float* X, const float* W, float* O, const Bias& bias = {}, const PoolTarget* pool = nullptr) {
   const bool direct = useDirect(g);
   Padded pd;
   if (!preparePadded(g, direct ? W : nullptr, pd)) return false;
@@ -610,7 +630,26 @@ bool forwardStrideOne(const Geometry& g, const float* X, const float* W, float* 
         B.rowOff = pd.off;
         if (!sgemm(g.coutG, pd.L, g.taps, 1.0f, {W + grp * g.coutG * g.taps, g.taps, 1}, B, 0.0f, {yp, pd.L, 1}, nested)) ok = false;
       }
-      compact(g, pd, yp, ld, O + (n * g.cout + grp * g.coutG) * g.outPlane, bias.from(grp * g.coutG));
+      if (!pool) {
+        compact(g, pd, yp, ld, O + (n * g.cout + grp * g.coutG) * g.outPlane, bias.from(grp * g.coutG));
+        continue;
+      }
+      // Pool straight from the padded-numbered result (2-d: row r starts at r·Wp), adding the bias
+      // to each tap as compact would have: the conv's output is never written out.
+      Pool2x2Plane plane;
+      plane.ld = pd.dims[2];
+      plane.W = g.out[2];
+      plane.OH = pool->OH;
+      plane.OW = pool->OW;
+      plane.afterRelu = true;
+      for (int64_t co = 0; co < g.coutG; co++) {
+        const int64_t at = (n * g.cout + grp * g.coutG + co) * pool->OH * pool->OW;
+        plane.x = yp + co * ld;
+        plane.bias = bias.p ? &bias[grp * g.coutG + co] : nullptr;
+        plane.out = pool->out + at;
+        plane.idx = pool->idx + at;
+        maxPool2x2Plane(plane);
+      }
     }
   });
   return ok;
@@ -897,6 +936,24 @@ napi_value Conv(napi_env env, napi_callback_info info) {
   }
   if (!forward(g, x.at<float>(), w.at<float>(), out.at<float>(), b)) args.fail("out of memory for convolution scratch");
   return nullptr;
+}
+
+napi_value ConvReluMaxPool(napi_env env, napi_callback_info info) {
+  Args args(env, info, "convReluMaxPool");
+  View x, w, pooled, bias, indices;
+  Geometry g;
+  bool hasBias = false;
+  if (!readConv(args, "x", "w", "pooled", x, w, pooled, g, "bias", &bias, &hasBias, &indices)) return nullptr;
+  // The fused path covers what the padded stride-1 forward runs; anything else is the caller's
+  // two kernels (false, nothing written).
+  const bool fused = strideOne(g) && !useBatchedPlanes(g) && !(g.pointwise() && !useDirect(g)) && g.taps > 0;
+  napi_value result;
+  napi_get_boolean(env, fused, &result);
+  if (!fused || pooled.numel == 0) return result;
+  const Bias b = hasBias ? Bias{bias.at<float>(), bias.strides[0]} : Bias{};
+  const PoolTarget target{pooled.at<float>(), indices.at<int32_t>(), pooled.shape[2], pooled.shape[3]};
+  if (!forwardStrideOne(g, x.at<float>(), w.at<float>(), nullptr, b, &target)) return args.fail("out of memory for convolution scratch"), nullptr;
+  return result;
 }
 
 napi_value ConvBackwardData(napi_env env, napi_callback_info info) {

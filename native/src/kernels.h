@@ -24,6 +24,7 @@ napi_value Matmul(napi_env env, napi_callback_info info);
 /** Tuning hook: output planes with fewer positions than n run the batched-planes path (default 256). */
 void setConvBatchedMaxPlane(int64_t n);
 napi_value Conv(napi_env env, napi_callback_info info);
+napi_value ConvReluMaxPool(napi_env env, napi_callback_info info);
 napi_value ConvBackwardData(napi_env env, napi_callback_info info);
 napi_value ConvBackwardFilter(napi_env env, napi_callback_info info);
 // pool.cc

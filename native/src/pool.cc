@@ -209,16 +209,15 @@ void maxPlanes(const Geometry& g, const float* X, float* O, int32_t* I, bool aft
     int32_t* idx = I + plane * g.outPlane;
     int64_t oi = 0;
     if (pool2x2) {
-      const int64_t done = maxPool2x2(x, W.L, OH, OW, afterRelu, o, idx);
-      for (int64_t oh = 0; oh < OH; oh++)
-        for (int64_t ow = done; ow < OW; ow++) {
-          float best;
-          int64_t at;
-          maxWindow(x, 0, 1, 1, H.first[oh], H.count[oh] * H.step, H.step, W.first[ow], W.count[ow] * W.step, W.step, best, at);
-          o[oh * OW + ow] = best;
-          idx[oh * OW + ow] = static_cast<int32_t>(at);
-        }
-      if (afterRelu && done < OW) reluWindows(o, idx, g.outPlane);
+      Pool2x2Plane plane;
+      plane.x = x;
+      plane.ld = plane.W = W.L;
+      plane.OH = OH;
+      plane.OW = OW;
+      plane.afterRelu = afterRelu;
+      plane.out = o;
+      plane.idx = idx;
+      maxPool2x2Plane(plane);
       continue;
     }
     for (int64_t od = 0; od < OD; od++) {

@@ -1,5 +1,4 @@
-// The common 2×2, stride-2, unpadded max pool of one plane, forward and backward, four windows
-// at a time with SSE2 (see pool2x2.cc).
+// The common 2×2, stride-2, unpadded max pool of one plane, forward and backward (pool2x2.cc).
 #pragma once
 
 #include <cstdint>
@@ -7,12 +6,21 @@
 namespace nabla {
 
 /**
- * Max pool one plane (W wide in, OH×OW out): values and flat in-plane indices of the winners,
- * ties and NaN as maxWindow. With afterRelu, pools relu(x): out = relu(max), index -1 where the
- * max is not positive. Returns the output columns it covered per row (all of them, or 0 without
- * SSE2 / when OW < 4); the caller does the rest.
+ * One plane of a 2×2, stride-2, unpadded max pool: input rows ld floats apart (a conv's padded
+ * result, or the plane itself with ld = W), indices numbered as in a plane W wide. bias, when
+ * given, is added to every input first (the fused conv's channel bias: the same float adds as the
+ * conv's own). With afterRelu it pools relu(x): out = relu(max), index -1 where the max is not
+ * positive. Ties and NaN as maxWindow: the first maximum wins, a NaN wins, a later NaN too.
  */
-int64_t maxPool2x2(const float* x, int64_t W, int64_t OH, int64_t OW, bool afterRelu, float* out, int32_t* idx);
+struct Pool2x2Plane {
+  const float* x = nullptr;
+  int64_t ld = 0, W = 0, OH = 0, OW = 0;
+  bool afterRelu = false;
+  const float* bias = nullptr;
+  float* out = nullptr;
+  int32_t* idx = nullptr;
+};
+void maxPool2x2Plane(const Pool2x2Plane& p);
 
 /**
  * Max pool backward of one plane in one write pass, when every index lies in its own 2×2 block

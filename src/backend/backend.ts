@@ -137,6 +137,13 @@ export interface Backend {
   // ---- convolution (x: [N, C, ...spatial] contiguous; w: [Cout, Cin/groups, ...k]) ------------
   /** With a bias ([Cout], any stride): out = conv(x, w) + bias[c], added as one float op per element. */
   conv(x: View, w: View, out: View, p: ConvParams, bias?: View | null): void;
+  /**
+   * Optional fusion of conv (with bias), relu and a 2×2 stride-2 max pool (pool: its window): pooled
+   * and indices as maxPool(conv(x, w, bias), afterRelu) gives them, without writing the conv's
+   * output. Returns false, having written nothing, for geometry it does not fuse; the caller then
+   * runs the kernels one by one.
+   */
+  convReluMaxPool?(x: View, w: View, bias: View | null, p: ConvParams, pooled: View, indices: View, pool: WindowParams): boolean;
   convBackwardData(gy: View, w: View, gx: View, p: ConvParams): void;
   /** With gb ([Cout], any stride): also the bias gradient, gb[c] = Σ over n and positions of gy[n, c, …]. */
   convBackwardFilter(x: View, gy: View, gw: View, p: ConvParams, gb?: View | null): void;

@@ -41,9 +41,9 @@ export class TypicalCNN extends Module {
   }
 
   forward(x: Tensor): Tensor {
-    // pool(relu(conv)) with the relu fused into the pooling kernel (see MaxPool2d.forwardRelu).
-    let h = this.pool1.forwardRelu(this.conv1.forward(x));
-    h = this.pool2.forwardRelu(this.conv2.forward(h));
+    // pool(relu(conv(x))), each block one fused op (see Conv2d.forwardReluMaxPool).
+    let h = this.conv1.forwardReluMaxPool(x, this.pool1);
+    h = this.conv2.forwardReluMaxPool(h, this.pool2);
     h = relu(this.fc1.forward(this.flatten.forward(h)));
     return this.fc2.forward(this.dropout.forward(h));
   }

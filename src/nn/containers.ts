@@ -2,7 +2,7 @@
 
 import type { Tensor } from "../tensor/tensor.js";
 import { Module } from "./module.js";
-import { fusedPair } from "./fusion.js";
+import { fusedRun } from "./fusion.js";
 
 /** Children named "0", "1", …: indexing, appending and iteration shared by Sequential and ModuleList. */
 abstract class IndexedContainer extends Module {
@@ -42,10 +42,10 @@ export class Sequential extends IndexedContainer {
   forward(x: unknown): any {
     const layers = this.children();
     let out = x;
-    for (let i = 0; i < layers.length; i++) {
-      const fused = fusedPair(layers[i], layers[i + 1], out);
-      if (fused) out = fused(out as Tensor), i++;
-      else out = layers[i].forward(out);
+    for (let i = 0; i < layers.length; ) {
+      const fused = fusedRun(layers, i, out);
+      out = fused ? fused.run(out as Tensor) : layers[i].forward(out);
+      i += fused ? fused.count : 1;
     }
     return out;
   }

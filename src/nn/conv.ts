@@ -7,8 +7,10 @@ import { formatShape } from "../tensor/shape.js";
 import { empty as emptyTensor } from "../tensor/creation.js";
 import { conv1d, conv2d, conv3d, type ConvOptions as ConvFnOptions } from "../ops/conv.js";
 import { pad } from "../ops/indexing.js";
+import { conv2dReluMaxPool2d } from "../ops/conv-relu-pool.js";
 import { Module } from "./module.js";
 import { Parameter } from "./parameter.js";
+import type { MaxPool2d } from "./pooling.js";
 import { checkBool, checkChoice, checkInput, checkInt, checkTuple, reprTuple, type IntOrTuple } from "./checks.js";
 import * as init from "./init.js";
 
@@ -108,7 +110,8 @@ abstract class ConvNd extends Module {
     return this.padding.map((p) => [p, p]);
   }
 
-  forward(x: Tensor): Tensor {
+  /** Check x against the layer (rank, channels, size after padding); the padding per side. */
+  private checkForward(x: Tensor): [number, number][] {
     const nd = this._nd;
     checkInput(this, x, [nd + 1, nd + 2], `[N, C, ${SPATIAL[nd - 1]}] or unbatched [C, ${SPATIAL[nd - 1]}]`);
     const cdim = x.ndim === nd + 2 ? 1 : 0;
@@ -126,6 +129,12 @@ abstract class ConvNd extends Module {
         );
       }
     });
+    return sides;
+  }
+
+  forward(x: Tensor): Tensor {
+    const nd = this._nd;
+    const sides = this.checkForward(x);
     const fn = CONV_FNS[nd - 1];
     if (this.paddingMode === "zeros") {
       return fn(x, this.weight, this.bias, { stride: this.stride, padding: this.padding, dilation: this.dilation, groups: this.groups });
@@ -134,6 +143,22 @@ abstract class ConvNd extends Module {
     const pads = sides.slice().reverse().flat();
     const padded = pad(x, pads, { mode: this.paddingMode });
     return fn(padded, this.weight, this.bias, { stride: this.stride, padding: new Array<number>(nd).fill(0), dilation: this.dilation, groups: this.groups });
+  }
+
+  /**
+   * pool.forwardRelu(this.forward(x)), the conv → relu → max-pool block, as one fused op
+   * (conv2dReluMaxPool2d: the same values and gradients, the conv's output never written out)
+   * for 2-d zero-padded layers. When either layer's forward is wrapped on the instance (summary's
+   * tracing, a user's hook), the layers run one by one so the wrapper sees its call.
+   */
+  forwardReluMaxPool(x: Tensor, pool: MaxPool2d): Tensor {
+    if (this._nd !== 2 || this.paddingMode !== "zeros" || Object.hasOwn(this, "forward") || Object.hasOwn(pool, "forward")) {
+      return pool.forwardRelu(this.forward(x));
+    }
+    this.checkForward(x);
+    const convOpts = { stride: this.stride, padding: this.padding, dilation: this.dilation, groups: this.groups };
+    const poolOpts = { stride: pool.stride, padding: pool.padding, dilation: pool.dilation, ceilMode: pool.ceilMode };
+    return conv2dReluMaxPool2d(x, this.weight, this.bias, convOpts, pool.kernelSize, poolOpts);
   }
 
   override extraRepr(): string {

@@ -19,6 +19,7 @@ export { prelu, rrelu, softplus, maxout } from "./activation.js";
 
 export { linear } from "../ops/linalg.js";
 export { conv1d, conv2d, conv3d } from "../ops/conv.js";
+export { conv2dReluMaxPool2d } from "../ops/conv-relu-pool.js";
 
 export {
   mseLoss, l1Loss, huberLoss, smoothL1Loss, crossEntropy, nllLoss, binaryCrossEntropy, binaryCrossEntropyWithLogits,

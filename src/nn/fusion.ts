@@ -1,16 +1,31 @@
-// Layer pairs nn.Sequential runs as one fused op: a ReLU followed by a max-pool layer becomes the
-// pool's forwardRelu (maxPool(relu(x)) in one kernel, the same values and gradients). Only plain
-// layers fuse: a ReLU subclass, or a ReLU whose forward is wrapped on the instance (summary's
-// tracing, a user's hook), runs on its own so whatever watches it still sees its call.
+// Layer runs nn.Sequential executes as one fused op, for plain layers only:
+//   Conv2d → ReLU → MaxPool2d   becomes conv.forwardReluMaxPool(x, pool) (conv2dReluMaxPool2d)
+//   ReLU → MaxPool1d/2d/3d      becomes pool.forwardRelu(x) (maxPool(relu(x)) in one kernel)
+// with the same values and gradients. A layer whose class overrides forward, or whose forward is
+// wrapped on the instance (summary's tracing, a user's hook), is not fused, so whatever watches it
+// still sees its call.
 
 import { Tensor } from "../tensor/tensor.js";
 import type { Module } from "./module.js";
 import { ReLU } from "./activation.js";
-import { MaxPoolNd } from "./pooling.js";
+import { Conv2d } from "./conv.js";
+import { MaxPool2d, MaxPoolNd } from "./pooling.js";
 
-/** The fused forward of `first` then `second` for input x, or null when the pair does not fuse. */
-export function fusedPair(first: Module, second: Module | undefined, x: unknown): ((x: Tensor) => Tensor) | null {
-  if (!(x instanceof Tensor) || !(second instanceof MaxPoolNd)) return null;
-  if (first.constructor !== ReLU || Object.hasOwn(first, "forward")) return null;
-  return (input) => second.forwardRelu(input);
+/** Whether m's forward is its class's own (not overridden by a subclass, nor wrapped on the instance). */
+const plain = (m: Module | undefined, cls: { prototype: { forward: unknown } }): boolean => m !== undefined && m.forward === cls.prototype.forward;
+
+/**
+ * The fused forward of the layers starting at layers[i] for input x, and how many layers it
+ * covers; null when they do not start a fusable run.
+ */
+export function fusedRun(layers: readonly Module[], i: number, x: unknown): { run: (x: Tensor) => Tensor; count: number } | null {
+  if (!(x instanceof Tensor)) return null;
+  const [first, second, third] = [layers[i], layers[i + 1], layers[i + 2]];
+  if (first instanceof Conv2d && plain(first, Conv2d) && plain(second, ReLU) && third instanceof MaxPool2d && plain(third, MaxPool2d)) {
+    return { run: (input) => first.forwardReluMaxPool(input, third), count: 3 };
+  }
+  if (plain(first, ReLU) && second instanceof MaxPoolNd && !Object.hasOwn(second, "forward")) {
+    return { run: (input) => second.forwardRelu(input), count: 2 };
+  }
+  return null;
 }

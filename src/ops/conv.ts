@@ -136,7 +136,19 @@ function resolve(
   };
 }
 
-function convNd(op: string, nd: number, input: Tensor, weight: Tensor, bias: Tensor | null | undefined, opts: ConvOptions = {}): Tensor {
+/** A convolution's checked operands (cast, contiguous, batched) and its kernel geometry. */
+export interface PreparedConv {
+  x: Tensor;
+  w: Tensor;
+  bb: Tensor | null;
+  params: ConvParams;
+  outShape: number[];
+  dtype: DType;
+  backend: Tensor["backend"];
+  unbatched: boolean;
+}
+
+export function prepareConv(op: string, nd: number, input: Tensor, weight: Tensor, bias: Tensor | null | undefined, opts: ConvOptions = {}): PreparedConv {
   assertTensor(op, input);
   assertTensor(op, weight, "weight");
   if (bias !== undefined && bias !== null) assertTensor(op, bias, "bias");
@@ -158,15 +170,23 @@ function convNd(op: string, nd: number, input: Tensor, weight: Tensor, bias: Ten
   const x = contiguous(cast(unbatched ? unsqueeze(input, 0) : input, dtype));
   const w = contiguous(cast(weight, dtype));
   const bb = b ? cast(b, dtype) : null;
+  return { x, w, bb, params, outShape, dtype, backend, unbatched };
+}
 
-  const out = empty(outShape, dtype, backend);
-  backend.conv(x.raw(), w.raw(), out.raw(), params, bb ? bb.raw() : null);
-
+/**
+ * Record the backward node of a convolution whose result is `out`: convGrad turns out's gradient
+ * into the gradient of the convolution's own output (the identity for a plain conv; unpooling
+ * for a fused conv → relu → max pool), given the `extra` tensors saved for it.
+ */
+export function recordConv(name: string, c: PreparedConv, out: Tensor, convGrad: (g: Tensor, extra: Tensor[]) => Tensor, extra: Tensor[] = []): Tensor {
+  const { x, w, bb, params, outShape, dtype, backend } = c;
   const xShape = [...x.shape], wShape = [...w.shape];
   const needX = x.requiresGrad, needW = w.requiresGrad;
-  const saved = [...(needW ? [x] : []), ...(needX ? [w] : [])];
+  const saved = [...(needW ? [x] : []), ...(needX ? [w] : []), ...extra];
+  const convSaved = saved.length - extra.length;
   const reduceDims = outShape.map((_, i) => i).filter((i) => i !== 1);
-  let y = record(`Conv${nd}dBackward`, [x, w, bb], out, (g, s, needs) => {
+  return record(name, [x, w, bb], out, (gOut, s, needs) => {
+    const g = convGrad(gOut, s.slice(convSaved));
     const sx = needW ? s[0] : null;
     const sw = needX ? s[needW ? 1 : 0] : null;
     const gc = needs[0] || needs[1] ? (g.isContiguous() ? g : contiguousCopy(g)) : g;
@@ -185,8 +205,14 @@ function convNd(op: string, nd: number, input: Tensor, weight: Tensor, bias: Ten
     if (needs[2] && !gb) gb = sum(g, reduceDims);
     return [gx, gw, gb];
   }, saved);
-  if (unbatched) y = squeeze(y, 0);
-  return y;
+}
+
+function convNd(op: string, nd: number, input: Tensor, weight: Tensor, bias: Tensor | null | undefined, opts: ConvOptions = {}): Tensor {
+  const c = prepareConv(op, nd, input, weight, bias, opts);
+  const out = empty(c.outShape, c.dtype, c.backend);
+  c.backend.conv(c.x.raw(), c.w.raw(), out.raw(), c.params, c.bb ? c.bb.raw() : null);
+  const y = recordConv(`Conv${nd}dBackward`, c, out, (g) => g);
+  return c.unbatched ? squeeze(y, 0) : y;
 }
 
 function contiguousCopy(t: Tensor): Tensor {

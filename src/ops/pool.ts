@@ -103,13 +103,13 @@ function pooledLength(L: number, k: number, s: number, p: number, d: number, cei
   return o;
 }
 
-function pooledShape(op: string, xb: Tensor, w: Window): number[] {
-  const spatial = xb.shape.slice(2);
+function pooledShape(op: string, xShape: readonly number[], w: Window): number[] {
+  const spatial = xShape.slice(2);
   const out = spatial.map((L, i) => pooledLength(L, w.kernel[i], w.stride[i], w.padding[i], w.dilation[i], w.ceilMode));
-  const shape = [xb.shape[0], xb.shape[1], ...out];
+  const shape = [xShape[0], xShape[1], ...out];
   if (out.some((o) => o < 1)) {
     throw new RangeError(
-      `${op}: input of size ${formatShape(xb.shape)} gives output size ${formatShape(shape)}, which is too small ` +
+      `${op}: input of size ${formatShape(xShape)} gives output size ${formatShape(shape)}, which is too small ` +
       `(kernelSize ${formatShape(w.kernel)}, stride ${formatShape(w.stride)}, padding ${formatShape(w.padding)}, dilation ${formatShape(w.dilation)})`,
     );
   }
@@ -128,7 +128,7 @@ const dense = (g: Tensor): Tensor => contiguous(g);
 // differentiable cores (batched, contiguous input)
 
 /** Input gradient from output gradient and argmax indices (shared by max and adaptive max pooling). */
-function scatterByIndices(g: Tensor, indices: Tensor, inShape: readonly number[]): Tensor {
+export function scatterByIndices(g: Tensor, indices: Tensor, inShape: readonly number[]): Tensor {
   const gy = dense(g);
   const gx = empty(inShape, g.dtype, g.backend);
   g.backend.maxPoolBackward(gy.raw(), indices.raw(), gx.raw());
@@ -186,8 +186,14 @@ function adaptiveMaxCore(xb: Tensor, outShape: number[], nd: number): [Tensor, T
 function maxPoolWithIndices(op: string, nd: number, x: Tensor, kernelSize: IntOrTuple, opts: MaxPoolOptions, afterRelu = false): [Tensor, Tensor] {
   const { xb, unbatched } = batched(op, x, nd);
   const w = resolveWindow(op, nd, kernelSize, opts);
-  const [out, indices] = maxPoolCore(xb, pooledShape(op, xb, w), windowParams(w), nd, afterRelu);
+  const [out, indices] = maxPoolCore(xb, pooledShape(op, xb.shape, w), windowParams(w), nd, afterRelu);
   return [unbatch(out, unbatched), unbatch(indices, unbatched)];
+}
+
+/** A max pool's kernel geometry and output shape for a batched input of shape xShape (checked as maxPoolNd checks it). */
+export function maxPoolPlan(op: string, nd: number, xShape: readonly number[], kernelSize: IntOrTuple, opts: MaxPoolOptions): { params: WindowParams; outShape: number[] } {
+  const w = resolveWindow(op, nd, kernelSize, opts);
+  return { params: windowParams(w), outShape: pooledShape(op, xShape, w) };
 }
 
 /** The values alone; backward keeps its own reference to the indices, so ours can go now. */
@@ -258,7 +264,7 @@ function avgPool(op: string, nd: number, x: Tensor, kernelSize: IntOrTuple, opts
     throw new RangeError(`${op}: divisorOverride must be a non-zero finite number, got ${divisorOverride}`);
   }
   const p: AvgPoolParams = { ...windowParams(w), countIncludePad: opts.countIncludePad ?? true, divisorOverride };
-  return unbatch(avgPoolCore(xb, pooledShape(op, xb, w), p, nd), unbatched);
+  return unbatch(avgPoolCore(xb, pooledShape(op, xb.shape, w), p, nd), unbatched);
 }
 
 /** Mean over each window of x [N, C, L] or [C, L]. */

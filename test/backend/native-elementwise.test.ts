@@ -12,7 +12,8 @@ import assert from "node:assert/strict";
 import type { BinaryOp, ParamUnaryOp, UnaryOp, View } from "../../src/backend/backend.js";
 import type { DType } from "../../src/tensor/dtype.js";
 import { UNARY_CODES, BINARY_CODES, BINARY_PREDICATES, UNARY_BOOL_OUT } from "../../src/backend/native/codes.js";
-import { setNativeThreads, nativeInfo } from "../../src/backend/native/index.js";
+import { forceGenericGemm, setNativeThreads, nativeInfo } from "../../src/backend/native/index.js";
+import * as nb from "../../src/index.js";
 import {
   EXACT, Rng, broadcastDims, compareKernel, cpu, randomView, skipNative, type Layout,
 } from "./native-helpers.js";
@@ -261,6 +262,35 @@ test("pooling: max, average (padding, ceil mode, divisors) and adaptive, forward
     compareKernel(`adaptiveMaxPool [${c.x}]`, [ao, ai], EXACT, (b, [r, i]) => b.adaptiveMaxPool(x, r, i));
     const ag = randomView(adaptiveOut, rng), agx = randomView(c.x, rng);
     compareKernel(`adaptiveAvgPoolBackward [${c.x}]`, [agx], SUM, (b, [r]) => b.adaptiveAvgPoolBackward(ag, r));
+  }
+});
+
+test("2×2 max pooling and the fused conv → relu → pool agree on the AVX2 and the SSE2 paths", { skip: skipNative }, () => {
+  const rng = new Rng(21);
+  const win = { kernel: [2, 2], stride: [2, 2], padBefore: [0, 0], padAfter: [0, 0], dilation: [1, 1] };
+  const previous = nb.getBackend();
+  nb.setBackend("native");
+  try {
+    for (const generic of [false, true]) {
+      forceGenericGemm(generic);  // also picks the portable pooling and direct-conv kernels
+      // Pooled widths of 10 (eight at a time, then an overlapping group), 8, 5 and 3 (one by one).
+      for (const shape of [[2, 3, 9, 20], [1, 2, 6, 17], [2, 2, 4, 10], [2, 2, 5, 7]]) {
+        const outShape = [shape[0], shape[1], Math.floor(shape[2] / 2), Math.floor(shape[3] / 2)];
+        const x = randomView(shape, rng, { special: true });
+        for (const afterRelu of [false, true]) {
+          const out = randomView(outShape, rng), idx = randomView(outShape, rng, { dtype: "int32" });
+          compareKernel(`maxPool 2x2 [${shape}] generic=${generic} relu=${afterRelu}`, [out, idx], EXACT, (b, [o, i]) => b.maxPool(x, o, i, win, afterRelu));
+        }
+      }
+      const x = nb.randn([3, 2, 18, 21]), w = nb.randn([5, 2, 3, 3]), bias = nb.randn([5]);
+      const fused = nb.nn.functional.conv2dReluMaxPool2d(x, w, bias, {}, 2);
+      assert.equal(fused.gradFn, null);
+      const threeOps = nb.maxPool2d(nb.relu(nb.nn.functional.conv2d(x, w, bias)), 2);
+      assert.deepEqual(fused.toArray(), threeOps.toArray(), `fused conv generic=${generic}`);
+    }
+  } finally {
+    forceGenericGemm(false);
+    nb.setBackend(previous);
   }
 });
 

@@ -60,6 +60,11 @@ const CALLS: Call[] = [
     kernel: "conv", views: [f32([2, 1, 6, 6]), f32([4, 1, 3, 3]), f32([2, 4, 4, 4]), f32([4])],
     describe: ([x, w, o, b]) => { convNums(); view(x, 1); view(w, 2); view(o, 3); num(1); view(b, 4); },
   },
+  // The fused conv → relu → 2×2 max pool: pooled output and its indices in place of the conv's output.
+  {
+    kernel: "convReluMaxPool", views: [f32([2, 1, 6, 6]), f32([4, 1, 3, 3]), f32([2, 4, 2, 2]), f32([4]), i32([2, 4, 2, 2])],
+    describe: ([x, w, o, b, i]) => { convNums(); view(x, 1); view(w, 2); view(o, 3); num(1); view(b, 4); view(i, 5); },
+  },
   { kernel: "convBackwardData", views: [f32([2, 1, 6, 6]), f32([4, 1, 3, 3]), f32([2, 4, 4, 4])], describe: ([gx, w, gy]) => { convNums(); view(gx, 1); view(w, 2); view(gy, 3); } },
   {
     kernel: "convBackwardFilter", views: [f32([2, 1, 6, 6]), f32([4, 1, 3, 3]), f32([2, 4, 4, 4]), f32([4])],
@@ -204,6 +209,10 @@ test("shapes that do not fit together are refused with the shapes in the message
   rejects(byName("conv"), /must have Cin\/groups = 2/, [f32([2, 2, 6, 6]), f32([4, 1, 3, 3]), f32([2, 4, 4, 4]), f32([4])]);
   rejects(byName("conv"), /must be contiguous/, [{ ...f32([2, 1, 6, 6]), strides: [36, 36, 1, 6] }, f32([4, 1, 3, 3]), f32([2, 4, 4, 4]), f32([4])]);
   rejects(byName("conv"), /bias must be float32 of shape \[4\], got \[3\]/, [f32([2, 1, 6, 6]), f32([4, 1, 3, 3]), f32([2, 4, 4, 4]), f32([3])]);
+  // The fused conv → relu → pool checks the pooled shape (half the conv's) and the indices.
+  rejects(byName("convReluMaxPool"), /pooled spatial size 4 should be 2/, [f32([2, 1, 6, 6]), f32([4, 1, 3, 3]), f32([2, 4, 4, 4]), f32([4]), i32([2, 4, 4, 4])]);
+  rejects(byName("convReluMaxPool"), /indices must be a contiguous int32 view of shape \[2, 4, 2, 2\], got \[2, 4, 2, 3\]/, [f32([2, 1, 6, 6]), f32([4, 1, 3, 3]), f32([2, 4, 2, 2]), f32([4]), i32([2, 4, 2, 3])]);
+  rejects(byName("convReluMaxPool"), /indices must be a contiguous int32 view/, [f32([2, 1, 6, 6]), f32([4, 1, 3, 3]), f32([2, 4, 2, 2]), f32([4]), f32([2, 4, 2, 2])]);
   rejects(byName("convBackwardFilter"), /expected 4-D operands/, [f32([2, 1, 36]), f32([4, 1, 3, 3]), f32([2, 4, 4, 4]), f32([4])]);
   rejects(byName("convBackwardFilter"), /gb must be float32 of shape \[4\], got \[2, 2\]/, [f32([2, 1, 6, 6]), f32([4, 1, 3, 3]), f32([2, 4, 4, 4]), f32([2, 2])]);
   const gy = f32([2, 4, 4, 4]);

@@ -6,6 +6,8 @@ import { fileURLToPath } from "node:url";
 import * as nb from "../../src/index.js";
 import { assertClose, gradcheck, randomInput, assertThrowsMatching } from "../helpers/assert.js";
 import { setImplicitConv } from "../../src/backend/cpu/im2col-implicit.js";
+import type { ConvOptions } from "../../src/ops/conv.js";
+import type { MaxPoolOptions } from "../../src/ops/pool.js";
 
 const f64 = { dtype: "float64" } as nb.TensorOptions;
 
@@ -246,6 +248,48 @@ test("a bias gradient flows even when the input needs none", () => {
 });
 
 // ---- errors ----------------------------------------------------------------------------------
+
+test("conv2dReluMaxPool2d gives the values and gradients of conv2d → relu → maxPool2d, fused or not", () => {
+  const F = nb.nn.functional;
+  // [input, weight, bias?, conv options, pool kernel, pool options]: the typical CNN's and LeNet-5's
+  // blocks, pooled widths under 4, 4-7 and 8+, odd sizes, groups, and geometries the fused kernel
+  // leaves to the three ops (strided conv, 3×3 pool, ceil mode, float64).
+  const cases: [number[], number[], boolean, ConvOptions, number, MaxPoolOptions, nb.DType?][] = [
+    [[4, 1, 28, 28], [8, 1, 3, 3], true, {}, 2, {}],
+    [[3, 8, 13, 13], [16, 8, 3, 3], true, {}, 2, {}],
+    [[2, 1, 28, 28], [6, 1, 5, 5], true, { padding: 2 }, 2, {}],
+    [[2, 3, 9, 12], [5, 3, 3, 3], false, { padding: 1 }, 2, {}],
+    [[1, 4, 7, 7], [4, 2, 3, 3], true, { groups: 2 }, 2, {}],
+    [[3, 9, 9], [2, 3, 2, 2], true, {}, 2, {}],
+    [[2, 3, 11, 11], [4, 3, 3, 3], true, { stride: 2 }, 2, {}],
+    [[2, 2, 10, 10], [3, 2, 3, 3], true, {}, 3, { stride: 2, padding: 1 }],
+    [[2, 2, 9, 9], [3, 2, 2, 2], true, {}, 2, { ceilMode: true }],
+    [[2, 2, 8, 8], [3, 2, 3, 3], true, {}, 2, {}, "float64"],
+  ];
+  cases.forEach(([xs, ws, hasBias, convOpts, k, poolOpts, dtype], i) => {
+    const opts = { dtype: dtype ?? "float32" } as nb.TensorOptions;
+    const x = nb.randn(xs, opts);
+    if (i === 0) x.narrow(0, 0, 1).narrow(2, 3, 1).fill_(NaN);  // a NaN row: NaN values, no gradient through them
+    const w = nb.randn(ws, opts).requiresGrad_(), b = hasBias ? nb.randn([ws[0]], opts).requiresGrad_() : null;
+    const xg = x.detach().requiresGrad_();
+    const fused = F.conv2dReluMaxPool2d(xg, w, b, convOpts, k, poolOpts);
+    const threeOps = F.maxPool2d(nb.relu(F.conv2d(xg, w, b, convOpts)), k, poolOpts);
+    assertClose(fused, threeOps, { atol: 0, rtol: 0, msg: `case ${i} values` });
+    const g = nb.randn(fused.shape, opts);
+    const grads = (y: nb.Tensor) => {
+      for (const t of [xg, w, b]) if (t) t.grad = null;
+      y.backward(g);
+      return [xg.grad!.clone(), w.grad!.clone(), b ? b.grad!.clone() : null];
+    };
+    const [a, c] = [grads(fused), grads(threeOps)];
+    a.forEach((t, j) => t && assertClose(t, c[j]!, { atol: 0, rtol: 0, msg: `case ${i} gradient ${j}` }));
+  });
+  // The typical CNN's block reports its fused node (on backends with the kernel) and the right shape.
+  const y = F.conv2dReluMaxPool2d(nb.randn([2, 1, 28, 28]), nb.randn([8, 1, 3, 3]).requiresGrad_(), null, {}, 2);
+  assert.deepEqual(y.shape, [2, 8, 13, 13]);
+  assert.equal(y.gradFn?.name, nb.getBackend() === "native" ? "ConvReluMaxPool2dBackward" : "ReluMaxPool2dBackward");
+  assertThrowsMatching(() => F.conv2dReluMaxPool2d(nb.randn([1, 2, 5, 5]), nb.randn([3, 1, 3, 3]), null, {}, 2), /conv2dReluMaxPool2d: expected input with 1 channels/);
+});
 
 test("conv errors name the op, the shapes and what was expected", () => {
   assertThrowsMatching(

@@ -35,6 +35,8 @@ export interface NativeAddon {
   reduce: NativeKernel;
   matmul: NativeKernel;
   conv: NativeKernel;
+  /** False when the geometry is not one it fuses (nothing written). */
+  convReluMaxPool: (meta: Float64Array, ...buffers: ArrayBufferView[]) => boolean;
   convBackwardData: NativeKernel;
   convBackwardFilter: NativeKernel;
   pool: NativeKernel;
@@ -61,7 +63,7 @@ export interface NativeAddon {
 
 const ENTRY_POINTS: readonly (keyof NativeAddon)[] = [
   "info", "setNumThreads", "forceGenericGemm", "setConvBatchedMaxPlane", "copy", "fill", "unary", "paramUnary", "binary", "where", "reduce", "matmul",
-  "conv", "convBackwardData", "convBackwardFilter", "pool", "poolBackward", "maxPoolBackward", "softmax", "softmaxBackward",
+  "conv", "convReluMaxPool", "convBackwardData", "convBackwardFilter", "pool", "poolBackward", "maxPoolBackward", "softmax", "softmaxBackward",
   "moments", "channelMoments", "batchNormApply", "batchNormBackward", "random", "adamStep", "sgdStep", "crossEntropy", "crossEntropyBackward",
   "argReduce", "indexSelect", "indexAdd", "gather", "scatterAdd",
 ];

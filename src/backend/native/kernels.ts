@@ -104,6 +104,19 @@ export function nativeKernels(addon: NativeAddon, cpu: Backend): Omit<Backend, "
       else addon.conv(end(), buf(x), buf(w), buf(out));
     },
 
+    convReluMaxPool(x, w, bias, p, pooled, indices, pool) {
+      const twoByTwo = pool.kernel.length === 2 && [pool.kernel, pool.stride].every((v) => v[0] === 2 && v[1] === 2) &&
+        [...pool.padBefore, ...pool.padAfter].every((v) => v === 0) && pool.dilation.every((v) => v === 1);
+      if (!twoByTwo || !f32(x, w, pooled) || indices.dtype !== "int32" || !dense(x, w, pooled, indices) || (bias && bias.dtype !== "float32")) return false;
+      begin(); convNumbers(p); view(x, 1); view(w, 2); view(pooled, 3);
+      num(bias ? 1 : 0);
+      if (bias) view(bias, 4);
+      view(indices, bias ? 5 : 4);
+      return bias
+        ? addon.convReluMaxPool(end(), buf(x), buf(w), buf(pooled), buf(bias), buf(indices))
+        : addon.convReluMaxPool(end(), buf(x), buf(w), buf(pooled), buf(indices));
+    },
+
     convBackwardData(gy, w, gx, p) {
       if (!f32(gy, w, gx) || !dense(gy, w, gx)) return cpu.convBackwardData(gy, w, gx, p);
       begin(); convNumbers(p); view(gx, 1); view(w, 2); view(gy, 3);
