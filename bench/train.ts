@@ -3,12 +3,19 @@
 // (batch 32, SGD with momentum 0.9, 10 classes: the wide-layer workload where GEMM and im2col
 // dominate), nabla next to PyTorch on the same cores in the same run. PyTorch runs with
 // OPENBLAS_NUM_THREADS=1 (oneDNN convolutions on 2 threads), its best setting on this 2-core
-// machine. Warm-up 3 steps, then `steps` timed steps, best of 3 runs on both sides.
+// machine. Both sides: 3·`steps` warm-up steps (V8 needs a few hundred steps of the typical CNN
+// before its optimising compiler has reached the step's code: the first 40-step windows ran
+// 11–13k img/s, later ones 14–17k; PyTorch warms its allocator and oneDNN primitive cache), then
+// the best of 5 runs of `steps` timed steps.
 // Run: node --import tsx bench/train.ts [typicalCnn|lenet5|resnet18 ...]
 
 import { pathToFileURL } from "node:url";
 import * as nb from "../src/index.js";
 import { type BenchResult, runPython } from "./common.js";
+
+/** Warm-up length in timed runs' worth of steps, and how many timed runs give the best; the same on both sides. */
+const WARMUP_RUNS = 3;
+const TIMED_RUNS = 5;
 
 interface Case {
   model: "typicalCnn" | "lenet5" | "resnet18";
@@ -29,7 +36,7 @@ function makeModel(c: Case): nb.nn.Module {
   return c.model === "resnet18" ? nb.models.resnet18({ numClasses: 10 }) : nb.models[c.model]();
 }
 
-/** Images per second over `steps` training steps on random data after 3 warm-up steps, best of 3 runs (as PyTorch's). */
+/** Images per second over `steps` training steps on random data after 3·steps warm-up steps, best of 5 runs (as PyTorch's). */
 function nablaImagesPerSecond(c: Case): number {
   nb.manualSeed(0);
   const model = makeModel(c);
@@ -45,9 +52,9 @@ function nablaImagesPerSecond(c: Case): number {
     opt.step();
     return loss.item();
   });
-  for (let i = 0; i < 3; i++) step();
+  for (let i = 0; i < WARMUP_RUNS * c.steps; i++) step();
   let best = 0;
-  for (let r = 0; r < 3; r++) {
+  for (let r = 0; r < TIMED_RUNS; r++) {
     const t = performance.now();
     for (let i = 0; i < c.steps; i++) step();
     best = Math.max(best, (c.steps * c.batch) / ((performance.now() - t) / 1000));
@@ -71,6 +78,7 @@ const TORCH_SCRIPT = String.raw`
 import json, sys, time, torch, torch.nn as nn, torch.nn.functional as F, torchvision
 torch.set_num_threads(2)
 cases = json.loads(sys.argv[1])
+WARMUP_RUNS, TIMED_RUNS = ${WARMUP_RUNS}, ${TIMED_RUNS}
 ${TORCH_TYPICAL_CNN}
 def lenet5():
     return nn.Sequential(nn.Conv2d(1, 6, 5, padding=2), nn.ReLU(), nn.MaxPool2d(2), nn.Conv2d(6, 16, 5), nn.ReLU(), nn.MaxPool2d(2),
@@ -83,9 +91,9 @@ for c in cases:
     x = torch.rand(c["batch"], *c["input"]); y = torch.randint(0, 10, (c["batch"],))
     def step():
         opt.zero_grad(); loss = F.cross_entropy(m(x), y); loss.backward(); opt.step(); return loss.item()
-    for _ in range(3): step()
+    for _ in range(WARMUP_RUNS * c["steps"]): step()
     best = 0
-    for _ in range(3):
+    for _ in range(TIMED_RUNS):
         t = time.perf_counter()
         for _ in range(c["steps"]): step()
         best = max(best, c["steps"] * c["batch"] / (time.perf_counter() - t))
@@ -106,7 +114,7 @@ export async function benchTrain(only?: readonly string[]): Promise<BenchResult[
   const torch = runPython(TORCH_SCRIPT, [JSON.stringify(cases)], env) as number[] | null;
   cases.forEach((c, i) => {
     const label = `train ${c.model} ${c.input.join("x")} batch ${c.batch} ${c.optimizer === "adam" ? "Adam" : "SGD momentum"}`;
-    if (torch) results.push({ name: `${label}, torch 2 threads (best of 3)`, value: torch[i], unit: "img/s" });
+    if (torch) results.push({ name: `${label}, torch 2 threads (best of ${TIMED_RUNS})`, value: torch[i], unit: "img/s" });
     for (const [backend, values] of ours) {
       if (Number.isNaN(values[i])) continue;
       results.push({ name: `${label}, nabla ${backend}`, value: values[i], unit: "img/s" });
