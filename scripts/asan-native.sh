@@ -22,5 +22,7 @@ node --import tsx --input-type=module -e '
   const info = nativeInfo();
   if (!info?.asan) { console.error("asan-native: the tests would not run on the AddressSanitizer build"); process.exit(1); }
   console.log(`asan-native: instrumented addon loaded (${info.gemmKernel} GEMM, ${info.threads} threads)`);'
-node --import tsx --test --test-concurrency=1 test/backend/native-*.test.ts
+# The op tests of convolution and pooling run on the default backend (native): they add the
+# fused conv → relu → pool block in every geometry the kernel takes or declines.
+node --import tsx --test --test-concurrency=1 test/backend/native-*.test.ts test/ops/conv.test.ts test/ops/pool.test.ts
 echo "asan-native: no AddressSanitizer errors"

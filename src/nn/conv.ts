@@ -148,11 +148,12 @@ abstract class ConvNd extends Module {
   /**
    * pool.forwardRelu(this.forward(x)), the conv → relu → max-pool block, as one fused op
    * (conv2dReluMaxPool2d: the same values and gradients, the conv's output never written out)
-   * for 2-d zero-padded layers. When either layer's forward is wrapped on the instance (summary's
-   * tracing, a user's hook), the layers run one by one so the wrapper sees its call.
+   * for 2-d zero-padded layers. When either layer's forward is overridden by a subclass or wrapped
+   * on the instance (summary's tracing, a user's hook), the layers run one by one so that forward
+   * sees its call.
    */
   forwardReluMaxPool(x: Tensor, pool: MaxPool2d): Tensor {
-    if (this._nd !== 2 || this.paddingMode !== "zeros" || Object.hasOwn(this, "forward") || Object.hasOwn(pool, "forward")) {
+    if (this._nd !== 2 || this.paddingMode !== "zeros" || this.forward !== ConvNd.prototype.forward || !pool.plain()) {
       return pool.forwardRelu(this.forward(x));
     }
     this.checkForward(x);

@@ -11,21 +11,20 @@ import { ReLU } from "./activation.js";
 import { Conv2d } from "./conv.js";
 import { MaxPool2d, MaxPoolNd } from "./pooling.js";
 
-/** Whether m's forward is its class's own (not overridden by a subclass, nor wrapped on the instance). */
-const plain = (m: Module | undefined, cls: { prototype: { forward: unknown } }): boolean => m !== undefined && m.forward === cls.prototype.forward;
+/** Whether m is a ReLU whose forward is ReLU's own (not overridden, nor wrapped on the instance). */
+const plainRelu = (m: Module | undefined): boolean => m instanceof ReLU && m.forward === ReLU.prototype.forward;
 
 /**
  * The fused forward of the layers starting at layers[i] for input x, and how many layers it
- * covers; null when they do not start a fusable run.
+ * covers; null when they do not start a fusable run. The conv and pool layers' fused methods run
+ * them one by one themselves when their forward is not their own.
  */
 export function fusedRun(layers: readonly Module[], i: number, x: unknown): { run: (x: Tensor) => Tensor; count: number } | null {
   if (!(x instanceof Tensor)) return null;
   const [first, second, third] = [layers[i], layers[i + 1], layers[i + 2]];
-  if (first instanceof Conv2d && plain(first, Conv2d) && plain(second, ReLU) && third instanceof MaxPool2d && plain(third, MaxPool2d)) {
+  if (first instanceof Conv2d && plainRelu(second) && third instanceof MaxPool2d) {
     return { run: (input) => first.forwardReluMaxPool(input, third), count: 3 };
   }
-  if (plain(first, ReLU) && second instanceof MaxPoolNd && !Object.hasOwn(second, "forward")) {
-    return { run: (input) => second.forwardRelu(input), count: 2 };
-  }
+  if (plainRelu(first) && second instanceof MaxPoolNd) return { run: (input) => second.forwardRelu(input), count: 2 };
   return null;
 }

@@ -92,16 +92,20 @@ abstract class ExtremumPoolNd extends Module {
 }
 
 export abstract class MaxPoolNd extends ExtremumPoolNd {
+  /** Whether forward is the layer's own: neither overridden by a subclass nor wrapped on the instance. */
+  plain(): boolean {
+    return this.forward === ExtremumPoolNd.prototype.forward;
+  }
   protected abstract poolWithIndices(): WindowIdxFn;
   protected abstract reluPool(): WindowFn;
   /**
    * forward(relu(x)) with the ReLU fused into the pooling kernel: the same values and gradients,
    * one pass over the activations fewer each way (nn.Sequential uses it for ReLU → max pool). When
-   * forward is wrapped on this instance (summary's tracing, a user's hook), the wrapper is called
-   * with relu(x), as without fusion.
+   * forward is overridden by a subclass or wrapped on this instance (summary's tracing, a user's
+   * hook), that forward is called with relu(x), as without fusion.
    */
   forwardRelu(x: Tensor): Tensor {
-    if (Object.hasOwn(this, "forward")) return this.forward(relu(x));
+    if (!this.plain()) return this.forward(relu(x));
     return runPool(this, this.kernelSize.length, x, () => this.reluPool()(x, this.kernelSize, this.options()));
   }
   /** The pooled values and, for each, the flat index of its maximum within its (n, c) plane (int32). */
