@@ -23,6 +23,7 @@
         "native/src/conv_direct_avx2.cc",
         "native/src/pool.cc",
         "native/src/pool2x2.cc",
+        "native/src/vmath_avx2.cc",
         "native/src/elementwise.cc",
         "native/src/reduce.cc",
         "native/src/argreduce.cc",

@@ -15,6 +15,7 @@
 #include "checks.h"
 #include "kernels.h"
 #include "ops.h"
+#include "vmath.h"
 #include "walk.h"
 
 namespace nabla {
@@ -227,7 +228,19 @@ void unaryTyped(const View& x, const View& out) {
   mapRows<Out>(x, out, isCheap(op) ? kParallelCheap : kParallelCostly, unaryRow<op, Out>, nullptr);
 }
 
+/** exp, sigmoid and tanh: contiguous rows through the AVX2 polynomials when the CPU has them (vmath.h). */
+template <UnaryOp op>
+void vectorisedRow(const float* x, int64_t sx, float* o, int64_t so, int64_t n, const double* p) {
+  if (sx == 1 && so == 1) {
+    if (const VectorRow fast = vectorRow(op)) return fast(x, o, n, [](float v) { return unaryFn<op>(v); });
+  }
+  unaryRow<op, float>(x, sx, o, so, n, p);
+}
+
 void unaryFloat(UnaryOp op, const View& x, const View& out) {
+  if (op == UnaryOp::exp) return mapRows<float>(x, out, kParallelCostly, vectorisedRow<UnaryOp::exp>, nullptr);
+  if (op == UnaryOp::sigmoid) return mapRows<float>(x, out, kParallelCostly, vectorisedRow<UnaryOp::sigmoid>, nullptr);
+  if (op == UnaryOp::tanh) return mapRows<float>(x, out, kParallelCostly, vectorisedRow<UnaryOp::tanh>, nullptr);
   switch (op) {
 #define NABLA_CASE(name) \
   case UnaryOp::name: return unaryTyped<UnaryOp::name, float>(x, out);

@@ -15,7 +15,7 @@ import { UNARY_CODES, BINARY_CODES, BINARY_PREDICATES, UNARY_BOOL_OUT } from "..
 import { forceGenericGemm, setNativeThreads, nativeInfo } from "../../src/backend/native/index.js";
 import * as nb from "../../src/index.js";
 import {
-  EXACT, Rng, broadcastDims, compareKernel, cpu, randomView, skipNative, type Layout,
+  EXACT, Rng, broadcastDims, compareKernel, cpu, native, randomView, skipNative, type Layout,
 } from "./native-helpers.js";
 
 const ULP = { rtol: 1e-6, atol: 1e-30 };
@@ -291,6 +291,44 @@ test("2×2 max pooling and the fused conv → relu → pool agree on the AVX2 an
   } finally {
     forceGenericGemm(false);
     nb.setBackend(previous);
+  }
+});
+
+test("exp, sigmoid and tanh: the AVX2 polynomials stay within 1, 2 and 3 float32 ulps of the double-precision results; NaN and out-of-range blocks and the portable path are exact", { skip: skipNative }, () => {
+  // Magnitudes from 1e-30 to 100 on a log scale, both signs, then a uniform sweep of [-100, 100].
+  const n = 200_000;
+  const xs = new Float32Array(n);
+  for (let i = 0; i < n / 2; i++) xs[i] = (i % 2 ? 1 : -1) * Math.pow(10, -30 + 32 * (i / (n / 2)));
+  for (let i = n / 2; i < n; i++) xs[i] = -100 + 200 * ((i - n / 2) / (n / 2));
+  // Values the polynomials leave to the scalar path, in the middle of blocks.
+  const special = [NaN, Infinity, -Infinity, 88.5, -87.5, 100, -100, 0, -0];
+  special.forEach((v, k) => (xs[1003 + 17 * k] = v));
+  const view = (buf: Float32Array): View => ({ buf, dtype: "float32", shape: [n], strides: [1], offset: 0 });
+  const ordered = (v: number): number => {
+    const bits = new Int32Array(new Float32Array([v]).buffer)[0];
+    return bits < 0 ? -(bits & 0x7fffffff) : bits;
+  };
+  const maxUlps = { exp: 1, sigmoid: 2, tanh: 3 } as const;
+  try {
+    for (const generic of [false, true]) {
+      forceGenericGemm(generic);
+      for (const op of ["exp", "sigmoid", "tanh"] as const) {
+        const ours = new Float32Array(n), ref = new Float32Array(n);
+        native().unary(op, view(xs), view(ours));
+        cpu.unary(op, view(xs), view(ref));
+        for (let i = 0; i < n; i++) {
+          const exact = generic || special.some((v, k) => i === 1003 + 17 * k);
+          if (Number.isNaN(ref[i])) {
+            assert.ok(Number.isNaN(ours[i]), `${op}(${xs[i]}) should be NaN`);
+            continue;
+          }
+          const ulps = Math.abs(ordered(ours[i]) - ordered(ref[i]));
+          assert.ok(ulps <= (exact ? 0 : maxUlps[op]), `${op}(${xs[i]}) = ${ours[i]}, double precision gives ${ref[i]} (${ulps} ulps${generic ? ", portable path" : ""})`);
+        }
+      }
+    }
+  } finally {
+    forceGenericGemm(false);
   }
 });
 
