@@ -1,5 +1,5 @@
-// The native backend: float32 GEMM GFLOP/s at 256-2048 next to numpy/OpenBLAS (default threads
-// and OPENBLAS_NUM_THREADS=1) with the ratios (benchNative). Training throughput of the typical CNN
+// The native backend: float32 GEMM GFLOP/s at 256-2048 next to numpy/OpenBLAS (default threads,
+// measured in alternating rounds with ours; and OPENBLAS_NUM_THREADS=1) with the ratios (benchNative). Training throughput of the typical CNN
 // (batch 64, Adam) and LeNet-5 (batch 256, Adam) next to PyTorch comes from bench/train.ts, which
 // measures every usable backend; run standalone, this file prints both.
 // Run: node --import tsx bench/native.ts
@@ -23,18 +23,31 @@ function nativeGflops(n: number): number {
   return (2 * n ** 3) / (ms * 1e6);
 }
 
-/** GEMM rows: native GFLOP/s, numpy's with its default threads and with one, and native / numpy. */
+/** Rounds of (nabla, numpy with its default threads), alternating, so that a burst of load from other tenants cannot fall on one side only. */
+const GEMM_ROUNDS = 3;
+
+/**
+ * GEMM rows: native GFLOP/s and numpy's with its default threads, each the best over
+ * GEMM_ROUNDS alternating rounds; numpy with one thread (one round); and native / numpy.
+ */
 export function benchNativeGemm(): BenchResult[] {
   const info = nativeInfo();
   if (!info) return [];
   const results: BenchResult[] = [];
   const ours = new Map<number, number>();
-  for (const n of NATIVE_GEMM_SIZES) {
-    ours.set(n, nativeGflops(n));
-    results.push({ name: `matmul float32 ${n}x${n} nabla native (${info.gemmKernel}, ${info.threads} threads, best)`, value: ours.get(n)!, unit: "GFLOP/s" });
+  let npDefault: Record<string, number> | null = null;
+  for (let round = 0; round < GEMM_ROUNDS; round++) {
+    for (const n of NATIVE_GEMM_SIZES) ours.set(n, Math.max(ours.get(n) ?? 0, nativeGflops(n)));
+    const np = numpyGflops(null, NATIVE_GEMM_SIZES);
+    if (!np) continue;
+    npDefault ??= {};
+    for (const n of NATIVE_GEMM_SIZES) if (np[n] !== undefined) npDefault[n] = Math.max(npDefault[n] ?? 0, np[n]);
   }
-  for (const threads of [null, 1]) {
-    const np = numpyGflops(threads, NATIVE_GEMM_SIZES);
+  for (const n of NATIVE_GEMM_SIZES) {
+    results.push({ name: `matmul float32 ${n}x${n} nabla native (${info.gemmKernel}, ${info.threads} threads, best of ${GEMM_ROUNDS} rounds)`, value: ours.get(n)!, unit: "GFLOP/s" });
+  }
+  const numpyRuns: [number | null, Record<string, number> | null][] = [[null, npDefault], [1, numpyGflops(1, NATIVE_GEMM_SIZES)]];
+  for (const [threads, np] of numpyRuns) {
     if (!np) continue;
     const label = threads === null ? "OPENBLAS_NUM_THREADS unset" : "OPENBLAS_NUM_THREADS=1";
     for (const n of NATIVE_GEMM_SIZES) {

@@ -59,6 +59,14 @@ NABLA_AVX2 void kernel(int64_t kc, const float* a, const float* b, float* c, int
     c50 = _mm256_fmadd_ps(av, b0, c50);                    \
     c51 = _mm256_fmadd_ps(av, b1, c51);                    \
   }
+  // C's rows are a leading dimension apart (often a multiple of 4 KiB, so they share cache sets):
+  // start fetching them now so that the tile's update at the end does not wait for memory.
+  if (csc == 1) {
+    for (int i = 0; i < mr; i++) {
+      _mm_prefetch(reinterpret_cast<const char*>(c + i * rsc), _MM_HINT_T0);
+      _mm_prefetch(reinterpret_cast<const char*>(c + i * rsc + kNR - 1), _MM_HINT_T0);
+    }
+  }
   int64_t p = 0;
   for (; p + 4 <= kc; p += 4, a += 4 * kMR, b += 4 * kNR) {
     _mm_prefetch(reinterpret_cast<const char*>(b + 8 * kNR), _MM_HINT_T0);
