@@ -200,14 +200,32 @@ inline void validRange(const Geometry& g, int64_t ox0, int64_t run, int64_t kx, 
 }
 
 /**
- * col[t, j] (row t at col + t·ld, ld = len unless given) for positions p0..p0+len of one
- * image-group (x points at its first channel).
+ * A subset of a kernel's spatial taps (kz, ky, kx flattened), in order: the taps that reach the
+ * input from at least one output position. Tap t of a reduced column block is channel t / count,
+ * spatial tap at[t % count]. Empty (count 0) means every tap.
  */
-void im2col(const Geometry& g, const float* x, int64_t p0, int64_t len, float* col, int64_t ld = -1) {
+struct TapList {
+  const int64_t* at = nullptr;
+  int64_t count = 0;
+};
+
+inline Tap tapOf(const Geometry& g, int64_t t, const TapList& list) {
+  if (!list.count) return tapOf(g, t);
+  const int64_t kvol = g.k[0] * g.k[1] * g.k[2];
+  Tap r = tapOf(g, (t / list.count) * kvol + list.at[t % list.count]);
+  return r;
+}
+
+/**
+ * col[t, j] (row t at col + t·ld, ld = len unless given) for positions p0..p0+len of one
+ * image-group (x points at its first channel); with a tap list, only those taps' rows.
+ */
+void im2col(const Geometry& g, const float* x, int64_t p0, int64_t len, float* col, int64_t ld = -1, const TapList& list = {}) {
   const int64_t sx = g.s[2];
   if (ld < 0) ld = len;
-  for (int64_t t = 0; t < g.taps; t++) {
-    const Tap tp = tapOf(g, t);
+  const int64_t taps = list.count ? g.cinG * list.count : g.taps;
+  for (int64_t t = 0; t < taps; t++) {
+    const Tap tp = tapOf(g, t, list);
     const float* xc = x + tp.ci * g.inPlane;
     float* dst = col + t * ld;
     forEachSegment(g, p0, len, tp, [&](int64_t j, int64_t run, int64_t row, int64_t ox0) {
@@ -228,11 +246,12 @@ void im2col(const Geometry& g, const float* x, int64_t p0, int64_t len, float* c
 }
 
 /** The adjoint: gx[...] += col[t, j] for every in-range element (gx points at the group's first channel). */
-void col2im(const Geometry& g, const float* col, int64_t p0, int64_t len, float* gx, int64_t ld = -1) {
+void col2im(const Geometry& g, const float* col, int64_t p0, int64_t len, float* gx, int64_t ld = -1, const TapList& list = {}) {
   const int64_t sx = g.s[2];
   if (ld < 0) ld = len;
-  for (int64_t t = 0; t < g.taps; t++) {
-    const Tap tp = tapOf(g, t);
+  const int64_t taps = list.count ? g.cinG * list.count : g.taps;
+  for (int64_t t = 0; t < taps; t++) {
+    const Tap tp = tapOf(g, t, list);
     float* xc = gx + tp.ci * g.inPlane;
     const float* srcRow = col + t * ld;
     forEachSegment(g, p0, len, tp, [&](int64_t j, int64_t run, int64_t row, int64_t ox0) {
@@ -554,6 +573,49 @@ void scatterPlanes(const float* block, int64_t channels, int64_t c0, int64_t row
     for (int64_t j = 0; j < nb; j++) std::memcpy(dst + ((n0 + j) * channels + c0 + r) * P, block + r * nb * P + j * P, P * sizeof(float));
 }
 
+/**
+ * The spatial taps (kz, ky, kx flattened, in order) that reach the input from at least one output
+ * position, written to live; returns their count. A tap is live when it is along every dim, so the
+ * set is a product of per-dim sets. Fewer than all only when planes are smaller than the kernel's
+ * reach: ResNet-18's last stage on 32×32 inputs runs 3×3 convolutions on 1×1 planes, where 8 of
+ * the 9 taps read only padding.
+ */
+int64_t liveSpatialTaps(const Geometry& g, int64_t* live) {
+  auto reaches = [&](int i, int64_t k) {
+    for (int64_t o = 0; o < g.out[i]; o++) {
+      const int64_t x = o * g.s[i] - g.pad[i] + k * g.d[i];
+      if (x >= 0 && x < g.in[i]) return true;
+    }
+    return false;
+  };
+  int64_t count = 0;
+  for (int64_t kz = 0; kz < g.k[0]; kz++) {
+    if (!reaches(0, kz)) continue;
+    for (int64_t ky = 0; ky < g.k[1]; ky++) {
+      if (!reaches(1, ky)) continue;
+      for (int64_t kx = 0; kx < g.k[2]; kx++)
+        if (reaches(2, kx)) live[count++] = (kz * g.k[1] + ky) * g.k[2] + kx;
+    }
+  }
+  return count;
+}
+
+/**
+ * copy(full, part) for every live tap's weight: its index in a [Cout, taps] filter and in the
+ * [Cout, Cin/groups · live] matrix of live taps. Rows over the pool.
+ */
+template <class Copy>
+void forEachLiveWeight(const Geometry& g, const TapList& list, Copy&& copy) {
+  const int64_t kvol = g.k[0] * g.k[1] * g.k[2], L = list.count, taps = g.cinG * L;
+  parallelRanges(g.cout, std::max<int64_t>(1, 4096 / std::max<int64_t>(taps, 1)), [&](int64_t c0, int64_t c1, int) {
+    for (int64_t co = c0; co < c1; co++)
+      for (int64_t ci = 0; ci < g.cinG; ci++) {
+        const int64_t full = co * g.taps + ci * kvol, part = co * taps + ci * L;
+        for (int64_t l = 0; l < L; l++) copy(full + list.at[l], part + l);
+      }
+  });
+}
+
 /** Which direction a batched pass computes. */
 enum class Pass { kForward, kBackwardData, kBackwardFilter };
 
@@ -566,28 +628,45 @@ bool batchedPlanes(const Geometry& g, Pass pass, const float* X, const float* W,
   const int64_t P = g.outPlane, nbMax = imagesPerBlock(g);
   float* col = threadScratch(kColumns).get<float>(g.taps * nbMax * P);
   float* block = threadScratch(kConvResult).get<float>(g.coutG * nbMax * P);
-  if (!col || !block) return false;
+  const int64_t kvol = g.k[0] * g.k[1] * g.k[2];
+  int64_t* live = threadScratch(kStaging).get<int64_t>(kvol);
+  if (!col || !block || !live) return false;
+  // Taps that only ever read padding are left out of the columns and of the products: their
+  // weights multiply zeros (forward, backward-data) and their filter gradient is zero.
+  const int64_t liveCount = liveSpatialTaps(g, live);
+  const TapList list = liveCount < kvol ? TapList{live, liveCount} : TapList{};
+  const int64_t taps = list.count ? g.cinG * list.count : g.taps;
+  float* reduced = nullptr;  // the live taps' weights (forward, backward-data) or filter gradient (backward-filter)
+  if (list.count) {
+    reduced = threadScratch(kConvAccum).get<float>(g.cout * taps);
+    if (!reduced) return false;
+    if (pass == Pass::kBackwardFilter) std::memset(reduced, 0, g.cout * taps * sizeof(float));
+    else forEachLiveWeight(g, list, [&](int64_t full, int64_t part) { reduced[part] = W[full]; });
+  }
   if (pass == Pass::kBackwardData) std::memset(GX, 0, g.batch * g.cin * g.inPlane * sizeof(float));
   for (int64_t n0 = 0; n0 < g.batch; n0 += nbMax) {
     const int64_t nb = std::min(nbMax, g.batch - n0), ld = nb * P;
     for (int64_t grp = 0; grp < g.groups; grp++) {
-      const float* w = W ? W + grp * g.coutG * g.taps : nullptr;
+      const float* w = W ? (reduced ? reduced : W) + grp * g.coutG * taps : nullptr;
       if (pass != Pass::kBackwardData) {
-        for (int64_t j = 0; j < nb; j++) im2col(g, X + ((n0 + j) * g.cin + grp * g.cinG) * g.inPlane, 0, P, col + j * P, ld);
+        for (int64_t j = 0; j < nb; j++) im2col(g, X + ((n0 + j) * g.cin + grp * g.cinG) * g.inPlane, 0, P, col + j * P, ld, list);
       }
       if (pass != Pass::kForward) gatherPlanes(GY, g.cout, grp * g.coutG, g.coutG, P, n0, nb, block);
       if (pass == Pass::kForward) {
-        if (!sgemm(g.coutG, ld, g.taps, 1.0f, {w, g.taps, 1}, {col, ld, 1}, 0.0f, {block, ld, 1}, true)) return false;
+        if (!sgemm(g.coutG, ld, taps, 1.0f, {w, taps, 1}, {col, ld, 1}, 0.0f, {block, ld, 1}, true)) return false;
         scatterPlanes(block, g.cout, grp * g.coutG, g.coutG, P, n0, nb, O);
         for (int64_t j = 0; j < nb; j++) addBias(O + ((n0 + j) * g.cout + grp * g.coutG) * P, g.coutG, P, bias.from(grp * g.coutG));
       } else if (pass == Pass::kBackwardData) {
-        if (!sgemm(g.taps, ld, g.coutG, 1.0f, {w, 1, g.taps}, {block, ld, 1}, 0.0f, {col, ld, 1}, true)) return false;
-        for (int64_t j = 0; j < nb; j++) col2im(g, col + j * P, 0, P, GX + ((n0 + j) * g.cin + grp * g.cinG) * g.inPlane, ld);
+        if (!sgemm(taps, ld, g.coutG, 1.0f, {w, 1, taps}, {block, ld, 1}, 0.0f, {col, ld, 1}, true)) return false;
+        for (int64_t j = 0; j < nb; j++) col2im(g, col + j * P, 0, P, GX + ((n0 + j) * g.cin + grp * g.cinG) * g.inPlane, ld, list);
       } else {
-        if (!sgemm(g.coutG, g.taps, ld, 1.0f, {block, ld, 1}, {col, 1, ld}, 1.0f, {GW + grp * g.coutG * g.taps, g.taps, 1}, true)) return false;
+        float* gw = (reduced ? reduced : GW) + grp * g.coutG * taps;
+        if (!sgemm(g.coutG, taps, ld, 1.0f, {block, ld, 1}, {col, 1, ld}, 1.0f, {gw, taps, 1}, true)) return false;
       }
     }
   }
+  // The live taps' filter gradient into place (GW is zero elsewhere: the caller zeroed it).
+  if (reduced && pass == Pass::kBackwardFilter) forEachLiveWeight(g, list, [&](int64_t full, int64_t part) { GW[full] = reduced[part]; });
   return true;
 }
 

@@ -165,6 +165,8 @@ test("deep layers on small planes (ResNet-18 at 32x32: 1x1, 2x2, 4x4) take the b
     { name: "3x3 stride 2 pad 1, 2x2 → 1x1", x: [5, 16, 2, 2], w: [32, 16, 3, 3], stride: [2, 2], padBefore: [1, 1], padAfter: [1, 1] },
     { name: "1x1 stride 2 downsample", x: [7, 24, 4, 4], w: [40, 24, 1, 1], stride: [2, 2] },
     { name: "groups 2 on 3x3 planes", x: [4, 12, 3, 3], w: [18, 6, 3, 3], groups: 2, padBefore: [1, 1], padAfter: [1, 1] },
+    // Taps that only read padding are skipped: here one of three kernel rows, with groups.
+    { name: "groups 3 on 1x2 planes (live taps only)", x: [4, 6, 1, 2], w: [9, 2, 3, 3], groups: 3, padBefore: [1, 1], padAfter: [1, 1] },
   ];
   for (const n of [1, 3]) {
     withThreads(n, () => {
