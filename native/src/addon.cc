@@ -95,8 +95,9 @@ napi_value SetConvBatchedMaxPlane(napi_env env, napi_callback_info info) {
     napi_throw_range_error(env, nullptr, "setConvBatchedMaxPlane: expected a non-negative integer");
     return nullptr;
   }
-  setConvBatchedMaxPlane(static_cast<int64_t>(n));
-  return nullptr;
+  napi_value previous;
+  napi_create_double(env, static_cast<double>(setConvBatchedMaxPlane(static_cast<int64_t>(n))), &previous);
+  return previous;
 }
 
 struct Entry {

@@ -551,7 +551,7 @@ void compact(const Geometry& g, const Padded& pd, const float* yp, int64_t ld, f
 //   backward-filter  gw += gy[co, (j, p)]·colᵀ
 
 /** Planes with fewer output positions than this take the batched path (when not direct). */
-std::atomic<int64_t> batchedMaxPlane{256};
+std::atomic<int64_t> batchedMaxPlane{64};
 
 bool useBatchedPlanes(const Geometry& g) {
   return g.batch > 1 && g.outPlane < batchedMaxPlane.load(std::memory_order_relaxed) && !useDirect(g);
@@ -563,14 +563,14 @@ int64_t imagesPerBlock(const Geometry& g) {
   return std::max<int64_t>(1, std::min(per, g.batch));
 }
 
-/** Copy between [N, C, P] (channels c0..c0+rows of images n0..n0+nb) and a [rows, nb·P] block. */
-void gatherPlanes(const float* src, int64_t channels, int64_t c0, int64_t rows, int64_t P, int64_t n0, int64_t nb, float* block) {
+/** Copy between [N, C, P] (channels c0..c0+rows of images n0..n0+nb) and a block of rows ld apart, image j at column j·P. */
+void gatherPlanes(const float* src, int64_t channels, int64_t c0, int64_t rows, int64_t P, int64_t n0, int64_t nb, float* block, int64_t ld) {
   for (int64_t r = 0; r < rows; r++)
-    for (int64_t j = 0; j < nb; j++) std::memcpy(block + r * nb * P + j * P, src + ((n0 + j) * channels + c0 + r) * P, P * sizeof(float));
+    for (int64_t j = 0; j < nb; j++) std::memcpy(block + r * ld + j * P, src + ((n0 + j) * channels + c0 + r) * P, P * sizeof(float));
 }
-void scatterPlanes(const float* block, int64_t channels, int64_t c0, int64_t rows, int64_t P, int64_t n0, int64_t nb, float* dst) {
+void scatterPlanes(const float* block, int64_t channels, int64_t c0, int64_t rows, int64_t P, int64_t n0, int64_t nb, float* dst, int64_t ld) {
   for (int64_t r = 0; r < rows; r++)
-    for (int64_t j = 0; j < nb; j++) std::memcpy(dst + ((n0 + j) * channels + c0 + r) * P, block + r * nb * P + j * P, P * sizeof(float));
+    for (int64_t j = 0; j < nb; j++) std::memcpy(dst + ((n0 + j) * channels + c0 + r) * P, block + r * ld + j * P, P * sizeof(float));
 }
 
 /**
@@ -648,17 +648,22 @@ bool batchedPlanes(const Geometry& g, Pass pass, const float* X, const float* W,
     const int64_t nb = std::min(nbMax, g.batch - n0), ld = nb * P;
     for (int64_t grp = 0; grp < g.groups; grp++) {
       const float* w = W ? (reduced ? reduced : W) + grp * g.coutG * taps : nullptr;
+      // The per-image copies run over the pool (the GEMMs parallelise themselves).
       if (pass != Pass::kBackwardData) {
-        for (int64_t j = 0; j < nb; j++) im2col(g, X + ((n0 + j) * g.cin + grp * g.cinG) * g.inPlane, 0, P, col + j * P, ld, list);
+        parallelTasks(nb, [&](int64_t j, int) { im2col(g, X + ((n0 + j) * g.cin + grp * g.cinG) * g.inPlane, 0, P, col + j * P, ld, list); });
       }
-      if (pass != Pass::kForward) gatherPlanes(GY, g.cout, grp * g.coutG, g.coutG, P, n0, nb, block);
+      if (pass != Pass::kForward) {
+        parallelTasks(nb, [&](int64_t j, int) { gatherPlanes(GY, g.cout, grp * g.coutG, g.coutG, P, n0 + j, 1, block + j * P, ld); });
+      }
       if (pass == Pass::kForward) {
         if (!sgemm(g.coutG, ld, taps, 1.0f, {w, taps, 1}, {col, ld, 1}, 0.0f, {block, ld, 1}, true)) return false;
-        scatterPlanes(block, g.cout, grp * g.coutG, g.coutG, P, n0, nb, O);
-        for (int64_t j = 0; j < nb; j++) addBias(O + ((n0 + j) * g.cout + grp * g.coutG) * P, g.coutG, P, bias.from(grp * g.coutG));
+        parallelTasks(nb, [&](int64_t j, int) {
+          scatterPlanes(block + j * P, g.cout, grp * g.coutG, g.coutG, P, n0 + j, 1, O, ld);
+          addBias(O + ((n0 + j) * g.cout + grp * g.coutG) * P, g.coutG, P, bias.from(grp * g.coutG));
+        });
       } else if (pass == Pass::kBackwardData) {
         if (!sgemm(taps, ld, g.coutG, 1.0f, {w, 1, taps}, {block, ld, 1}, 0.0f, {col, ld, 1}, true)) return false;
-        for (int64_t j = 0; j < nb; j++) col2im(g, col + j * P, 0, P, GX + ((n0 + j) * g.cin + grp * g.cinG) * g.inPlane, ld, list);
+        parallelTasks(nb, [&](int64_t j, int) { col2im(g, col + j * P, 0, P, GX + ((n0 + j) * g.cin + grp * g.cinG) * g.inPlane, ld, list); });
       } else {
         float* gw = (reduced ? reduced : GW) + grp * g.coutG * taps;
         if (!sgemm(g.coutG, taps, ld, 1.0f, {block, ld, 1}, {col, 1, ld}, 1.0f, {gw, taps, 1}, true)) return false;
@@ -998,7 +1003,7 @@ bool backwardFilter(const Geometry& g, const float* X, const float* GY, float* G
 
 }  // namespace
 
-void setConvBatchedMaxPlane(int64_t n) { batchedMaxPlane.store(n); }
+int64_t setConvBatchedMaxPlane(int64_t n) { return batchedMaxPlane.exchange(n); }
 
 napi_value Conv(napi_env env, napi_callback_info info) {
   Args args(env, info, "conv");

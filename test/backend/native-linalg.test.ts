@@ -139,13 +139,14 @@ function checkConv(c: ConvCase, rng: Rng, label: string): void {
 
 /** Run body with the batched-planes path off (0), at its default, and taking every plane. */
 function forEachPlaneStrategy(body: (name: string) => void): void {
+  const defaultThreshold = setConvBatchedMaxPlane(0)!;
   try {
-    for (const [name, n] of [["per-image", 0], ["batched", Number.MAX_SAFE_INTEGER], ["default", 256]] as const) {
+    for (const [name, n] of [["per-image", 0], ["batched", Number.MAX_SAFE_INTEGER], ["default", defaultThreshold]] as const) {
       setConvBatchedMaxPlane(n);
       body(name);
     }
   } finally {
-    setConvBatchedMaxPlane(256);
+    setConvBatchedMaxPlane(defaultThreshold);
   }
 }
 

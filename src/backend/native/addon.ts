@@ -49,7 +49,7 @@ export interface NativeAddon {
   batchNormApply: NativeKernel;
   batchNormBackward: NativeKernel;
   random: NativeKernel;
-  setConvBatchedMaxPlane(n: number): void;
+  setConvBatchedMaxPlane(n: number): number;
   adamStep: NativeKernel;
   sgdStep: NativeKernel;
   crossEntropy: NativeKernel;

@@ -75,9 +75,9 @@ export function forceGenericGemm(generic: boolean): void {
   addon()?.forceGenericGemm(generic);
 }
 
-/** @internal Planes below `n` output positions take the batched conv path (tests force both ways). */
-export function setConvBatchedMaxPlane(n: number): void {
-  addon()?.setConvBatchedMaxPlane(n);
+/** @internal Planes below `n` output positions take the batched conv path (tests force both ways); returns the previous threshold. */
+export function setConvBatchedMaxPlane(n: number): number | undefined {
+  return addon()?.setConvBatchedMaxPlane(n);
 }
 
 // Priority 50: ahead of cpu (100) when usable. The registry calls this lazily and records a
