@@ -1,7 +1,8 @@
-// 2×2, stride-2 max pooling, the layer every classic CNN uses, vectorised four windows at a time:
-// the forward deinterleaves two input rows into the four taps of four windows; the backward
-// writes each input element once (its block's gradient or 0) instead of zeroing the plane and
-// scattering into it.
+// 2×2, stride-2 max pooling, the layer every classic CNN uses. The forward deinterleaves two input
+// rows into the four taps of eight windows (AVX2) or four (SSE2), one window at a time where a row
+// has fewer; it can add a channel bias to every tap and apply ReLU (the fused conv → relu → pool).
+// The backward writes each input element once (its block's gradient or 0) instead of zeroing the
+// plane and scattering into it.
 
 #include "pool2x2.h"
 
