@@ -20,6 +20,13 @@ constexpr int64_t NC = 3072;
 constexpr int64_t MS = 4032;
 /** Multiply-adds below which a product never leaves the calling thread. */
 constexpr double kParallelWork = 96.0 * 96.0 * 96.0;
+/**
+ * Multiply-adds up to which a parallel product is cut into one serial product per thread (one
+ * hand-off to the pool) instead of being parallelised step by step (packing B, packing A and the
+ * tiles: three hand-offs per depth slice, ~10 µs each on this machine). The typical CNN's dense
+ * layer, 64×400×64, went from 103 to ~70 µs on 2 threads.
+ */
+constexpr double kSplitWork = 16.0 * 1024 * 1024;
 
 static_assert(MC % kMR == 0 && MS % MC == 0 && NC % kNR == 0, "block sizes must be multiples of the micro-tile");
 
@@ -163,6 +170,33 @@ const char* gemmKernelName() { return selectKernel() == microKernelGeneric ? "ge
 
 void forceGenericGemm(bool generic) { forceGeneric.store(generic); }
 
+namespace {
+
+/** A mid-sized product as one serial product per thread over column (or row) strips of C. */
+bool splitProduct(int64_t M, int64_t N, int64_t K, float alpha, ConstMat A, ConstMat B, float beta, MutMat C) {
+  const int64_t T = numThreads();
+  const bool byColumns = N >= M;
+  const int64_t len = byColumns ? N : M, align = byColumns ? kNR : kMR;
+  const int64_t part = roundUp((len + T - 1) / T, align), parts = (len + part - 1) / part;
+  std::atomic<bool> ok{true};
+  parallelTasks(parts, [&](int64_t t, int) {
+    const int64_t at = t * part, n = std::min(part, len - at);
+    ConstMat a = A, b = B;
+    MutMat c = C;
+    if (byColumns) {
+      b.p += at * B.cs;
+      c.p += at * C.cs;
+    } else {
+      a.p += at * A.rs;
+      c.p += at * C.rs;
+    }
+    if (!sgemm(byColumns ? M : n, byColumns ? n : N, K, alpha, a, b, beta, c, false)) ok = false;
+  });
+  return ok;
+}
+
+}  // namespace
+
 bool sgemm(int64_t M, int64_t N, int64_t K, float alpha, ConstMat A, ConstMat B, float beta, MutMat C, bool parallel) {
   if (M <= 0 || N <= 0) return true;
   if (K <= 0 || alpha == 0.0f) {
@@ -182,6 +216,8 @@ bool sgemm(int64_t M, int64_t N, int64_t K, float alpha, ConstMat A, ConstMat B,
     else matrixTimesColumn(M, K, alpha, A, B, beta, C, 0, M);
     return true;
   }
+
+  if (par && !tabled && static_cast<double>(M) * N * K <= kSplitWork) return splitProduct(M, N, K, alpha, A, B, beta, C);
 
   const MicroKernel kernel = selectKernel();
   const int64_t kcMax = std::min(K, KC), ncMax = std::min(roundUp(N, kNR), NC), msMax = std::min(roundUp(M, kMR), MS);

@@ -48,7 +48,7 @@ function matrix(batch: number[], rows: number, cols: number, rng: Rng, transpose
 }
 
 const SIZES: [number, number, number][] = [
-  [1, 1, 1], [1, 7, 5], [7, 1, 5], [3, 5, 0], [0, 4, 3], [5, 17, 9], [6, 16, 8], [13, 33, 70], [37, 300, 19], [150, 70, 300], [300, 20, 7],
+  [1, 1, 1], [1, 7, 5], [7, 1, 5], [3, 5, 0], [0, 4, 3], [5, 17, 9], [6, 16, 8], [13, 33, 70], [37, 300, 19], [150, 70, 300], [70, 150, 300], [300, 20, 7],
 ];
 
 test("matmul: sizes around the micro-tile and the cache blocks, transposed and strided operands, both micro-kernels", { skip: skipNative }, () => {
