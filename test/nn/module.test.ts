@@ -249,6 +249,18 @@ test("Sequential runs ReLU → max pool as one fused op, with the same values an
   assertClose(gwFused, conv.weight.grad!, { atol: 0 });
   const pooled = new nb.nn.Sequential(new nb.nn.ReLU(), new nb.nn.MaxPool2d(2)).forward(x) as nb.Tensor;
   assert.equal(pooled.gradFn?.name, "ReluMaxPool2dBackward");
+  // Conv2d → ReLU → MaxPool2d is one node where the backend has the fused kernel (native).
+  const block = new nb.nn.Sequential(conv, new nb.nn.ReLU(), new nb.nn.MaxPool2d(2)).forward(x) as nb.Tensor;
+  assert.equal(block.gradFn?.name, nb.getBackend() === "native" ? "ConvReluMaxPool2dBackward" : "ReluMaxPool2dBackward");
+  assertClose(block, twoOps.reshape(block.shape), { atol: 0 });
+  // A conv whose forward is wrapped runs on its own (the wrapper sees it); ReLU and pool still fuse.
+  let convCalls = 0;
+  const hooked = new nb.nn.Conv2d(3, 4, 3);
+  const convForward = hooked.forward.bind(hooked);
+  hooked.forward = (t: nb.Tensor) => (convCalls++, convForward(t));
+  const hookedOut = new nb.nn.Sequential(hooked, new nb.nn.ReLU(), new nb.nn.MaxPool2d(2)).forward(x) as nb.Tensor;
+  assert.equal(convCalls, 1);
+  assert.equal(hookedOut.gradFn?.name, "ReluMaxPool2dBackward");
 
   // A ReLU whose forward is wrapped on the instance runs on its own, and the wrapper sees its call.
   const relu = new nb.nn.ReLU();
