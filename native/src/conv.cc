@@ -212,8 +212,7 @@ struct TapList {
 inline Tap tapOf(const Geometry& g, int64_t t, const TapList& list) {
   if (!list.count) return tapOf(g, t);
   const int64_t kvol = g.k[0] * g.k[1] * g.k[2];
-  Tap r = tapOf(g, (t / list.count) * kvol + list.at[t % list.count]);
-  return r;
+  return tapOf(g, (t / list.count) * kvol + list.at[t % list.count]);
 }
 
 /**
@@ -388,9 +387,10 @@ bool preparePadded(const Geometry& g, const float* w, Padded& pd) {
   for (int i = 0; i < 3; i++) pd.dims[i] = g.out[i] + g.d[i] * (g.k[i] - 1);
   // Rows share their zeros: with a row stride of W + max(left, right padding), the reads past a
   // row's right end land in the next row's leading zeros, so a row needs no right padding of its
-  // own, and with (output width ≤ stride) fewer wasted positions are computed: none at all for
-  // backward-data of a valid convolution (padding k − 1 on both sides), 13 → 11 of 15 per row
-  // before. Conceptual column c of a row is stored at c + tapShift.
+  // own, and (with output width ≤ stride) fewer wasted positions are computed: none at all for
+  // backward-data of a valid convolution (padding k − 1 on both sides; before, 2 of every 15
+  // positions of the typical CNN's 8→16 layer). Conceptual column c of a row is stored at
+  // c + tapShift.
   const int64_t span = g.d[2] * (g.k[2] - 1), left = g.pad[2], right = g.out[2] + span - g.in[2] - left;
   const int64_t zeros = std::max(left, right);
   if (std::min(left, right) <= span && right >= 0) {
@@ -563,14 +563,12 @@ int64_t imagesPerBlock(const Geometry& g) {
   return std::max<int64_t>(1, std::min(per, g.batch));
 }
 
-/** Copy between [N, C, P] (channels c0..c0+rows of images n0..n0+nb) and a block of rows ld apart, image j at column j·P. */
-void gatherPlanes(const float* src, int64_t channels, int64_t c0, int64_t rows, int64_t P, int64_t n0, int64_t nb, float* block, int64_t ld) {
-  for (int64_t r = 0; r < rows; r++)
-    for (int64_t j = 0; j < nb; j++) std::memcpy(block + r * ld + j * P, src + ((n0 + j) * channels + c0 + r) * P, P * sizeof(float));
+/** Copy channels c0..c0+rows of image n of [N, C, P] to P-float pieces of block rows ld apart, and back. */
+void gatherPlanes(const float* src, int64_t channels, int64_t c0, int64_t rows, int64_t P, int64_t n, float* block, int64_t ld) {
+  for (int64_t r = 0; r < rows; r++) std::memcpy(block + r * ld, src + (n * channels + c0 + r) * P, P * sizeof(float));
 }
-void scatterPlanes(const float* block, int64_t channels, int64_t c0, int64_t rows, int64_t P, int64_t n0, int64_t nb, float* dst, int64_t ld) {
-  for (int64_t r = 0; r < rows; r++)
-    for (int64_t j = 0; j < nb; j++) std::memcpy(dst + ((n0 + j) * channels + c0 + r) * P, block + r * ld + j * P, P * sizeof(float));
+void scatterPlanes(const float* block, int64_t channels, int64_t c0, int64_t rows, int64_t P, int64_t n, float* dst, int64_t ld) {
+  for (int64_t r = 0; r < rows; r++) std::memcpy(dst + (n * channels + c0 + r) * P, block + r * ld, P * sizeof(float));
 }
 
 /**
@@ -653,12 +651,12 @@ bool batchedPlanes(const Geometry& g, Pass pass, const float* X, const float* W,
         parallelTasks(nb, [&](int64_t j, int) { im2col(g, X + ((n0 + j) * g.cin + grp * g.cinG) * g.inPlane, 0, P, col + j * P, ld, list); });
       }
       if (pass != Pass::kForward) {
-        parallelTasks(nb, [&](int64_t j, int) { gatherPlanes(GY, g.cout, grp * g.coutG, g.coutG, P, n0 + j, 1, block + j * P, ld); });
+        parallelTasks(nb, [&](int64_t j, int) { gatherPlanes(GY, g.cout, grp * g.coutG, g.coutG, P, n0 + j, block + j * P, ld); });
       }
       if (pass == Pass::kForward) {
         if (!sgemm(g.coutG, ld, taps, 1.0f, {w, taps, 1}, {col, ld, 1}, 0.0f, {block, ld, 1}, true)) return false;
         parallelTasks(nb, [&](int64_t j, int) {
-          scatterPlanes(block + j * P, g.cout, grp * g.coutG, g.coutG, P, n0 + j, 1, O, ld);
+          scatterPlanes(block + j * P, g.cout, grp * g.coutG, g.coutG, P, n0 + j, O, ld);
           addBias(O + ((n0 + j) * g.cout + grp * g.coutG) * P, g.coutG, P, bias.from(grp * g.coutG));
         });
       } else if (pass == Pass::kBackwardData) {
@@ -676,12 +674,6 @@ bool batchedPlanes(const Geometry& g, Pass pass, const float* X, const float* W,
 }
 
 /**
- * Stride-1 forward on padded copies of the images: the direct kernel for thin layers, else the
- * GEMM with the image as an implicit im2col matrix (row t of B is the padded image shifted by
- * off[t]). W holds each group's filters as coutG rows of taps. Requires g.pad ≤ d·(k−1) per side
- * (padded extents from the output size), which every forward convolution satisfies.
- */
-/**
  * Where the fused conv → relu → 2×2 max pool writes: each image's conv output stays in this
  * thread's scratch, and only the pooled planes ([N, Cout, OH, OW]) and their indices reach memory.
  */
@@ -691,6 +683,13 @@ struct PoolTarget {
   int64_t OH = 0, OW = 0;
 };
 
+/**
+ * Stride-1 forward on padded copies of the images: the direct kernel for thin layers, else the
+ * GEMM with the image as an implicit im2col matrix (row t of B is the padded image shifted by
+ * off[t]). W holds each group's filters as coutG rows of taps. Requires g.pad ≤ d·(k−1) per side
+ * (padded extents from the output size), which every forward convolution satisfies. With a pool
+ * target, each image's result is pooled (relu, 2×2) instead of written out.
+ */
 bool forwardStrideOne(const Geometry& g, const float* X, const float* W, float* O, const Bias& bias = {}, const PoolTarget* pool = nullptr) {
   const bool direct = useDirect(g);
   Padded pd;
@@ -739,10 +738,15 @@ bool forwardStrideOne(const Geometry& g, const float* X, const float* W, float* 
   return ok;
 }
 
+/**
+ * Whether the forward runs forwardStrideOne: stride 1, not a small-plane batch, and not a wide 1×1
+ * convolution (which multiplies the image itself).
+ */
+bool forwardRunsPadded(const Geometry& g) { return !useBatchedPlanes(g) && strideOne(g) && !(g.pointwise() && !useDirect(g)); }
+
 bool forward(const Geometry& g, const float* X, const float* W, float* O, const Bias& bias) {
   if (useBatchedPlanes(g)) return batchedPlanes(g, Pass::kForward, X, W, nullptr, O, nullptr, nullptr, bias);
-  // A wide 1×1 convolution multiplies the image itself; everything else at stride 1 goes padded.
-  if (strideOne(g) && !(g.pointwise() && !useDirect(g))) return forwardStrideOne(g, X, W, O, bias);
+  if (forwardRunsPadded(g)) return forwardStrideOne(g, X, W, O, bias);
   std::atomic<bool> ok{true};
   const bool direct = useDirect(g), pointwise = g.pointwise();
   const int64_t chunk = chunkFor(g);
@@ -1030,7 +1034,7 @@ napi_value ConvReluMaxPool(napi_env env, napi_callback_info info) {
   if (!readConv(args, "x", "w", "pooled", x, w, pooled, g, "bias", &bias, &hasBias, &indices)) return nullptr;
   // The fused path covers what the padded stride-1 forward runs; anything else is the caller's
   // two kernels (false, nothing written).
-  const bool fused = strideOne(g) && !useBatchedPlanes(g) && !(g.pointwise() && !useDirect(g)) && g.taps > 0;
+  const bool fused = forwardRunsPadded(g) && g.taps > 0;
   napi_value result;
   napi_get_boolean(env, fused, &result);
   if (!fused || pooled.numel == 0) return result;

@@ -171,7 +171,6 @@ void maxRowInterior(const float* x, const int64_t* rowStarts, int64_t nRows, con
   }
 }
 
-
 /**
  * Turn max pooling's results for x into those for relu(x), on planes still in cache: max commutes
  * with relu, and a window whose max is not positive held only zeros after relu, so none of its

@@ -8,9 +8,9 @@ import { empty as emptyTensor } from "../tensor/creation.js";
 import { conv1d, conv2d, conv3d, type ConvOptions as ConvFnOptions } from "../ops/conv.js";
 import { pad } from "../ops/indexing.js";
 import { conv2dReluMaxPool2d } from "../ops/conv-relu-pool.js";
-import { Module } from "./module.js";
+import { Module, runsOwnForward } from "./module.js";
 import { Parameter } from "./parameter.js";
-import type { MaxPool2d } from "./pooling.js";
+import { MaxPoolNd, type MaxPool2d } from "./pooling.js";
 import { checkBool, checkChoice, checkInput, checkInt, checkTuple, reprTuple, type IntOrTuple } from "./checks.js";
 import * as init from "./init.js";
 
@@ -153,7 +153,7 @@ abstract class ConvNd extends Module {
    * sees its call.
    */
   forwardReluMaxPool(x: Tensor, pool: MaxPool2d): Tensor {
-    if (this._nd !== 2 || this.paddingMode !== "zeros" || this.forward !== ConvNd.prototype.forward || !pool.plain()) {
+    if (this._nd !== 2 || this.paddingMode !== "zeros" || !runsOwnForward(this, ConvNd) || !runsOwnForward(pool, MaxPoolNd)) {
       return pool.forwardRelu(this.forward(x));
     }
     this.checkForward(x);

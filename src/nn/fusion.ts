@@ -6,13 +6,10 @@
 // still sees its call.
 
 import { Tensor } from "../tensor/tensor.js";
-import type { Module } from "./module.js";
+import { runsOwnForward, type Module } from "./module.js";
 import { ReLU } from "./activation.js";
 import { Conv2d } from "./conv.js";
 import { MaxPool2d, MaxPoolNd } from "./pooling.js";
-
-/** Whether m is a ReLU whose forward is ReLU's own (not overridden, nor wrapped on the instance). */
-const plainRelu = (m: Module | undefined): boolean => m instanceof ReLU && m.forward === ReLU.prototype.forward;
 
 /**
  * The fused forward of the layers starting at layers[i] for input x, and how many layers it
@@ -22,9 +19,9 @@ const plainRelu = (m: Module | undefined): boolean => m instanceof ReLU && m.for
 export function fusedRun(layers: readonly Module[], i: number, x: unknown): { run: (x: Tensor) => Tensor; count: number } | null {
   if (!(x instanceof Tensor)) return null;
   const [first, second, third] = [layers[i], layers[i + 1], layers[i + 2]];
-  if (first instanceof Conv2d && plainRelu(second) && third instanceof MaxPool2d) {
+  if (first instanceof Conv2d && runsOwnForward(second, ReLU) && third instanceof MaxPool2d) {
     return { run: (input) => first.forwardReluMaxPool(input, third), count: 3 };
   }
-  if (plainRelu(first) && second instanceof MaxPoolNd) return { run: (input) => second.forwardRelu(input), count: 2 };
+  if (runsOwnForward(first, ReLU) && second instanceof MaxPoolNd) return { run: (input) => second.forwardRelu(input), count: 2 };
   return null;
 }

@@ -10,7 +10,7 @@ import {
   minPool2d, minPool3d, reluMaxPool1d, reluMaxPool2d, reluMaxPool3d, type AdaptiveSize,
 } from "../ops/pool.js";
 import { relu } from "../ops/elementwise.js";
-import { Module } from "./module.js";
+import { Module, runsOwnForward } from "./module.js";
 import { checkBool, checkInput, checkNumber, checkTuple, reprTuple, type IntOrTuple } from "./checks.js";
 
 const LAYOUT = ["[N, C, L] or unbatched [C, L]", "[N, C, H, W] or unbatched [C, H, W]", "[N, C, D, H, W] or unbatched [C, D, H, W]"];
@@ -92,10 +92,6 @@ abstract class ExtremumPoolNd extends Module {
 }
 
 export abstract class MaxPoolNd extends ExtremumPoolNd {
-  /** Whether forward is the layer's own: neither overridden by a subclass nor wrapped on the instance. */
-  plain(): boolean {
-    return this.forward === ExtremumPoolNd.prototype.forward;
-  }
   protected abstract poolWithIndices(): WindowIdxFn;
   protected abstract reluPool(): WindowFn;
   /**
@@ -105,7 +101,7 @@ export abstract class MaxPoolNd extends ExtremumPoolNd {
    * hook), that forward is called with relu(x), as without fusion.
    */
   forwardRelu(x: Tensor): Tensor {
-    if (!this.plain()) return this.forward(relu(x));
+    if (!runsOwnForward(this, MaxPoolNd)) return this.forward(relu(x));
     return runPool(this, this.kernelSize.length, x, () => this.reluPool()(x, this.kernelSize, this.options()));
   }
   /** The pooled values and, for each, the flat index of its maximum within its (n, c) plane (int32). */
