@@ -1,10 +1,10 @@
 // nabla's public surface: `import * as nb from "nabla"`.
 
-import "./backend/cpu/index.js";
+import "./backends.js";
 import "./autograd/index.js";
 
 export { Tensor } from "./tensor/tensor.js";
-export type { DType, TypedArray } from "./tensor/dtype.js";
+export type { DType, TypedArray } from "./core/dtype.js";
 export {
   tensor, zeros, ones, full, empty, zerosLike, onesLike, fullLike, arange, linspace, eye, rand, randn, randint,
   type TensorOptions, type RandomOptions,

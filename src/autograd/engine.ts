@@ -5,7 +5,7 @@
 import { Tensor } from "../tensor/tensor.js";
 import { Storage } from "../tensor/storage.js";
 import { keep, tidy } from "../tensor/scope.js";
-import { formatShape, shapesEqual } from "../tensor/shape.js";
+import { formatShape, shapesEqual } from "../core/shape.js";
 import { noGrad } from "./grad-mode.js";
 import type { Node, Edge } from "./node.js";
 

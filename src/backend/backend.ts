@@ -4,7 +4,7 @@
 // implementing this interface and nothing else. Inputs handed to a kernel share one dtype unless a
 // kernel says otherwise; outputs are written into views the caller allocated.
 
-import type { DType, TypedArray } from "../tensor/dtype.js";
+import type { DType, TypedArray } from "../core/dtype.js";
 
 /** A backend's handle to one allocation. The cpu backend's buffers are plain typed arrays. */
 export type Buffer = unknown;

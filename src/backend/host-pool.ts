@@ -7,7 +7,7 @@
 // itself: an array a user handed in (nb.tensor(float32Array) adopts it) is never recycled, so the
 // caller's data is never overwritten.
 
-import { arrayFor, dtypeOfArray, type DType, type TypedArray } from "../tensor/dtype.js";
+import { arrayFor, dtypeOfArray, type DType, type TypedArray } from "../core/dtype.js";
 
 /** Arrays smaller than this are not worth recycling (V8 allocates them cheaply on its heap). */
 const MIN_POOLED_BYTES = 1024;

@@ -60,6 +60,7 @@ export function getBackendByName(name: string, where = "backend"): Backend {
 export function activeBackend(): Backend {
   if (active) return active;
   const fromEnv = typeof process !== "undefined" ? process.env?.NABLA_BACKEND : undefined;
+  if (entries.size === 0) throw new Error("nabla: no backend is registered; import nabla's package entry (src/index.ts), which registers them");
   active = fromEnv ? getBackendByName(fromEnv, "NABLA_BACKEND") : getBackendByName(backends()[0]);
   return active;
 }

@@ -6,7 +6,7 @@
 // and gets -1 too, as relu's gradient at NaN is 0 here.
 
 import type { Backend, View } from "./backend.js";
-import { contiguousStrides, numelOf } from "../tensor/shape.js";
+import { contiguousStrides, numelOf } from "../core/shape.js";
 
 type Kernels = Pick<Backend, "alloc" | "free" | "fill" | "unary" | "binary" | "where">;
 

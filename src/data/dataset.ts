@@ -2,7 +2,7 @@
 // samples at once (TensorDataset) also offer getBatch, which DataLoader prefers.
 
 import { Tensor } from "../tensor/tensor.js";
-import { formatShape } from "../tensor/shape.js";
+import { formatShape } from "../core/shape.js";
 import { tensor } from "../tensor/creation.js";
 import { indexSelect, stack } from "../ops/indexing.js";
 

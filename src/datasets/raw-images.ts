@@ -3,7 +3,7 @@
 
 import { statSync } from "node:fs";
 import { activeBackend } from "../backend/registry.js";
-import { dtypeOfArray } from "../tensor/dtype.js";
+import { dtypeOfArray } from "../core/dtype.js";
 import { Storage } from "../tensor/storage.js";
 import { Tensor } from "../tensor/tensor.js";
 import { ImageDataset } from "./image-dataset.js";

@@ -4,7 +4,7 @@
 // range check (a value that does not fit is an error, never a silent wrap).
 
 import type { Backend } from "../backend/backend.js";
-import { arrayFor, type DType, type TypedArray } from "../tensor/dtype.js";
+import { arrayFor, type DType, type TypedArray } from "../core/dtype.js";
 import { Storage } from "../tensor/storage.js";
 import { Tensor } from "../tensor/tensor.js";
 

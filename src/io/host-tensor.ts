@@ -2,7 +2,7 @@
 
 import type { Backend } from "../backend/backend.js";
 import { activeBackend } from "../backend/registry.js";
-import { dtypeOfArray, type TypedArray } from "../tensor/dtype.js";
+import { dtypeOfArray, type TypedArray } from "../core/dtype.js";
 import { Storage } from "../tensor/storage.js";
 import { Tensor } from "../tensor/tensor.js";
 

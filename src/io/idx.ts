@@ -11,7 +11,7 @@
 import { closeSync, fstatSync, openSync, readSync } from "node:fs";
 import { constants as zlibConstants, gunzipSync } from "node:zlib";
 import { activeBackend } from "../backend/registry.js";
-import { dtypeOfArray } from "../tensor/dtype.js";
+import { dtypeOfArray } from "../core/dtype.js";
 import { Storage } from "../tensor/storage.js";
 import { Tensor } from "../tensor/tensor.js";
 

@@ -7,8 +7,8 @@
 
 import type { Backend } from "../backend/backend.js";
 import { backendFor } from "../tensor/creation.js";
-import type { TypedArray } from "../tensor/dtype.js";
-import { formatShape } from "../tensor/shape.js";
+import type { TypedArray } from "../core/dtype.js";
+import { formatShape } from "../core/shape.js";
 import { Tensor } from "../tensor/tensor.js";
 import {
   adoptDecoded, decodeElements, encodeElements, FILE_DTYPE_BYTES, fileDTypeOf, isFileDType, nablaDTypeOf, type FileDType,

@@ -2,9 +2,9 @@
 // every metric shares. Metrics are read by people, so they work on plain numbers on the host; the
 // only device work is the argmax over [N, C] scores, so that just N indices cross the bus.
 
-import type { TypedArray } from "../tensor/dtype.js";
-import { isFloating } from "../tensor/dtype.js";
-import { formatShape } from "../tensor/shape.js";
+import type { TypedArray } from "../core/dtype.js";
+import { isFloating } from "../core/dtype.js";
+import { formatShape } from "../core/shape.js";
 import { Tensor } from "../tensor/tensor.js";
 import { noGrad } from "../autograd/grad-mode.js";
 import { argmax } from "../ops/reduce.js";

@@ -4,7 +4,7 @@
 // so among equal scores the higher class index ranks first; NaN ranks above every number.
 
 import type { Tensor } from "../tensor/tensor.js";
-import { formatShape } from "../tensor/shape.js";
+import { formatShape } from "../core/shape.js";
 import { checkPair, checkRange, checkThreshold, predictionKind, readHost, readTargets } from "./inputs.js";
 import type { Metric } from "./metric.js";
 

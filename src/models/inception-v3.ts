@@ -13,7 +13,7 @@
 
 import { Tensor } from "../tensor/tensor.js";
 import { noGrad } from "../autograd/grad-mode.js";
-import { formatShape } from "../tensor/shape.js";
+import { formatShape } from "../core/shape.js";
 import { add, mul } from "../ops/elementwise.js";
 import { adaptiveAvgPool2d, avgPool2d, maxPool2d } from "../ops/pool.js";
 import { cat } from "../ops/indexing.js";

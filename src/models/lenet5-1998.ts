@@ -27,7 +27,7 @@
 // centred its digits in a 32x32 field.
 
 import { Tensor } from "../tensor/tensor.js";
-import { formatShape } from "../tensor/shape.js";
+import { formatShape } from "../core/shape.js";
 import { empty, tensor, rand } from "../tensor/creation.js";
 import { add, gt, mul, neg, pow, sub, tanh, where } from "../ops/elementwise.js";
 import { sum } from "../ops/reduce.js";

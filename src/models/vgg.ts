@@ -9,7 +9,7 @@
 import type { Tensor } from "../tensor/tensor.js";
 import { noGrad } from "../autograd/grad-mode.js";
 import { Linear as NnLinear } from "../nn/linear.js";
-import { formatShape } from "../tensor/shape.js";
+import { formatShape } from "../core/shape.js";
 import { flatten } from "../ops/view.js";
 import * as init from "../nn/init.js";
 import { Module } from "../nn/module.js";

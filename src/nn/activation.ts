@@ -3,7 +3,7 @@
 // element while training, and Maxout learns a linear map whose pieces it maximises over.
 
 import { Tensor } from "../tensor/tensor.js";
-import { formatShape } from "../tensor/shape.js";
+import { formatShape } from "../core/shape.js";
 import { rand, full, empty as emptyTensor } from "../tensor/creation.js";
 import type { Generator } from "../tensor/random.js";
 import {

@@ -2,7 +2,7 @@
 // and the parameter) and inputs in forward (the error names the layer by its dotted path).
 
 import { Tensor } from "../tensor/tensor.js";
-import { formatShape } from "../tensor/shape.js";
+import { formatShape } from "../core/shape.js";
 import type { Module } from "./module.js";
 
 export type IntOrTuple = number | readonly number[];

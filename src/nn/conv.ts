@@ -3,7 +3,7 @@
 // reflect/replicate/circular padding modes (the input is padded first, then convolved unpadded).
 
 import { Tensor } from "../tensor/tensor.js";
-import { formatShape } from "../tensor/shape.js";
+import { formatShape } from "../core/shape.js";
 import { empty as emptyTensor } from "../tensor/creation.js";
 import { conv1d, conv2d, conv3d, type ConvOptions as ConvFnOptions } from "../ops/conv.js";
 import { pad } from "../ops/indexing.js";

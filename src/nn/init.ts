@@ -4,7 +4,7 @@
 // (nb.manualSeed) unless a generator is passed.
 
 import { Tensor } from "../tensor/tensor.js";
-import { formatShape } from "../tensor/shape.js";
+import { formatShape } from "../core/shape.js";
 import { eye as eyeTensor, rand, randn, tensor } from "../tensor/creation.js";
 import { defaultGenerator, type Generator } from "../tensor/random.js";
 import { noGrad } from "../autograd/grad-mode.js";

@@ -1,7 +1,7 @@
 // Linear (fully connected, Keras' Dense) and the reshaping layers around it: Flatten, Unflatten.
 
 import { Tensor } from "../tensor/tensor.js";
-import { formatShape, numelOf } from "../tensor/shape.js";
+import { formatShape, numelOf } from "../core/shape.js";
 import { empty as emptyTensor } from "../tensor/creation.js";
 import { flatten, unflatten } from "../ops/view.js";
 import { linear } from "../ops/linalg.js";

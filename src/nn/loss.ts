@@ -9,8 +9,8 @@
 
 import { Tensor } from "../tensor/tensor.js";
 import { tidy } from "../tensor/scope.js";
-import { isFloating } from "../tensor/dtype.js";
-import { broadcastShapes, formatShape, shapesEqual } from "../tensor/shape.js";
+import { isFloating } from "../core/dtype.js";
+import { broadcastShapes, formatShape, shapesEqual } from "../core/shape.js";
 import { noGrad } from "../autograd/grad-mode.js";
 import { record } from "../autograd/node.js";
 import { assertFloating, assertTensor, commonBackend } from "../ops/util.js";

@@ -5,7 +5,7 @@
 // Fields whose names start with "_" are private and never registered.
 
 import { Tensor } from "../tensor/tensor.js";
-import { formatShape, shapesEqual } from "../tensor/shape.js";
+import { formatShape, shapesEqual } from "../core/shape.js";
 import { noGrad } from "../autograd/grad-mode.js";
 import { keep } from "../tensor/scope.js";
 import { Parameter } from "./parameter.js";

@@ -3,7 +3,7 @@
 // running_mean, running_var, num_batches_tracked) so state dicts load key for key.
 
 import { Tensor } from "../tensor/tensor.js";
-import { formatShape, numelOf } from "../tensor/shape.js";
+import { formatShape, numelOf } from "../core/shape.js";
 import { ones, zeros } from "../tensor/creation.js";
 import { noGrad } from "../autograd/grad-mode.js";
 import { add_ } from "../ops/elementwise.js";

@@ -2,7 +2,7 @@
 // (torch.nn.utils.clip_grad_norm_, clip_grad_value_, parameters_to_vector, vector_to_parameters).
 
 import { Tensor } from "../tensor/tensor.js";
-import { formatShape } from "../tensor/shape.js";
+import { formatShape } from "../core/shape.js";
 import { noGrad } from "../autograd/grad-mode.js";
 import { tidy } from "../tensor/scope.js";
 import { assertTensor, scalar } from "../ops/util.js";

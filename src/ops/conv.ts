@@ -3,9 +3,9 @@
 // to input, weight and bias; plus convOutputSize, the output-length formula.
 
 import type { ConvParams } from "../backend/backend.js";
-import { isFloating, promoteTypes, type DType } from "../tensor/dtype.js";
+import { isFloating, promoteTypes, type DType } from "../core/dtype.js";
 import { Tensor } from "../tensor/tensor.js";
-import { formatShape } from "../tensor/shape.js";
+import { formatShape } from "../core/shape.js";
 import { record } from "../autograd/node.js";
 import { assertTensor, commonBackend, empty } from "./util.js";
 import { cast } from "./elementwise.js";

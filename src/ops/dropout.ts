@@ -5,7 +5,7 @@
 // constant for alpha dropout), so the gradient is that same mask.
 
 import { Tensor } from "../tensor/tensor.js";
-import { formatShape } from "../tensor/shape.js";
+import { formatShape } from "../core/shape.js";
 import { rand } from "../tensor/creation.js";
 import type { Generator } from "../tensor/random.js";
 import { assertFloating, assertTensor, empty } from "./util.js";

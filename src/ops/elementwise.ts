@@ -2,9 +2,9 @@
 // math and activations, where/clamp, and the in-place forms optimizers use.
 
 import type { BinaryOp, ParamUnaryOp, UnaryOp } from "../backend/backend.js";
-import { isFloating, type DType } from "../tensor/dtype.js";
+import { isFloating, type DType } from "../core/dtype.js";
 import { Tensor } from "../tensor/tensor.js";
-import { broadcastShapes, formatShape, shapesEqual } from "../tensor/shape.js";
+import { broadcastShapes, formatShape, shapesEqual } from "../core/shape.js";
 import { record } from "../autograd/node.js";
 import { isGradEnabled } from "../autograd/grad-mode.js";
 import {

@@ -4,9 +4,9 @@
 // reduction read back) so a bad index is a clear error naming the op, value, dim and size.
 
 import type { Backend, View } from "../backend/backend.js";
-import { promoteTypes, type DType } from "../tensor/dtype.js";
+import { promoteTypes, type DType } from "../core/dtype.js";
 import { Tensor } from "../tensor/tensor.js";
-import { contiguousStrides, formatShape, normalizeDim, numelOf, shapesEqual, broadcastShapes } from "../tensor/shape.js";
+import { contiguousStrides, formatShape, normalizeDim, numelOf, shapesEqual, broadcastShapes } from "../core/shape.js";
 import { tensor } from "../tensor/creation.js";
 import { record } from "../autograd/node.js";
 import { assertTensor, commonBackend, empty } from "./util.js";

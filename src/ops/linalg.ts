@@ -5,9 +5,9 @@
 // lifted with unsqueeze and the extra dim squeezed away afterwards, so their gradients come from
 // the view ops. Transposed operands are passed to the kernel as strided views (no copy).
 
-import { promoteTypes } from "../tensor/dtype.js";
+import { promoteTypes } from "../core/dtype.js";
 import { Tensor } from "../tensor/tensor.js";
-import { formatShape } from "../tensor/shape.js";
+import { formatShape } from "../core/shape.js";
 import { record } from "../autograd/node.js";
 import { assertTensor, broadcastView, commonBackend, empty } from "./util.js";
 import { add, cast, mul } from "./elementwise.js";

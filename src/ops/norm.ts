@@ -8,7 +8,7 @@
 
 import type { View } from "../backend/backend.js";
 import { Tensor } from "../tensor/tensor.js";
-import { contiguousStrides, formatShape, numelOf } from "../tensor/shape.js";
+import { contiguousStrides, formatShape, numelOf } from "../core/shape.js";
 import { record } from "../autograd/node.js";
 import { noGrad } from "../autograd/grad-mode.js";
 import { needsGrad } from "../autograd/node.js";

@@ -4,7 +4,7 @@
 
 import type { AvgPoolParams, WindowParams } from "../backend/backend.js";
 import { Tensor } from "../tensor/tensor.js";
-import { formatShape } from "../tensor/shape.js";
+import { formatShape } from "../core/shape.js";
 import { record } from "../autograd/node.js";
 import { assertFloating, assertTensor, empty, normalizeTuple } from "./util.js";
 import { abs, mul, neg, pow, relu, sign } from "./elementwise.js";

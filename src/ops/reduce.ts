@@ -1,9 +1,9 @@
 // Reductions over one, several or all dims, with keepdim, and their gradients.
 
 import type { ReduceOp } from "../backend/backend.js";
-import { isFloating, type DType } from "../tensor/dtype.js";
+import { isFloating, type DType } from "../core/dtype.js";
 import { Tensor } from "../tensor/tensor.js";
-import { formatShape, normalizeDim, normalizeDims, numelOf } from "../tensor/shape.js";
+import { formatShape, normalizeDim, normalizeDims, numelOf } from "../core/shape.js";
 import { record } from "../autograd/node.js";
 import { noGrad } from "../autograd/grad-mode.js";
 import { assertTensor, empty, scalar } from "./util.js";

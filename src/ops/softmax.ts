@@ -2,7 +2,7 @@
 // through its backward kernel (torch.softmax / torch.log_softmax).
 
 import { Tensor } from "../tensor/tensor.js";
-import { normalizeDim } from "../tensor/shape.js";
+import { normalizeDim } from "../core/shape.js";
 import { record } from "../autograd/node.js";
 import { assertFloating, assertTensor, empty } from "./util.js";
 

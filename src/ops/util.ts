@@ -2,9 +2,9 @@
 // broadcast views. Every op file builds on these.
 
 import type { Backend, View } from "../backend/backend.js";
-import { promoteTypes, promoteWithScalar, type DType } from "../tensor/dtype.js";
+import { promoteTypes, promoteWithScalar, type DType } from "../core/dtype.js";
 import { emptyTensor } from "../tensor/creation.js";
-import { broadcastShapes, formatShape } from "../tensor/shape.js";
+import { broadcastShapes, formatShape } from "../core/shape.js";
 import { Tensor } from "../tensor/tensor.js";
 import { activeBackend } from "../backend/registry.js";
 

@@ -1,9 +1,9 @@
 // Shape ops. Those PyTorch implements as views (reshape of compatible strides, transpose,
 // permute, squeeze, unsqueeze, expand, slice, narrow) share storage here too; the rest copy.
 
-import type { DType } from "../tensor/dtype.js";
+import type { DType } from "../core/dtype.js";
 import { Tensor } from "../tensor/tensor.js";
-import { contiguousStrides, formatShape, normalizeDim, numelOf, shapesEqual } from "../tensor/shape.js";
+import { contiguousStrides, formatShape, normalizeDim, numelOf, shapesEqual } from "../core/shape.js";
 import { getBackendByName } from "../backend/registry.js";
 import { record } from "../autograd/node.js";
 import { assertTensor, empty } from "./util.js";

@@ -4,8 +4,8 @@
 
 import { Tensor } from "../tensor/tensor.js";
 import { keep, tidy } from "../tensor/scope.js";
-import { isFloating } from "../tensor/dtype.js";
-import { formatShape, shapesEqual } from "../tensor/shape.js";
+import { isFloating } from "../core/dtype.js";
+import { formatShape, shapesEqual } from "../core/shape.js";
 import { enableGrad, noGrad } from "../autograd/grad-mode.js";
 import { copy_, zero_ } from "../ops/elementwise.js";
 import { empty } from "../ops/util.js";

@@ -3,7 +3,7 @@
 // JSON.stringify loses nothing and float32/float64 values round-trip exactly.
 
 import { tensor } from "../tensor/creation.js";
-import type { DType } from "../tensor/dtype.js";
+import type { DType } from "../core/dtype.js";
 import { Tensor } from "../tensor/tensor.js";
 
 /** How a tensor is written in a JSON state dict. */

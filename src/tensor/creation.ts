@@ -2,12 +2,8 @@
 
 import type { Backend } from "../backend/backend.js";
 import { activeBackend, getBackendByName } from "../backend/registry.js";
-// The pure-TypeScript backend is always there: importing any part of nabla registers it.
-import "../backend/cpu/index.js";
-import "../backend/native/index.js";
-import "../backend/cuda/index.js";
-import { arrayFor, assertDType, dtypeOfArray, type DType, type TypedArray } from "./dtype.js";
-import { assertShape, contiguousStrides, formatShape, numelOf } from "./shape.js";
+import { arrayFor, assertDType, dtypeOfArray, type DType, type TypedArray } from "../core/dtype.js";
+import { assertShape, contiguousStrides, formatShape, numelOf } from "../core/shape.js";
 import { Storage } from "./storage.js";
 import { Tensor } from "./tensor.js";
 import { defaultGenerator, type Generator } from "./random.js";

@@ -2,7 +2,7 @@
 // Philox generator every backend implements, so a seed gives the same numbers everywhere.
 // Data shuffling, dropout and initialisation can each take their own Generator.
 
-import { philoxBlocks, philoxFill } from "../backend/cpu/philox.js";
+import { philoxBlocks, philoxFill } from "../core/philox.js";
 
 export class Generator {
   private seed: bigint;

@@ -2,7 +2,7 @@
 // its backend when the last tensor holding it is disposed (or garbage-collected).
 
 import type { Backend, Buffer } from "../backend/backend.js";
-import type { DType } from "./dtype.js";
+import type { DType } from "../core/dtype.js";
 
 export class Storage {
   private refs = 1;

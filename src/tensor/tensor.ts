@@ -3,8 +3,8 @@
 // this file knows nothing of what the ops compute.
 
 import type { Backend, View } from "../backend/backend.js";
-import { type DType, type TypedArray, isFloating } from "./dtype.js";
-import { contiguousStrides, formatShape, isContiguous, numelOf } from "./shape.js";
+import { type DType, type TypedArray, isFloating } from "../core/dtype.js";
+import { contiguousStrides, formatShape, isContiguous, numelOf } from "../core/shape.js";
 import { finalizer, track } from "./scope.js";
 import { Storage } from "./storage.js";
 import { formatTensor } from "./format.js";

@@ -5,7 +5,7 @@
 import type { Backend } from "../backend/backend.js";
 import { Storage } from "../tensor/storage.js";
 import { Tensor } from "../tensor/tensor.js";
-import { formatShape } from "../tensor/shape.js";
+import { formatShape } from "../core/shape.js";
 import { defaultGenerator, Generator } from "../tensor/random.js";
 
 export type FloatArray = Float32Array | Float64Array;

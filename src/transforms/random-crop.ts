@@ -3,7 +3,7 @@
 
 import type { Tensor } from "../tensor/tensor.js";
 import type { Generator } from "../tensor/random.js";
-import { formatShape } from "../tensor/shape.js";
+import { formatShape } from "../core/shape.js";
 import { allocImages, checkFill, fillValues, generatorOf, readImages, sizePair, toTensor, type RandomTransformOptions } from "./image.js";
 import { checkPaddingMode, copyWindow, padAgain, paddedAxis, paddingLTRB, type PaddingMode } from "./padding.js";
 import { Transform } from "./transform.js";

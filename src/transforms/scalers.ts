@@ -6,7 +6,7 @@
 import { tensor } from "../tensor/creation.js";
 import { Tensor } from "../tensor/tensor.js";
 import { tidy } from "../tensor/scope.js";
-import { formatShape } from "../tensor/shape.js";
+import { formatShape } from "../core/shape.js";
 import { add, sub, mul, div } from "../ops/elementwise.js";
 import { Transform } from "./transform.js";
 

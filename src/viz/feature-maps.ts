@@ -4,7 +4,7 @@
 // as the layer.
 
 import { Tensor } from "../tensor/tensor.js";
-import { formatShape } from "../tensor/shape.js";
+import { formatShape } from "../core/shape.js";
 import { tidy } from "../tensor/scope.js";
 import { noGrad } from "../autograd/grad-mode.js";
 import { Module } from "../nn/module.js";

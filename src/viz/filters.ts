@@ -5,7 +5,7 @@
 // the weights' magnitude.
 
 import { Tensor } from "../tensor/tensor.js";
-import { formatShape } from "../tensor/shape.js";
+import { formatShape } from "../core/shape.js";
 import { Module } from "../nn/module.js";
 import { COLORMAPS, type Colormap, gridToPng, minMaxScale, positiveInt, type Tile, writeImage } from "./image-grid.js";
 

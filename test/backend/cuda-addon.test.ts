@@ -7,7 +7,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { loadCudaAddon, type CudaAddon } from "../../src/backend/cuda/addon.js";
-import { BINARY_CODES, PARAM_CODES, REDUCE_CODES, UNARY, UNARY_CODES } from "../../src/backend/native/codes.js";
+import { BINARY_CODES, PARAM_CODES, REDUCE_CODES, UNARY, UNARY_CODES } from "../../src/backend/addon-abi/codes.js";
 import { skipAddon } from "./cuda-helpers.js";
 
 const addon = (): CudaAddon => {

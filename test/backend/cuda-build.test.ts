@@ -17,8 +17,8 @@ import { fileURLToPath } from "node:url";
 
 import type { View } from "../../src/backend/backend.js";
 import { cpuBackend } from "../../src/backend/cpu/index.js";
-import { philoxBlock } from "../../src/backend/cpu/philox.js";
-import { BINARY_CODES, BINARY_PREDICATES, PARAM_CODES, UNARY_CODES } from "../../src/backend/native/codes.js";
+import { philoxBlock } from "../../src/core/philox.js";
+import { BINARY_CODES, BINARY_PREDICATES, PARAM_CODES, UNARY_CODES } from "../../src/backend/addon-abi/codes.js";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
 

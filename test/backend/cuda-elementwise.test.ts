@@ -13,8 +13,8 @@
 
 import { test } from "node:test";
 import type { BinaryOp, ParamUnaryOp, UnaryOp, View } from "../../src/backend/backend.js";
-import type { DType } from "../../src/tensor/dtype.js";
-import { BINARY_CODES, BINARY_PREDICATES, UNARY_BOOL_OUT, UNARY_CODES } from "../../src/backend/native/codes.js";
+import type { DType } from "../../src/core/dtype.js";
+import { BINARY_CODES, BINARY_PREDICATES, UNARY_BOOL_OUT, UNARY_CODES } from "../../src/backend/addon-abi/codes.js";
 import { EXACT, Rng, SUM, ULP, broadcastDims, compareCuda, randomView, skipCuda, type Layout } from "./cuda-helpers.js";
 
 const LAYOUTS: Layout[] = ["dense", "offset", "gapped", "permuted", "reversed-strides"];

@@ -7,7 +7,7 @@ import type { Backend, View } from "../../src/backend/backend.js";
 import { cpuBackend } from "../../src/backend/cpu/index.js";
 import { cudaBackend, cudaUnavailableReason, hostFallbacks } from "../../src/backend/cuda/index.js";
 import { loadCudaAddon } from "../../src/backend/cuda/addon.js";
-import type { TypedArray } from "../../src/tensor/dtype.js";
+import type { TypedArray } from "../../src/core/dtype.js";
 import { assertBuffersClose, cloneView } from "./native-helpers.js";
 
 export { EXACT, Rng, broadcastDims, cloneView, convParams, layoutOf, randomView, type ConvCase, type Layout } from "./native-helpers.js";
@@ -18,7 +18,7 @@ export const skipCuda: string | false = reason ? `cuda backend unavailable: ${re
 /** Skip reason for tests that need only the built addon (no device). */
 const addonLoad = loadCudaAddon();
 export const skipAddon: string | false = addonLoad.addon ? false : `cuda addon not loadable: ${addonLoad.reason}`;
-export const cuda = (): Backend => cudaBackend();
+export const cuda = (): Backend => cudaBackend(cpuBackend);
 export const cpu = cpuBackend;
 
 export const ULP = { rtol: 4e-6, atol: 1e-30 };

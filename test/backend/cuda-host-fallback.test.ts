@@ -10,7 +10,7 @@ import type { View } from "../../src/backend/backend.js";
 import { cpuBackend } from "../../src/backend/cpu/index.js";
 import type { CudaAddon, DeviceBuffer } from "../../src/backend/cuda/addon.js";
 import { hostFallbacks, onHost, resetHostFallbacks } from "../../src/backend/cuda/host.js";
-import type { TypedArray } from "../../src/tensor/dtype.js";
+import type { TypedArray } from "../../src/core/dtype.js";
 import { Rng, cloneView, randomView } from "./native-helpers.js";
 
 /** Buffers are { data } boxes; reads and writes are logged. */

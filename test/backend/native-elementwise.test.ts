@@ -10,8 +10,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import type { BinaryOp, ParamUnaryOp, UnaryOp, View } from "../../src/backend/backend.js";
-import type { DType } from "../../src/tensor/dtype.js";
-import { UNARY_CODES, BINARY_CODES, BINARY_PREDICATES, UNARY_BOOL_OUT } from "../../src/backend/native/codes.js";
+import type { DType } from "../../src/core/dtype.js";
+import { UNARY_CODES, BINARY_CODES, BINARY_PREDICATES, UNARY_BOOL_OUT } from "../../src/backend/addon-abi/codes.js";
 import { forceGenericGemm, setNativeThreads, nativeInfo } from "../../src/backend/native/index.js";
 import * as nb from "../../src/index.js";
 import {

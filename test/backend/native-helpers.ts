@@ -6,13 +6,13 @@ import type { Backend, ConvParams, View } from "../../src/backend/backend.js";
 import { backendUnavailableReason } from "../../src/backend/registry.js";
 import { cpuBackend } from "../../src/backend/cpu/index.js";
 import { nativeBackend } from "../../src/backend/native/index.js";
-import type { DType, TypedArray } from "../../src/tensor/dtype.js";
-import { arrayFor } from "../../src/tensor/dtype.js";
+import type { DType, TypedArray } from "../../src/core/dtype.js";
+import { arrayFor } from "../../src/core/dtype.js";
 
 const reason = backendUnavailableReason("native");
 /** node:test's skip option: false when the addon is built, else why the tests cannot run. */
 export const skipNative: string | false = reason ? `native backend unavailable: ${reason}` : false;
-export const native = (): Backend => nativeBackend();
+export const native = (): Backend => nativeBackend(cpuBackend);
 export const cpu = cpuBackend;
 
 /** A small seeded generator (mulberry32) so every case is reproducible. */

@@ -7,8 +7,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import type { Backend, View } from "../../src/backend/backend.js";
-import type { DType, TypedArray } from "../../src/tensor/dtype.js";
-import { INT32_BINARY, BINARY_PREDICATES } from "../../src/backend/native/codes.js";
+import type { DType, TypedArray } from "../../src/core/dtype.js";
+import { INT32_BINARY, BINARY_PREDICATES } from "../../src/backend/addon-abi/codes.js";
 import { setNativeThreads, nativeInfo } from "../../src/backend/native/index.js";
 import {
   EXACT, Rng, assertBuffersClose, broadcastDims, compareKernel, cpu, native, randomView, skipNative, withoutCpuKernels, type Layout,

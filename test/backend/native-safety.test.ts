@@ -7,9 +7,9 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import type { View } from "../../src/backend/backend.js";
 import { loadAddon, type NativeAddon, type NativeKernel } from "../../src/backend/native/addon.js";
-import { begin, end, num, nums, view } from "../../src/backend/native/encode.js";
-import { UNARY, BINARY, PARAM, REDUCE } from "../../src/backend/native/codes.js";
-import type { TypedArray } from "../../src/tensor/dtype.js";
+import { begin, end, num, nums, view } from "../../src/backend/addon-abi/encode.js";
+import { UNARY, BINARY, PARAM, REDUCE } from "../../src/backend/addon-abi/codes.js";
+import type { TypedArray } from "../../src/core/dtype.js";
 import * as nb from "../../src/index.js";
 import { Rng, compareKernel, native, randomView, skipNative } from "./native-helpers.js";
 

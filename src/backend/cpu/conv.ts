@@ -7,7 +7,8 @@
 // the weights are packed once per call rather than once per image.
 
 import type { ConvParams, View } from "../backend.js";
-import { arr, isDense, numel } from "./strided.js";
+import { arr } from "./strided.js";
+import { isDense, numelOf } from "../../core/shape.js";
 import { blockedGemm, packRowsStrided, type FloatArray } from "./gemm.js";
 import {
   convGeometry, packColumnsOfImage, packColumnsOfOutput, packRowsOfImage, packRowsOfOutput,
@@ -18,7 +19,7 @@ import { implicitConvBackwardData, implicitConvBackwardFilter, implicitConvForwa
 /** A view's elements as a dense row-major run: its own buffer when dense, else a packed copy. */
 function dense(v: View): { data: FloatArray; offset: number } {
   if (isDense(v)) return { data: arr(v) as FloatArray, offset: v.offset };
-  const n = numel(v.shape);
+  const n = numelOf(v.shape);
   const src = arr(v) as FloatArray;
   const out = src instanceof Float32Array ? new Float32Array(n) : new Float64Array(n);
   const nd = v.shape.length;
@@ -38,12 +39,12 @@ function dense(v: View): { data: FloatArray; offset: number } {
 
 function zero(v: View): void {
   const a = arr(v);
-  a.fill(0, v.offset, v.offset + numel(v.shape));
+  a.fill(0, v.offset, v.offset + numelOf(v.shape));
 }
 
 /** out[N, Cout, out…] = conv(x[N, Cin, in…], w[Cout, Cin/groups, k…]). */
 export function conv(x: View, w: View, out: View, p: ConvParams): void {
-  if (numel(out.shape) === 0) return;
+  if (numelOf(out.shape) === 0) return;
   const g = convGeometry(x.shape, w.shape, out.shape, p);
   if (g.taps === 0) return zero(out);
   const X = dense(x), Wt = dense(w), O = arr(out) as FloatArray;
@@ -62,7 +63,7 @@ export function conv(x: View, w: View, out: View, p: ConvParams): void {
 /** gx[N, Cin, in…] = the gradient of conv w.r.t. its input, given gy[N, Cout, out…]. */
 export function convBackwardData(gy: View, w: View, gx: View, p: ConvParams): void {
   zero(gx);
-  if (numel(gx.shape) === 0 || numel(gy.shape) === 0) return;
+  if (numelOf(gx.shape) === 0 || numelOf(gy.shape) === 0) return;
   const g = convGeometry(gx.shape, w.shape, gy.shape, p);
   const GY = dense(gy), Wt = dense(w), GX = arr(gx) as FloatArray;
   if (implicitConvBackwardData(g, GY.data, GY.offset, Wt.data, Wt.offset, GX, gx.offset)) return;
@@ -80,7 +81,7 @@ export function convBackwardData(gy: View, w: View, gx: View, p: ConvParams): vo
 
 /** gw[Cout, Cin/groups, k…] = the gradient of conv w.r.t. its weights, given x and gy. */
 export function convBackwardFilter(x: View, gy: View, gw: View, p: ConvParams): void {
-  if (numel(gw.shape) === 0) return;
+  if (numelOf(gw.shape) === 0) return;
   const g = convGeometry(x.shape, gw.shape, gy.shape, p);
   const positions = g.batch * g.outPlane;
   if (positions === 0) return zero(gw);

@@ -3,14 +3,15 @@
 // correctly rounded float32 results for + - * / and sqrt.
 
 import type { BinaryOp, ParamUnaryOp, UnaryOp, View } from "../backend.js";
-import { arr, forEachRow, isDense, numel } from "./strided.js";
+import { arr, forEachRow } from "./strided.js";
+import { isDense, numelOf } from "../../core/shape.js";
 import { type StoreMode, binaryRow, unaryRow } from "./loops.js";
 
 export function copy(x: View, out: View): void {
   const xs = arr(x), os = arr(out);
   const toBool = out.dtype === "bool";
   if (isDense(x) && isDense(out) && !toBool && !(out.dtype === "int32" && x.dtype !== "int32")) {
-    const n = numel(out.shape);
+    const n = numelOf(out.shape);
     if (x.buf === out.buf && x.offset === out.offset) return;
     (os as Float32Array).set(xs.subarray(x.offset, x.offset + n) as Float32Array, out.offset);
     return;
@@ -28,7 +29,7 @@ export function copy(x: View, out: View): void {
 export function fill(out: View, value: number): void {
   const os = arr(out);
   if (isDense(out)) {
-    os.fill(value, out.offset, out.offset + numel(out.shape));
+    os.fill(value, out.offset, out.offset + numelOf(out.shape));
     return;
   }
   forEachRow(out.shape, [out.strides], [out.offset], (o, n, s) => {
@@ -158,7 +159,7 @@ function mapInto(fnKey: string, x: View, out: View, f: (x: number) => number): v
   const mode: StoreMode = out.dtype === "bool" ? "bool" : out.dtype === "int32" ? "int" : "plain";
   const loop = unaryRow(fnKey, xs, os, mode);
   if (isDense(x) && isDense(out)) {
-    loop(xs, os, x.offset, out.offset, numel(out.shape), 1, 1, f);
+    loop(xs, os, x.offset, out.offset, numelOf(out.shape), 1, 1, f);
     return;
   }
   forEachRow(out.shape, [x.strides, out.strides], [x.offset, out.offset], (o, n, s) => loop(xs, os, o[0], o[1], n, s[0], s[1], f));
@@ -203,7 +204,7 @@ export function binary(op: BinaryOp, a: View, b: View, out: View): void {
   const f = intMul ? Math.imul : BINARY[op];
   const loop = binaryRow(intMul ? "imul" : op, as, bs, os, mode);
   if (isDense(a) && isDense(b) && isDense(out)) {
-    loop(as, bs, os, a.offset, b.offset, out.offset, numel(out.shape), 1, 1, 1, f);
+    loop(as, bs, os, a.offset, b.offset, out.offset, numelOf(out.shape), 1, 1, 1, f);
     return;
   }
   forEachRow(out.shape, [a.strides, b.strides, out.strides], [a.offset, b.offset, out.offset], (o, n, s) =>

@@ -2,8 +2,7 @@
 // It is the reference every other backend is tested against, and it runs anywhere JS runs.
 
 import type { Backend } from "../backend.js";
-import { registerBackend } from "../registry.js";
-import type { DType, TypedArray } from "../../tensor/dtype.js";
+import type { DType, TypedArray } from "../../core/dtype.js";
 import { hostPool } from "../host-pool.js";
 import { copy, fill, unary, paramUnary, binary, where } from "./elementwise.js";
 import { reduce, argReduce } from "./reduce.js";
@@ -53,4 +52,3 @@ export const cpuBackend: Backend = {
   random,
 };
 
-registerBackend("cpu", 100, () => cpuBackend);

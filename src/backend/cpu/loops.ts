@@ -5,7 +5,7 @@
 // `new Function`; the element function it calls is then a single, inlinable target. Where code
 // generation is not allowed (a strict browser CSP), one shared closure does the same work.
 
-import type { TypedArray } from "../../tensor/dtype.js";
+import type { TypedArray } from "../../core/dtype.js";
 
 /** How a computed value is stored: as is, truncated to an integer, or as a 0/1 bool. */
 export type StoreMode = "plain" | "int" | "bool";

@@ -3,14 +3,15 @@
 // transposed or otherwise strided, which the packing in gemm.ts absorbs. out is contiguous.
 
 import type { View } from "../backend.js";
-import { arr, collapse, numel } from "./strided.js";
+import { arr, collapse } from "./strided.js";
+import { numelOf } from "../../core/shape.js";
 import { gemm, type FloatArray, type MatrixRef } from "./gemm.js";
 
 export function matmul(a: View, b: View, out: View): void {
   const r = out.shape.length;
   const M = out.shape[r - 2], N = out.shape[r - 1], K = a.shape[r - 1];
   const batchShape = out.shape.slice(0, r - 2);
-  if (M === 0 || N === 0 || numel(batchShape) === 0) return;
+  if (M === 0 || N === 0 || numelOf(batchShape) === 0) return;
   const as = a.strides, bs = b.strides;
   const batch = collapse(batchShape, [as.slice(0, r - 2), bs.slice(0, r - 2), out.strides.slice(0, r - 2)]);
 

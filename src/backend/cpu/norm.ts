@@ -5,8 +5,8 @@
 // Statistics accumulate in float64 and use two passes (mean, then squared deviations) for accuracy.
 
 import type { View } from "../backend.js";
-import { contiguousStrides } from "../../tensor/shape.js";
-import { arr, forEachRow, isDense, numel } from "./strided.js";
+import { contiguousStrides, isDense, numelOf } from "../../core/shape.js";
+import { arr, forEachRow } from "./strided.js";
 
 type Values = { [i: number]: number; readonly length: number };
 
@@ -39,13 +39,13 @@ function gridOf(v: View): Grid | null {
 
 /** A dense [N, C, S] grid over a scratch copy of v's elements in row-major order. */
 function denseGrid(v: View, data: Values): Grid {
-  const s = numel(v.shape.slice(2));
+  const s = numelOf(v.shape.slice(2));
   return { buf: data, off: 0, n: v.shape[0], c: v.shape[1], s, sn: v.shape[1] * s, sc: s, ss: 1 };
 }
 
 /** Row-major float64 copy of any view. */
 function toDense(v: View): Float64Array {
-  const out = new Float64Array(numel(v.shape));
+  const out = new Float64Array(numelOf(v.shape));
   const src = arr(v);
   forEachRow(v.shape, [v.strides, contiguousStrides(v.shape)], [v.offset, 0], (o, n, st) => {
     let p = o[0], q = o[1];
@@ -72,7 +72,7 @@ function inputGrid(v: View): Grid {
 function outputGrid(v: View): [Grid, () => void] {
   const g = gridOf(v);
   if (g) return [g, () => {}];
-  const scratch = new Float64Array(numel(v.shape));
+  const scratch = new Float64Array(numelOf(v.shape));
   return [denseGrid(v, scratch), () => fromDense(v, scratch)];
 }
 
@@ -82,8 +82,8 @@ const writeVec = (v: View, values: Float64Array): void => fromDense(v, values);
 
 export function moments(x: View, rows: number, cols: number, eps: number, mean: View, rstd: View): void {
   if (rows === 0) return;
-  if (numel(x.shape) !== rows * cols) {
-    throw new RangeError(`moments: x has ${numel(x.shape)} elements, expected rows·cols = ${rows}·${cols}`);
+  if (numelOf(x.shape) !== rows * cols) {
+    throw new RangeError(`moments: x has ${numelOf(x.shape)} elements, expected rows·cols = ${rows}·${cols}`);
   }
   let xs: Values = arr(x), base = x.offset, rowStride = cols, colStride = 1;
   if (!isDense(x)) {
@@ -140,7 +140,7 @@ function forEachChannelLine(g: Grid, body: (c: number, start: number, step: numb
 }
 
 export function batchNormApply(x: View, mean: View, rstd: View, weight: View | null, bias: View | null, out: View): void {
-  if (numel(x.shape) === 0) return;
+  if (numelOf(x.shape) === 0) return;
   const gx = inputGrid(x);
   const [go, flush] = outputGrid(out);
   const mu = readVec(mean), r = readVec(rstd);

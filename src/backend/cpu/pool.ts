@@ -16,7 +16,8 @@
 // 1d, 2d and 3d.
 
 import type { AvgPoolParams, View, WindowParams } from "../backend.js";
-import { arr, isDense, numel } from "./strided.js";
+import { arr } from "./strided.js";
+import { isDense, numelOf } from "../../core/shape.js";
 
 /**
  * For one spatial dim: where each output position's window reads. The in-range taps of a window
@@ -95,8 +96,8 @@ function geometry(x: View, out: View, tapsOf: (dim: number, L: number, O: number
   for (let i = 0; i < nd; i++) dims.push(tapsOf(i, inS[i], outS[i], scales[i]));
   return {
     planes: x.shape[0] * x.shape[1],
-    inPlane: numel(inS),
-    outPlane: numel(outS),
+    inPlane: numelOf(inS),
+    outPlane: numelOf(outS),
     dims: dims as unknown as [DimTaps, DimTaps, DimTaps],
   };
 }
@@ -159,7 +160,7 @@ export function maxPool(x: View, out: View, indices: View, p: WindowParams): voi
   assertDense("maxPool", "x", x);
   assertDense("maxPool", "out", out);
   assertDense("maxPool", "indices", indices);
-  if (numel(out.shape) === 0) return;
+  if (numelOf(out.shape) === 0) return;
   maxOverTaps(x, out, indices, slidingGeometry(x, out, p));
 }
 
@@ -168,7 +169,7 @@ export function adaptiveMaxPool(x: View, out: View, indices: View): void {
   assertDense("adaptiveMaxPool", "x", x);
   assertDense("adaptiveMaxPool", "out", out);
   assertDense("adaptiveMaxPool", "indices", indices);
-  if (numel(out.shape) === 0) return;
+  if (numelOf(out.shape) === 0) return;
   maxOverTaps(x, out, indices, adaptiveGeometry(x, out));
 }
 
@@ -179,9 +180,9 @@ export function maxPoolBackward(gy: View, indices: View, gx: View): void {
   assertDense("maxPoolBackward", "indices", indices);
   assertDense("maxPoolBackward", "gx", gx);
   const gs = arr(gy), is = arr(indices), xs = arr(gx);
-  xs.fill(0, gx.offset, gx.offset + numel(gx.shape));
+  xs.fill(0, gx.offset, gx.offset + numelOf(gx.shape));
   const planes = gx.shape[0] * gx.shape[1];
-  const inPlane = numel(gx.shape.slice(2)), outPlane = numel(gy.shape.slice(2));
+  const inPlane = numelOf(gx.shape.slice(2)), outPlane = numelOf(gy.shape.slice(2));
   let gi = gy.offset, ii = indices.offset;
   for (let plane = 0; plane < planes; plane++) {
     const xo = gx.offset + plane * inPlane;
@@ -235,7 +236,7 @@ function averageOverTaps(x: View, out: View, g: Geometry, countPadding: boolean,
 
 function averageBackwardOverTaps(gy: View, gx: View, g: Geometry, countPadding: boolean, override: number): void {
   const gs = arr(gy), xs = arr(gx);
-  xs.fill(0, gx.offset, gx.offset + numel(gx.shape));
+  xs.fill(0, gx.offset, gx.offset + numelOf(gx.shape));
   const [D, H, W] = g.dims;
   const OD = D.first.length, OH = H.first.length, OW = W.first.length;
   const dF = D.first, dN = D.count, dS = D.step, hF = H.first, hN = H.count, hS = H.step, wF = W.first, wN = W.count, wS = W.step;
@@ -273,7 +274,7 @@ export function avgPool(x: View, out: View, p: AvgPoolParams): void {
   assertSpatial("avgPool", x, out);
   assertDense("avgPool", "x", x);
   assertDense("avgPool", "out", out);
-  if (numel(out.shape) === 0) return;
+  if (numelOf(out.shape) === 0) return;
   averageOverTaps(x, out, slidingGeometry(x, out, p), p.countIncludePad, divisorOverrideOf("avgPool", p));
 }
 
@@ -288,7 +289,7 @@ export function adaptiveAvgPool(x: View, out: View): void {
   assertSpatial("adaptiveAvgPool", x, out);
   assertDense("adaptiveAvgPool", "x", x);
   assertDense("adaptiveAvgPool", "out", out);
-  if (numel(out.shape) === 0) return;
+  if (numelOf(out.shape) === 0) return;
   averageOverTaps(x, out, adaptiveGeometry(x, out), true, 0);
 }
 

@@ -1,13 +1,12 @@
 // Random fills for the cpu backend, from the shared Philox implementation.
 
 import type { View } from "../backend.js";
-import { philoxFill } from "./philox.js";
+import { philoxFill } from "../../core/philox.js";
 import { copy } from "./elementwise.js";
-import { isDense, numel } from "./strided.js";
-import { contiguousStrides } from "../../tensor/shape.js";
+import { contiguousStrides, isDense, numelOf } from "../../core/shape.js";
 
 export function random(out: View, dist: "uniform" | "normal", seed: bigint, offset: bigint): void {
-  const n = numel(out.shape);
+  const n = numelOf(out.shape);
   const values = new Float64Array(n);
   philoxFill(values, dist, seed, offset);
   const src: View = { buf: values, dtype: "float64", shape: out.shape, strides: contiguousStrides(out.shape), offset: 0 };

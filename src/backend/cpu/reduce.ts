@@ -2,14 +2,15 @@
 // output slot (out's strides are zero along the reduced axes). Float sums accumulate in float64.
 
 import type { ReduceOp, View } from "../backend.js";
-import { arr, forEachRow, numel } from "./strided.js";
+import { arr, forEachRow } from "./strided.js";
+import { numelOf } from "../../core/shape.js";
 
 const IDENTITY: Record<ReduceOp, number> = { sum: 0, prod: 1, max: -Infinity, min: Infinity };
 
 export function reduce(op: ReduceOp, x: View, axes: readonly number[], out: View): void {
   const xs = arr(x), os = arr(out);
-  const m = numel(out.shape);
-  if (numel(x.shape) === 0 && (op === "max" || op === "min") && m > 0) {
+  const m = numelOf(out.shape);
+  if (numelOf(x.shape) === 0 && (op === "max" || op === "min") && m > 0) {
     throw new RangeError(`${op}: cannot reduce over a zero-size dimension (the result has no identity)`);
   }
   // Accumulator laid out like out (contiguous), with zero strides along reduced axes.

@@ -5,7 +5,8 @@
 // length `inner`, so memory is always read in order. Other layouts walk each strided line.
 
 import type { View } from "../backend.js";
-import { arr, forEachRow, isDense, numel } from "./strided.js";
+import { arr, forEachRow } from "./strided.js";
+import { isDense, numelOf } from "../../core/shape.js";
 
 /** Largest [len, inner] block (elements) whose exponentials are cached in float64 scratch. */
 const MAX_SCRATCH = 1 << 16;
@@ -24,7 +25,7 @@ function lineStarts(shape: readonly number[], axis: number): number[] {
 }
 
 export function softmax(x: View, axis: number, out: View, log: boolean): void {
-  if (numel(x.shape) === 0) return;
+  if (numelOf(x.shape) === 0) return;
   const xs = arr(x), os = arr(out);
   if (x.shape.length === 0) {
     softmaxLine(xs, x.offset, 0, os, out.offset, 0, 1, log, new Float64Array(1));
@@ -137,7 +138,7 @@ function softmaxBlocks(
  *   log-softmax: dx = dy − exp(y) · Σ dy
  */
 export function softmaxBackward(y: View, gy: View, axis: number, gx: View, log: boolean): void {
-  if (numel(y.shape) === 0) return;
+  if (numelOf(y.shape) === 0) return;
   const ys = arr(y), gs = arr(gy), xs = arr(gx);
   if (y.shape.length === 0) {
     backwardLine(ys, y.offset, 0, gs, gy.offset, 0, xs, gx.offset, 0, 1, log);

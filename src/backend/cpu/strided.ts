@@ -3,7 +3,7 @@
 // is a plain strided loop over typed arrays.
 
 import type { View } from "../backend.js";
-import type { TypedArray } from "../../tensor/dtype.js";
+import type { TypedArray } from "../../core/dtype.js";
 
 export function arr(v: View): TypedArray {
   return v.buf as TypedArray;
@@ -65,21 +65,4 @@ export function forEachRow(
     }
     if (d < 0) return;
   }
-}
-
-/** True when v covers its buffer densely in row-major order from its offset. */
-export function isDense(v: View): boolean {
-  let expected = 1;
-  for (let i = v.shape.length - 1; i >= 0; i--) {
-    if (v.shape[i] === 1) continue;
-    if (v.strides[i] !== expected) return false;
-    expected *= v.shape[i];
-  }
-  return true;
-}
-
-export function numel(shape: readonly number[]): number {
-  let n = 1;
-  for (const s of shape) n *= s;
-  return n;
 }

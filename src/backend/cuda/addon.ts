@@ -7,7 +7,7 @@ import { createRequire } from "node:module";
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { BINARY_CODES, PARAM_CODES, REDUCE_CODES, UNARY_CODES } from "../native/codes.js";
+import { BINARY_CODES, PARAM_CODES, REDUCE_CODES, UNARY_CODES } from "../addon-abi/codes.js";
 
 /** A device buffer as JavaScript holds it: an opaque handle owning a block of the caching allocator. */
 export type DeviceBuffer = object & { readonly __nablaCudaBuffer?: never };

@@ -7,7 +7,7 @@
 // reduced crossEntropy entry yet (docs/cuda.md).
 
 import type { AdamStepParams, SgdStepParams, View } from "../backend.js";
-import { begin, end, num, nums, view } from "../native/encode.js";
+import { begin, end, num, nums, view } from "../addon-abi/encode.js";
 import type { CudaAddon, DeviceBuffer } from "./addon.js";
 
 export interface FusedAdamOptions {

@@ -6,8 +6,8 @@
 // `hostFallbacks()` counts the calls per kernel so tests can tell a call stayed on the device.
 
 import type { View } from "../backend.js";
-import { arrayFor, type TypedArray } from "../../tensor/dtype.js";
-import { DTYPE_CODE } from "../native/codes.js";
+import { arrayFor, type TypedArray } from "../../core/dtype.js";
+import { DTYPE_CODE } from "../addon-abi/codes.js";
 import type { CudaAddon, DeviceBuffer } from "./addon.js";
 
 const counts = new Map<string, number>();

@@ -11,10 +11,8 @@
 // memoryStats(), resetPeakMemoryStats(), emptyCache(), synchronize(), device().
 
 import type { Backend } from "../backend.js";
-import { registerBackend } from "../registry.js";
-import { cpuBackend } from "../cpu/index.js";
-import type { TypedArray } from "../../tensor/dtype.js";
-import { DTYPE_CODE } from "../native/codes.js";
+import type { TypedArray } from "../../core/dtype.js";
+import { DTYPE_CODE } from "../addon-abi/codes.js";
 import { loadCudaAddon, type CudaAddon, type CudaDevice, type CudaInfo, type CudaMemoryStats, type DeviceBuffer } from "./addon.js";
 import { cudaKernels, ITEM_BYTES } from "./kernels.js";
 import { cudaFusedKernels, type CudaFusedKernels } from "./fused.js";
@@ -64,7 +62,7 @@ function load(): Loaded {
   }
 }
 
-function createCudaBackend(l: Loaded): Backend {
+function createCudaBackend(l: Loaded, host: Backend): Backend {
   const a = l.addon;
   const fusedKernels = cudaFusedKernels(a);
   return {
@@ -76,7 +74,7 @@ function createCudaBackend(l: Loaded): Backend {
     free: (buf) => a.free(buf as DeviceBuffer),
     readSync: (buf, dtype, offset, size) => a.read(buf as DeviceBuffer, DTYPE_CODE[dtype], offset, size) as TypedArray,
     read: async (buf, dtype, offset, size) => a.read(buf as DeviceBuffer, DTYPE_CODE[dtype], offset, size) as TypedArray,
-    ...cudaKernels(a, l.info, cpuBackend),
+    ...cudaKernels(a, l.info, host),
     // Optional fused entries (src/optim/fused.ts checks the layout first).
     adamStep: (param, grad, m, v, vMax, p) => fusedKernels.adamStepWith(param, grad, m, v, vMax, p),
     sgdStep: (param, grad, buffer, p) => fusedKernels.sgdStep(param, grad, buffer, p),
@@ -86,10 +84,14 @@ function createCudaBackend(l: Loaded): Backend {
 let backend: Backend | null = null;
 let fused: CudaFusedKernels | null = null;
 
-/** The cuda backend object (throws with the reason when it is unavailable). */
-export function cudaBackend(): Backend {
+/**
+ * The cuda backend object (throws with the reason when it is unavailable). `host` is the backend
+ * whose kernels run, on host copies, what the device kernels do not take (the cpu backend;
+ * src/backends.ts passes it).
+ */
+export function cudaBackend(host: Backend): Backend {
   if (backend) return backend;
-  backend = createCudaBackend(load());
+  backend = createCudaBackend(load(), host);
   return backend;
 }
 
@@ -177,7 +179,3 @@ export const cuda = {
     usable("synchronize").addon.synchronize();
   },
 };
-
-// Priority 20: ahead of native (50) and cpu (100) when usable. The registry calls this lazily and
-// records a thrown error as the reason the backend is unavailable.
-registerBackend("cuda", 20, () => cudaBackend());

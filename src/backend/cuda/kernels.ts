@@ -5,11 +5,10 @@
 // normalisation) get contiguous device copies of strided ones. docs/cuda.md lists which is which.
 
 import type { AvgPoolParams, Backend, BinaryOp, ConvParams, ParamUnaryOp, ReduceOp, UnaryOp, View, WindowParams } from "../backend.js";
-import type { DType } from "../../tensor/dtype.js";
-import { contiguousStrides } from "../../tensor/shape.js";
-import { isDense, numel } from "../cpu/strided.js";
-import { BINARY, PARAM, REDUCE, UNARY } from "../native/codes.js";
-import { begin, end, num, nums, view } from "../native/encode.js";
+import type { DType } from "../../core/dtype.js";
+import { contiguousStrides, isDense, numelOf } from "../../core/shape.js";
+import { BINARY, PARAM, REDUCE, UNARY } from "../addon-abi/codes.js";
+import { begin, end, num, nums, view } from "../addon-abi/encode.js";
 import type { CudaAddon, CudaInfo, DeviceBuffer } from "./addon.js";
 import { onHost } from "./host.js";
 import { addConvBias, convBiasGrad } from "../conv-bias.js";
@@ -69,7 +68,7 @@ function windowOk(p: WindowParams, nd: number): boolean {
 export function cudaKernels(a: CudaAddon, info: CudaInfo, cpu: Backend): CudaKernels {
   /** A contiguous, uninitialised device view of v's shape and dtype (freed by the caller). */
   const scratchLike = (v: View): View => ({
-    buf: a.alloc(numel(v.shape) * ITEM_BYTES[v.dtype], false),
+    buf: a.alloc(numelOf(v.shape) * ITEM_BYTES[v.dtype], false),
     dtype: v.dtype,
     shape: v.shape,
     strides: contiguousStrides(v.shape),
@@ -147,7 +146,7 @@ export function cudaKernels(a: CudaAddon, info: CudaInfo, cpu: Backend): CudaKer
 
     reduce(op: ReduceOp, x, axes, out) {
       // Empty inputs keep the cpu kernel's identities and errors.
-      if (numel(x.shape) === 0) return host("reduce", [[x, false], [out, true]], ([p, o]) => cpu.reduce(op, p!, axes, o!));
+      if (numelOf(x.shape) === 0) return host("reduce", [[x, false], [out, true]], ([p, o]) => cpu.reduce(op, p!, axes, o!));
       begin(); num(REDUCE[op]); num(axes.length); nums(axes); view(x, 1); view(out, 2);
       a.reduce(end(), buf(x), buf(out));
     },
@@ -294,7 +293,7 @@ export function cudaKernels(a: CudaAddon, info: CudaInfo, cpu: Backend): CudaKer
     },
 
     moments(x, rows, cols, eps, mean, rstd) {
-      if (!sameFloat(x, mean, rstd) || numel(x.shape) !== rows * cols || numel(mean.shape) !== rows || numel(rstd.shape) !== rows) {
+      if (!sameFloat(x, mean, rstd) || numelOf(x.shape) !== rows * cols || numelOf(mean.shape) !== rows || numelOf(rstd.shape) !== rows) {
         return host("moments", [[x, false], [mean, true], [rstd, true]], ([p, m, r]) => cpu.moments(p!, rows, cols, eps, m!, r!));
       }
       if (rows === 0) return;
@@ -306,7 +305,7 @@ export function cudaKernels(a: CudaAddon, info: CudaInfo, cpu: Backend): CudaKer
 
     channelMoments(x, mean, variance) {
       const C = x.shape[1];
-      if (x.shape.length < 2 || !sameFloat(x, mean, variance) || numel(mean.shape) !== C || numel(variance.shape) !== C) {
+      if (x.shape.length < 2 || !sameFloat(x, mean, variance) || numelOf(mean.shape) !== C || numelOf(variance.shape) !== C) {
         return host("channelMoments", [[x, false], [mean, true], [variance, true]], ([p, m, v]) => cpu.channelMoments(p!, m!, v!));
       }
       withDense([x], [mean, variance], ([dx], [dm, dv]) => {
@@ -317,7 +316,7 @@ export function cudaKernels(a: CudaAddon, info: CudaInfo, cpu: Backend): CudaKer
 
     batchNormApply(x, mean, rstd, weight, bias, out) {
       const C = x.shape[1];
-      const vectorsOk = [mean, rstd, weight, bias].every((v) => v === null || numel(v.shape) === C);
+      const vectorsOk = [mean, rstd, weight, bias].every((v) => v === null || numelOf(v.shape) === C);
       if (x.shape.length < 2 || !sameFloat(x, mean, rstd, weight, bias, out) || !vectorsOk || out.shape.join() !== x.shape.join()) {
         return host("batchNormApply", [[x, false], [mean, false], [rstd, false], [weight, false], [bias, false], [out, true]],
           ([p, m, r, w, b, o]) => cpu.batchNormApply(p!, m!, r!, w, b, o!));
@@ -330,7 +329,7 @@ export function cudaKernels(a: CudaAddon, info: CudaInfo, cpu: Backend): CudaKer
 
     batchNormBackward(gy, x, mean, rstd, weight, gx, gWeight, gBias) {
       const C = x.shape[1];
-      const vectorsOk = [mean, rstd, weight, gWeight, gBias].every((v) => v === null || numel(v.shape) === C);
+      const vectorsOk = [mean, rstd, weight, gWeight, gBias].every((v) => v === null || numelOf(v.shape) === C);
       const shapesOk = gy.shape.join() === x.shape.join() && gx.shape.join() === x.shape.join();
       if (x.shape.length < 2 || !sameFloat(gy, x, mean, rstd, weight, gx, gWeight, gBias) || !vectorsOk || !shapesOk) {
         return host("batchNormBackward",

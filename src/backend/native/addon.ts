@@ -6,7 +6,7 @@ import { createRequire } from "node:module";
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { UNARY_CODES, PARAM_CODES, BINARY_CODES, REDUCE_CODES } from "./codes.js";
+import { UNARY_CODES, PARAM_CODES, BINARY_CODES, REDUCE_CODES } from "../addon-abi/codes.js";
 
 /** A kernel entry point: (call description, ...typed arrays) → void; throws on bad arguments. */
 export type NativeKernel = (meta: Float64Array, ...buffers: ArrayBufferView[]) => void;

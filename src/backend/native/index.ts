@@ -7,8 +7,6 @@
 // backendUnavailableReason("native") says why, and a one-time process warning does too.
 
 import type { Backend } from "../backend.js";
-import { registerBackend } from "../registry.js";
-import { cpuBackend } from "../cpu/index.js";
 import { loadAddon, type NativeAddon, type NativeInfo } from "./addon.js";
 import { nativeKernels } from "./kernels.js";
 
@@ -30,28 +28,32 @@ function addon(): NativeAddon | null {
   throw new Error(r.reason);
 }
 
-function createNativeBackend(a: NativeAddon): Backend {
+function createNativeBackend(a: NativeAddon, host: Backend): Backend {
   return {
     name: "native",
     syncReadable: true,
     gcManaged: true,
-    alloc: cpuBackend.alloc,
-    fromHost: cpuBackend.fromHost,
-    free: cpuBackend.free,
-    readSync: cpuBackend.readSync,
-    read: cpuBackend.read,
-    ...nativeKernels(a, cpuBackend),
+    alloc: host.alloc,
+    fromHost: host.fromHost,
+    free: host.free,
+    readSync: host.readSync,
+    read: host.read,
+    ...nativeKernels(a, host),
   };
 }
 
 let backend: Backend | null = null;
 
-/** The native backend object (throws with the reason when the addon is unavailable). */
-export function nativeBackend(): Backend {
+/**
+ * The native backend object (throws with the reason when the addon is unavailable). `host` is the
+ * backend whose typed-array storage it shares and whose kernels run what the addon does not cover
+ * (the cpu backend; src/backends.ts passes it).
+ */
+export function nativeBackend(host: Backend): Backend {
   if (backend) return backend;
   const a = addon();
   if (!a) throw new Error("native backend unavailable");
-  backend = createNativeBackend(a);
+  backend = createNativeBackend(a, host);
   return backend;
 }
 
@@ -79,7 +81,3 @@ export function forceGenericGemm(generic: boolean): void {
 export function setConvBatchedMaxPlane(n: number): number | undefined {
   return addon()?.setConvBatchedMaxPlane(n);
 }
-
-// Priority 50: ahead of cpu (100) when usable. The registry calls this lazily and records a
-// thrown error as the reason the backend is unavailable.
-registerBackend("native", 50, () => nativeBackend());

@@ -4,12 +4,12 @@
 // arrays, so handing a call to either costs nothing. docs/native.md lists which is which.
 
 import type { AvgPoolParams, Backend, BinaryOp, ConvParams, LossReduction, ParamUnaryOp, ReduceOp, UnaryOp, View, WindowParams } from "../backend.js";
-import type { TypedArray } from "../../tensor/dtype.js";
-import { isDense, numel } from "../cpu/strided.js";
+import type { TypedArray } from "../../core/dtype.js";
+import { isDense, numelOf } from "../../core/shape.js";
 import type { NativeAddon } from "./addon.js";
-import { BINARY, BINARY_PREDICATES, PARAM, REDUCE, UNARY, UNARY_BOOL_OUT } from "./codes.js";
-import { ARG_REDUCE, INT32_BINARY, INT32_REDUCE } from "./codes.js";
-import { begin, end, num, nums, view } from "./encode.js";
+import { BINARY, BINARY_PREDICATES, PARAM, REDUCE, UNARY, UNARY_BOOL_OUT } from "../addon-abi/codes.js";
+import { ARG_REDUCE, INT32_BINARY, INT32_REDUCE } from "../addon-abi/codes.js";
+import { begin, end, num, nums, view } from "../addon-abi/encode.js";
 
 const buf = (v: View): TypedArray => v.buf as TypedArray;
 const f32 = (...views: View[]): boolean => views.every((v) => v.dtype === "float32");
@@ -77,7 +77,7 @@ export function nativeKernels(addon: NativeAddon, cpu: Backend): Omit<Backend, "
     reduce(op: ReduceOp, x, axes, out) {
       // Empty inputs keep the cpu kernel's errors and identities.
       const int32 = x.dtype === "int32" && out.dtype === "int32" && INT32_REDUCE.has(op);
-      if (!(int32 || f32(x, out)) || numel(x.shape) === 0) return cpu.reduce(op, x, axes, out);
+      if (!(int32 || f32(x, out)) || numelOf(x.shape) === 0) return cpu.reduce(op, x, axes, out);
       begin(); num(REDUCE[op]); num(axes.length); nums(axes); view(x, 1); view(out, 2);
       addon.reduce(end(), buf(x), buf(out));
     },
@@ -187,7 +187,7 @@ export function nativeKernels(addon: NativeAddon, cpu: Backend): Omit<Backend, "
     },
 
     moments(x, rows, cols, eps, mean, rstd) {
-      if (!f32(x, mean, rstd) || !dense(x) || numel(x.shape) !== rows * cols) return cpu.moments(x, rows, cols, eps, mean, rstd);
+      if (!f32(x, mean, rstd) || !dense(x) || numelOf(x.shape) !== rows * cols) return cpu.moments(x, rows, cols, eps, mean, rstd);
       begin(); nums([rows, cols, eps]); view(x, 1); view(mean, 2); view(rstd, 3);
       addon.moments(end(), buf(x), buf(mean), buf(rstd));
     },

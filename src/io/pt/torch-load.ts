@@ -4,8 +4,8 @@
 // needs; tensors are rebuilt from (storage, offset, size, stride), copying strided views out.
 
 import type { Backend } from "../../backend/backend.js";
-import { arrayFor, type DType, type TypedArray } from "../../tensor/dtype.js";
-import { formatShape } from "../../tensor/shape.js";
+import { arrayFor, type DType, type TypedArray } from "../../core/dtype.js";
+import { formatShape } from "../../core/shape.js";
 import type { Tensor } from "../../tensor/tensor.js";
 import { adoptDecoded, decodeElements, FILE_DTYPE_BYTES, nablaDTypeOf, type FileDType } from "../element-codec.js";
 import { describe, PyDict, PyTuple, unpickle, type AllowedGlobal } from "./unpickler.js";

@@ -8,6 +8,17 @@ export function numelOf(shape: Shape): number {
   return n;
 }
 
+/** True when a view of this shape and strides covers its buffer densely in row-major order from its offset. */
+export function isDense(v: { readonly shape: Shape; readonly strides: readonly number[] }): boolean {
+  let expected = 1;
+  for (let i = v.shape.length - 1; i >= 0; i--) {
+    if (v.shape[i] === 1) continue;
+    if (v.strides[i] !== expected) return false;
+    expected *= v.shape[i];
+  }
+  return true;
+}
+
 /** Row-major (C-order) strides, in elements. */
 export function contiguousStrides(shape: Shape): number[] {
   const strides = new Array<number>(shape.length);

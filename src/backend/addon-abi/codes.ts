@@ -2,7 +2,7 @@
 // (native/src/ops.h lists them in the same order; the loader checks the two agree).
 
 import type { BinaryOp, ParamUnaryOp, ReduceOp, UnaryOp } from "../backend.js";
-import type { DType } from "../../tensor/dtype.js";
+import type { DType } from "../../core/dtype.js";
 
 export const UNARY_CODES: readonly UnaryOp[] = [
   "neg", "abs", "exp", "log", "sqrt", "rsqrt", "square", "sin", "cos", "tan", "atan", "relu", "sigmoid",

@@ -1,0 +1,75 @@
+// The dependency arrows of docs/architecture.md, checked on the source: lower layers never import
+// upper ones, core/ imports nothing, and the concrete backends are known only to src/backends.ts.
+
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { readFileSync, readdirSync, statSync } from "node:fs";
+import { dirname, join, relative, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const src = resolve(dirname(fileURLToPath(import.meta.url)), "../../src");
+
+/** Each layer's rank: a module may import only layers of lower rank (and its own layer). */
+const RANK: Record<string, number> = {
+  core: 0,
+  backend: 1,
+  "backend/addon-abi": 2,
+  "backend/cpu": 3, "backend/native": 3, "backend/cuda": 3,
+  backends: 4,
+  tensor: 4,
+  autograd: 5,
+  ops: 6,
+  nn: 7, optim: 7, data: 7, metrics: 7, io: 7, transforms: 7,
+  regularizers: 8, datasets: 8, summary: 8,
+  models: 9, train: 9,
+  ensemble: 10, transfer: 10, tune: 10,
+  viz: 11,
+  cli: 12,
+  index: 13,
+};
+/** Only these may import a concrete backend (the package entry wires them; index exports nb.cuda). */
+const KNOWS_BACKENDS = new Set(["backends", "index"]);
+
+function files(dir: string): string[] {
+  return readdirSync(dir).flatMap((n) => {
+    const p = join(dir, n);
+    return statSync(p).isDirectory() ? files(p) : p.endsWith(".ts") ? [p] : [];
+  });
+}
+
+function layerOf(path: string): string {
+  const parts = relative(src, path).split("/");
+  if (parts.length === 1) return parts[0].replace(/\.ts$/, "");
+  if (parts[0] === "backend" && parts.length > 2) return `backend/${parts[1]}`;
+  return parts[0];
+}
+
+function imports(file: string): string[] {
+  const text = readFileSync(file, "utf8");
+  return [...text.matchAll(/(?:from|import)\s*\(?\s*"(\.[^"]+)\.js"/g)].map((m) => resolve(dirname(file), m[1]));
+}
+
+test("every source folder has a rank in the layer table", () => {
+  const unknown = [...new Set(files(src).map(layerOf))].filter((l) => !(l in RANK));
+  assert.deepEqual(unknown, []);
+});
+
+test("lower layers never import upper ones; only src/backends.ts knows the concrete backends", () => {
+  const wrong: string[] = [];
+  for (const f of files(src)) {
+    const from = layerOf(f);
+    for (const target of imports(f)) {
+      const to = layerOf(target);
+      if (to === from) continue;
+      const concrete = RANK[to] === RANK["backend/cpu"];
+      if (RANK[to] >= RANK[from] || (concrete && !KNOWS_BACKENDS.has(from))) wrong.push(`${relative(src, f)} -> ${relative(src, target)}`);
+    }
+  }
+  assert.deepEqual(wrong, []);
+});
+
+test("the checker sees a wrong arrow (core importing tensor would be reported)", () => {
+  assert.ok(RANK[layerOf(join(src, "tensor/tensor.ts"))] >= RANK[layerOf(join(src, "core/dtype.ts"))]);
+  assert.equal(layerOf(join(src, "backend/native/index.ts")), "backend/native");
+  assert.equal(layerOf(join(src, "backend/backend.ts")), "backend");
+});
