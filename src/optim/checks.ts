@@ -2,6 +2,10 @@
 // class name and names the option, its value and what was expected, like torch.optim's
 // "Invalid beta parameter at index 0: 1.2".
 
+import { camelCase, describe, unknownOption } from "../core/options.js";
+
+export { describe, unknownOption };
+
 /** Validates the options of one optimizer (or of one of its parameter groups). */
 export class OptionCheck {
   constructor(
@@ -61,15 +65,6 @@ export class OptionCheck {
   }
 }
 
-export function describe(value: unknown): string {
-  if (typeof value === "string") return JSON.stringify(value);
-  if (Array.isArray(value)) return `[${value.map(describe).join(", ")}]`;
-  if (value === null || value === undefined) return String(value);
-  if (typeof value === "object") return "an object";
-  return String(value);
-}
-
-const camel = (key: string): string => key.replace(/_([a-z])/g, (_m, c: string) => c.toUpperCase());
 
 /**
  * Merge user options over defaults. Unknown keys are an error (PyTorch's snake_case spellings get
@@ -87,12 +82,7 @@ export function resolveOptions<O extends object>(owner: string, given: Partial<O
   return out as O;
 }
 
-export function unknownOption(owner: string, key: string, known: string[]): TypeError {
-  const hint = known.includes(camel(key)) ? ` (did you mean "${camel(key)}"?)` : "";
-  return new TypeError(`${owner}: unknown option "${key}"${hint}; the options are ${known.join(", ")}`);
-}
-
 /** A key spelled the PyTorch way (weight_decay) for an option that exists in camelCase. */
 export function snakeCaseTwin(key: string, known: string[]): boolean {
-  return key.includes("_") && known.includes(camel(key));
+  return key.includes("_") && known.includes(camelCase(key));
 }

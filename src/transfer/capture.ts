@@ -6,6 +6,7 @@
 import { Tensor } from "../tensor/tensor.js";
 import { keep, track } from "../tensor/scope.js";
 import { Module } from "../nn/module.js";
+import { editDistance } from "../core/options.js";
 
 /** Thrown through the model's forward once the wanted value is in hand. */
 class CaptureDone extends Error {}
@@ -31,16 +32,6 @@ export function describeNames(model: Module, wanted: string): string {
   return `${close.length ? "did you mean" : "its top-level modules are"} ${shown}${list.length > 12 ? ", ..." : ""}`;
 }
 
-/** Levenshtein distance (names are short). */
-function editDistance(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const row = [i];
-    for (let j = 1; j <= b.length; j++) row[j] = Math.min(prev[j] + 1, row[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
-    prev = row;
-  }
-  return prev[b.length];
-}
 
 /**
  * Run `model.forward(...inputs)` until the module called `name` is first called and return its
