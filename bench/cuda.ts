@@ -51,7 +51,7 @@ function buildModel(c: Case): nb.nn.Module {
 /** Images per second over c.steps training steps on one random batch, after 3 warm-up steps. */
 function nablaImagesPerSecond(c: Case): number {
   nb.manualSeed(0);
-  const model = buildModel(c).to("cuda");
+  const model = nb.nn.fuse(buildModel(c)).to("cuda");
   model.train();
   const opt = c.optimizer === "adam" ? new nb.optim.Adam(model.parameters(), { lr: 1e-3 }) : new nb.optim.SGD(model.parameters(), { lr: 0.01, momentum: 0.9 });
   const classes = c.model === "resnet50" ? 1000 : 10;

@@ -34,7 +34,8 @@ for (const [name, fn] of Object.entries(backend as unknown as Backend)) {
 }
 
 nb.manualSeed(0);
-const model = which === "resnet18" ? nb.models.resnet18({ numClasses: 10 }) : nb.models[which]();
+// Fused as nb.fit trains it (conv → relu → pool blocks as one op).
+const model = nb.nn.fuse(which === "resnet18" ? nb.models.resnet18({ numClasses: 10 }) : nb.models[which]());
 const opt = which === "resnet18"
   ? new nb.optim.SGD(model.parameters(), { lr: 0.01, momentum: 0.9 })
   : new nb.optim.Adam(model.parameters(), { lr: 1e-3 });

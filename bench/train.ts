@@ -32,8 +32,9 @@ export const TRAIN_CASES: Case[] = [
   { model: "resnet18", batch: 32, steps: 6, input: [3, 32, 32], optimizer: "sgd-momentum" },
 ];
 
+/** The model as nb.fit trains it: fused (conv → relu → pool blocks as one op). */
 function makeModel(c: Case): nb.nn.Module {
-  return c.model === "resnet18" ? nb.models.resnet18({ numClasses: 10 }) : nb.models[c.model]();
+  return nb.nn.fuse(c.model === "resnet18" ? nb.models.resnet18({ numClasses: 10 }) : nb.models[c.model]());
 }
 
 /** Images per second over `steps` training steps on random data after 3·steps warm-up steps, best of 5 runs (as PyTorch's). */

@@ -22,7 +22,7 @@ export * from "./ops/reduce.js";
 export { variance as var } from "./ops/reduce.js";
 export {
   reshape, view, flatten, unflatten, permute, transpose, squeeze, unsqueeze, expand, expandAs, contiguous, clone,
-  slice, narrow, to,
+  slice, narrow, to, viewAs, reshapeAs,
 } from "./ops/view.js";
 export type { TensorLike } from "./ops/util.js";
 export * from "./ops/linalg.js";
@@ -33,6 +33,7 @@ export * from "./ops/norm.js";
 export * from "./ops/dropout.js";
 export * from "./ops/indexing.js";
 export * as nn from "./nn/index.js";
+export * as losses from "./losses/index.js";
 export * as optim from "./optim/index.js";
 export * as regularizers from "./regularizers.js";
 export * as data from "./data/index.js";
@@ -42,7 +43,7 @@ export * as transforms from "./transforms/index.js";
 export * as metrics from "./metrics/index.js";
 export { save, load } from "./io/save-load.js";
 export * as safetensors from "./io/safetensors.js";
-export { fit, evaluate, predict, callbacks, diagnose, type FitOptions, type History, type EvaluateOptions, type Diagnosis } from "./train/index.js";
+export { fit, evaluate, predict, callbacks, diagnose, type FitOptions, type History, type EvaluateOptions, type Diagnosis, type DiagnoseOptions } from "./train/index.js";
 export { summary, explain, type Summary, type SummaryRow, type Explanation, type ExplainRow } from "./summary/index.js";
 export * as models from "./models/index.js";
 export * as viz from "./viz/index.js";

@@ -7,6 +7,7 @@
 // by convention are not penalised), `[name, tensor]` pairs such as model.namedParameters() (same
 // option), or any tensors (you pick the ones you want, e.g. [fc1.weight, fc2.weight]).
 
+import { checkOptions, optionNames } from "./core/options.js";
 import { Tensor } from "./tensor/tensor.js";
 import { tidy } from "./tensor/scope.js";
 import { activeBackend } from "./backend/registry.js";
@@ -22,7 +23,10 @@ export interface PenaltyOptions {
   exclude?: (name: string) => boolean;
 }
 
+const PENALTY_OPTIONS = optionNames<PenaltyOptions>({ exclude: 1 });
+
 function selectTensors(op: string, params: PenaltyParams, opts: PenaltyOptions): Tensor[] {
+  checkOptions(op, opts, PENALTY_OPTIONS);
   let named: [string, Tensor][] | null = null;
   let plain: Tensor[] | null = null;
   if (params instanceof Module) named = params.namedParameters();

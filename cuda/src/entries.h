@@ -20,7 +20,7 @@ NABLA_CUDA_ENTRY(Reduce) NABLA_CUDA_ENTRY(ArgReduce) NABLA_CUDA_ENTRY(Softmax) N
 NABLA_CUDA_ENTRY(Pool) NABLA_CUDA_ENTRY(PoolBackward) NABLA_CUDA_ENTRY(MaxPoolBackward)
 // norm_entry.cc
 NABLA_CUDA_ENTRY(Moments) NABLA_CUDA_ENTRY(ChannelMoments) NABLA_CUDA_ENTRY(BatchNormApply) NABLA_CUDA_ENTRY(BatchNormBackward)
-// index_entry.cc
+// indexing_entry.cc
 NABLA_CUDA_ENTRY(IndexSelect) NABLA_CUDA_ENTRY(IndexAdd) NABLA_CUDA_ENTRY(Gather) NABLA_CUDA_ENTRY(ScatterAdd) NABLA_CUDA_ENTRY(Random)
 // fused_entry.cc
 NABLA_CUDA_ENTRY(AdamStep) NABLA_CUDA_ENTRY(SgdStep) NABLA_CUDA_ENTRY(CrossEntropyForward) NABLA_CUDA_ENTRY(CrossEntropyBackward)

@@ -1,6 +1,6 @@
 // Entry points of the fused kernels an accelerator is good at: optimizer updates of one float32
-// parameter (optim.cu) and softmax cross-entropy forward/backward (xent.cu). They are extras beyond
-// the backend contract; src/backend/cuda/fused.ts exposes them.
+// parameter (optim.cu) and softmax cross-entropy forward/backward (cross_entropy.cu). They are
+// extras beyond the backend contract; src/backend/cuda/fused.ts exposes them.
 
 #include "entries.h"
 #include "launch.h"

@@ -51,7 +51,7 @@ void launchBatchNormApply(const DView& x, const DView& mean, const DView& rstd, 
 void launchBatchNormBackward(const DView& gy, const DView& x, const DView& mean, const DView& rstd, const DView* weight,
                              const DView& gx, const DView* gWeight, const DView* gBias);
 
-// ---- index.cu (index views int32; bad index values are reported through the device record) --
+// ---- indexing.cu (index views int32; bad index values are reported through the device record)
 void launchIndexSelect(const DView& x, int axis, const DView& index, const DView& out);
 void launchIndexAdd(const DView& out, int axis, const DView& index, const DView& src);
 void launchGather(const DView& x, int axis, const DView& index, const DView& out);
@@ -83,7 +83,7 @@ struct SgdParams {
 };
 void launchSgd(const DView& param, const DView& grad, const DView* momentumBuffer, const SgdParams& p);
 
-// ---- xent.cu (logits dense float32 [N, C], target int32 [N]) --------------------------------
+// ---- cross_entropy.cu (logits dense float32 [N, C], target int32 [N]) -----------------------
 /** loss[n] = lse[n] − (1 − s)·x[n, t] − (s/C)·Σ_c x[n, c]; rows whose target is ignoreIndex give 0. */
 void launchCrossEntropyForward(const DView& logits, const DView& target, const DView& loss, const DView& lse, int64_t ignoreIndex, double smoothing);
 /** gx[n, c] = gy[n]·(softmax(x)[n, c] − (1 − s)·[c = t] − s/C); ignored rows give 0. */

@@ -253,9 +253,10 @@ void unaryFloat(UnaryOp op, const View& x, const View& out) {
 /** Unary ops that may write bool: the predicates. */
 bool unaryBool(UnaryOp op, const View& x, const View& out) {
   switch (op) {
-    case UnaryOp::isnan: unaryTyped<UnaryOp::isnan, uint8_t>(x, out); return true;
-    case UnaryOp::isinf: unaryTyped<UnaryOp::isinf, uint8_t>(x, out); return true;
-    case UnaryOp::logicalNot: unaryTyped<UnaryOp::logicalNot, uint8_t>(x, out); return true;
+#define NABLA_CASE(name) \
+  case UnaryOp::name: unaryTyped<UnaryOp::name, uint8_t>(x, out); return true;
+    NABLA_UNARY_PREDICATE_OPS(NABLA_CASE)
+#undef NABLA_CASE
     default: return false;
   }
 }
@@ -385,7 +386,14 @@ void binaryTyped(const View& a, const View& b, const View& out) {
 }
 
 /** Arithmetic writes float32, comparisons and logical ops write bool. */
-bool isPredicate(BinaryOp op) { return op >= BinaryOp::eq && op <= BinaryOp::logicalXor; }
+bool isPredicate(BinaryOp op) {
+  switch (op) {
+#define NABLA_CASE(name) case BinaryOp::name:
+    NABLA_BINARY_PREDICATE_OPS(NABLA_CASE) return true;
+#undef NABLA_CASE
+    default: return false;
+  }
+}
 
 void binaryDispatch(BinaryOp op, const View& a, const View& b, const View& out) {
   switch (op) {
@@ -393,9 +401,8 @@ void binaryDispatch(BinaryOp op, const View& a, const View& b, const View& out) 
   case BinaryOp::name: return binaryTyped<BinaryOp::name, float>(a, b, out);
 #define NABLA_PRED(name) \
   case BinaryOp::name: return binaryTyped<BinaryOp::name, uint8_t>(a, b, out);
-    NABLA_ARITH(add) NABLA_ARITH(sub) NABLA_ARITH(mul) NABLA_ARITH(div) NABLA_ARITH(pow) NABLA_ARITH(maximum) NABLA_ARITH(minimum)
-    NABLA_ARITH(atan2) NABLA_PRED(eq) NABLA_PRED(ne) NABLA_PRED(lt) NABLA_PRED(le) NABLA_PRED(gt) NABLA_PRED(ge)
-    NABLA_PRED(logicalAnd) NABLA_PRED(logicalOr) NABLA_PRED(logicalXor) NABLA_ARITH(reluGrad)
+    NABLA_BINARY_ARITH_OPS(NABLA_ARITH)
+    NABLA_BINARY_PREDICATE_OPS(NABLA_PRED)
 #undef NABLA_ARITH
 #undef NABLA_PRED
     case BinaryOp::count: break;
@@ -450,9 +457,8 @@ bool intBinaryDispatch(BinaryOp op, const View& a, const View& b, const View& ou
   case BinaryOp::name: binaryRows<int32_t, int32_t>(a, b, out, kParallelCheap, intBinaryRow<BinaryOp::name, int32_t>); return true;
 #define NABLA_PRED(name) \
   case BinaryOp::name: binaryRows<int32_t, uint8_t>(a, b, out, kParallelCheap, intBinaryRow<BinaryOp::name, uint8_t>); return true;
-    NABLA_ARITH(add) NABLA_ARITH(sub) NABLA_ARITH(mul) NABLA_ARITH(maximum) NABLA_ARITH(minimum)
-    NABLA_PRED(eq) NABLA_PRED(ne) NABLA_PRED(lt) NABLA_PRED(le) NABLA_PRED(gt) NABLA_PRED(ge)
-    NABLA_PRED(logicalAnd) NABLA_PRED(logicalOr) NABLA_PRED(logicalXor)
+    NABLA_INT32_BINARY_ARITH_OPS(NABLA_ARITH)
+    NABLA_INT32_BINARY_PREDICATE_OPS(NABLA_PRED)
 #undef NABLA_ARITH
 #undef NABLA_PRED
     default: return false;  // div, pow and atan2 are floating point on the cpu kernel

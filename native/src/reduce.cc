@@ -141,6 +141,16 @@ bool reduceTyped(const View& x, const int64_t* accStrides, const View& out, int6
   return true;
 }
 
+/** The reductions with an int32 kernel (the op vocabulary's int32 attribute, ops.h). */
+bool hasInt32Kernel(ReduceOp op) {
+  switch (op) {
+#define NABLA_CASE(name) case ReduceOp::name:
+    NABLA_INT32_REDUCE_OPS(NABLA_CASE) return true;
+#undef NABLA_CASE
+    default: return false;
+  }
+}
+
 }  // namespace
 
 napi_value Reduce(napi_env env, napi_callback_info info) {
@@ -154,7 +164,7 @@ napi_value Reduce(napi_env env, napi_callback_info info) {
   args.view(x, "x") && args.view(out, "out") && args.finish();
   if (!args.ok()) return nullptr;
   const bool int32 = x.dtype == kInt32 && out.dtype == kInt32;
-  if (!(x.dtype == kFloat32 && out.dtype == kFloat32) && !(int32 && op != static_cast<int64_t>(ReduceOp::prod)))
+  if (!(x.dtype == kFloat32 && out.dtype == kFloat32) && !(int32 && hasInt32Kernel(static_cast<ReduceOp>(op))))
     return args.fail("x and out must be float32, or int32 for sum, max and min"), nullptr;
   for (int64_t i = 0; i < naxes; i++) {
     if (axes[i] >= x.ndim) return args.fail("axis " + std::to_string(axes[i]) + " is out of range for x of rank " + std::to_string(x.ndim)), nullptr;

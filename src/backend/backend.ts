@@ -5,6 +5,7 @@
 // kernel says otherwise; outputs are written into views the caller allocated.
 
 import type { DType, TypedArray } from "../core/dtype.js";
+import type { ArgReduceOp, BinaryOp, ParamUnaryOp, ReduceOp, UnaryOp } from "./op-vocabulary.js";
 
 /** A backend's handle to one allocation. The cpu backend's buffers are plain typed arrays. */
 export type Buffer = unknown;
@@ -18,25 +19,9 @@ export interface View {
   readonly offset: number;
 }
 
-export type UnaryOp =
-  | "neg" | "abs" | "exp" | "log" | "sqrt" | "rsqrt" | "square" | "sin" | "cos" | "tan" | "atan"
-  | "relu" | "sigmoid" | "tanh" | "sign" | "reciprocal" | "floor" | "ceil" | "round" | "trunc"
-  | "logicalNot" | "expm1" | "log1p" | "erf" | "softplus" | "softsign" | "gelu" | "geluTanh"
-  | "isnan" | "isinf";
-
-/**
- * Unary ops with scalar parameters: x^p (powScalar), clamp(min, max), leakyRelu(slope),
- * elu(alpha), selu, hardtanh(min, max), step(threshold), and affine a·x + b.
- */
-export type ParamUnaryOp = "powScalar" | "clamp" | "leakyRelu" | "elu" | "hardtanh" | "step" | "affine";
-
-export type BinaryOp =
-  | "add" | "sub" | "mul" | "div" | "pow" | "maximum" | "minimum" | "atan2"
-  | "eq" | "ne" | "lt" | "le" | "gt" | "ge" | "logicalAnd" | "logicalOr" | "logicalXor"
-  /** a·[b > 0]: ReLU's backward (gradient a, ReLU output b) in one pass instead of gt, cast, mul. */
-  | "reluGrad";
-
-export type ReduceOp = "sum" | "prod" | "max" | "min";
+// The op names of unary, paramUnary, binary, reduce and argReduce, with their attributes (which
+// write bool, which turn integers into floats), are the table in op-vocabulary.ts.
+export type { ArgReduceOp, BinaryOp, ParamUnaryOp, ReduceOp, UnaryOp } from "./op-vocabulary.js";
 
 /** Resolved geometry of a 1d/2d/3d convolution or pooling window (one entry per spatial dim). */
 export interface WindowParams {
@@ -128,7 +113,7 @@ export interface Backend {
   /** Reduce over `axes`; out has x's rank with the reduced dims of size 1 (keepdim layout). */
   reduce(op: ReduceOp, x: View, axes: readonly number[], out: View): void;
   /** Index (int32) of the max/min along one axis; first occurrence wins, like PyTorch. */
-  argReduce(op: "argmax" | "argmin", x: View, axis: number, out: View): void;
+  argReduce(op: ArgReduceOp, x: View, axis: number, out: View): void;
 
   // ---- linear algebra ----------------------------------------------------------------------
   /** out[..., M, N] = a[..., M, K] · b[..., K, N]; batch dims of a and b already broadcast. */

@@ -1,23 +1,26 @@
 // The `nabla` command: train, summary, explain, eval. Bad input ends with one clear line on
 // stderr and exit code 2 (usage) or 1 (failure), never a stack trace (set NABLA_DEBUG=1 for one).
 
+import "../backends.js";
 import { Command, CommanderError, Option } from "commander";
 import { load } from "../io/save-load.js";
 import { summary } from "../summary/summary.js";
 import { explain } from "../summary/explain.js";
 import { evaluate } from "../train/evaluate.js";
 import { setBackend } from "../backend/registry.js";
-import { buildModel, defaultInputShape, loadDataset, MODEL_NAMES, DATASET_NAMES } from "./registry.js";
+import { buildModel, parseInputShape, loadDataset, MODEL_NAMES, DATASET_NAMES } from "./registry.js";
 import { trainCommand } from "./train-command.js";
 import { transferCommand } from "./transfer-command.js";
+import { addOptimizerFlags } from "./optimizer-flags.js";
 import { UsageError, parseNumber } from "./usage-error.js";
 
 const num = (flag: string, check: Parameters<typeof parseNumber>[2] = {}) => (v: string) => parseNumber(flag, v, check);
 
-function inputShape(value: string | undefined, model: string): number[] {
-  if (!value) return defaultInputShape(model);
-  const dims = value.split(/[,x]/).map((d) => parseNumber("--input", d.trim(), { integer: true, min: 1 }));
-  return dims;
+/** --limit and --test-limit, the same for train and transfer. */
+function addLimitFlags(cmd: Command): Command {
+  return cmd
+    .option("--limit <n>", "read only the first n images of the training split (imagefolder: n spread over all classes); the validation split is held out of these. The test split stays whole (see --test-limit)", num("--limit", { integer: true, min: 10 }))
+    .option("--test-limit <n>", "evaluate on only the first n images of the test split (default: all of it)", num("--test-limit", { integer: true, min: 1 }));
 }
 
 export function buildProgram(): Command {
@@ -26,17 +29,14 @@ export function buildProgram(): Command {
     .showHelpAfterError("(run with --help for usage)")
     .exitOverride();
 
-  program.command("train")
+  const train = program.command("train")
     .description("train a model on a dataset, write weights, history and learning curves, report test metrics")
     .requiredOption("--model <name>", `model: ${MODEL_NAMES.join(", ")}`)
     .option("--dataset <name>", `dataset: ${DATASET_NAMES.join(", ")}`, "mnist")
     .option("--root <dir>", "folder with the dataset files (fashion-mnist, cifar10, imagefolder; mnist ships with nabla)")
     .option("--epochs <n>", "epochs", num("--epochs", { integer: true, min: 1 }), 5)
-    .option("--batch-size <n>", "mini-batch size (Keras' default)", num("--batch-size", { integer: true, min: 1 }), 32)
-    .option("--optimizer <name>", "adam, adamw, sgd, rmsprop, adagrad, adadelta, nadam", "adam")
-    .option("--lr <x>", "learning rate (default depends on the optimizer)", num("--lr", { min: 0, exclusiveMin: true }))
-    .option("--momentum <x>", "momentum for sgd and rmsprop", num("--momentum", { min: 0, max: 1 }), 0.9)
-    .option("--weight-decay <x>", "L2 weight decay", num("--weight-decay", { min: 0 }), 0)
+    .option("--batch-size <n>", "mini-batch size (Keras' default)", num("--batch-size", { integer: true, min: 1 }), 32);
+  addOptimizerFlags(train)
     .option("--schedule <name>", "learning-rate schedule: none, step, cosine, plateau, onecycle", "none")
     .option("--dropout <p>", "dropout probability of the model's dropout layers", num("--dropout", { min: 0, max: 1 }))
     .option("--augment", "random shifts/rotations (digits) or crops/flips (colour images)", false)
@@ -44,15 +44,15 @@ export function buildProgram(): Command {
     .option("--patience <n>", "early stopping: epochs without validation improvement", num("--patience", { integer: true, min: 0 }))
     .option("--seed <n>", "random seed", num("--seed", { integer: true }), 0)
     .addOption(new Option("--device <name>", "backend: cpu, native, cuda (default: the fastest available)").env("NABLA_BACKEND"))
-    .option("--out <dir>", "write best weights, history (CSV, JSON) and learning curves (PNG, SVG) here")
-    .option("--limit <n>", "use only the first n training images (quick runs)", num("--limit", { integer: true, min: 10 }))
+    .option("--out <dir>", "write best weights, history (CSV, JSON) and learning curves (PNG, SVG) here");
+  addLimitFlags(train)
     .option("--quiet", "no progress bar", false)
     .action(async (o) => {
       const { history } = await trainCommand({
         model: o.model, dataset: o.dataset, root: o.root, epochs: o.epochs, batchSize: o.batchSize, optimizer: o.optimizer,
         lr: o.lr, momentum: o.momentum, weightDecay: o.weightDecay, schedule: o.schedule, dropout: o.dropout, augment: o.augment,
         validationSplit: o.validationSplit, patience: o.patience, seed: o.seed, device: o.device, out: o.out, limit: o.limit,
-        verbose: o.quiet ? 0 : process.stdout.isTTY ? 1 : 2,
+        testLimit: o.testLimit, verbose: o.quiet ? 0 : process.stdout.isTTY ? 1 : 2,
       });
       if (!Number.isFinite(history.loss[history.loss.length - 1])) throw new Error("training diverged (the loss is not finite); lower --lr");
     });
@@ -60,10 +60,10 @@ export function buildProgram(): Command {
   program.command("summary")
     .description("print the Keras-style summary of a model")
     .requiredOption("--model <name>", `model: ${MODEL_NAMES.join(", ")}`)
-    .option("--input <shape>", "input shape without the batch, e.g. 1,28,28")
+    .option("--input <shape>", "input shape C,H,W without the batch, e.g. 1,28,28 or 3,224,224 (default: the model's design input)")
     .option("--classes <n>", "number of classes (default: the model's own, 10 or 1000)", num("--classes", { integer: true, min: 1 }))
     .action((o) => {
-      const shape = inputShape(o.input, o.model);
+      const shape = parseInputShape(o.input, o.model);
       // Summary traces zeros: skip the random weight draw (seconds for the big ImageNet models).
       summary(buildModel(o.model, { numClasses: o.classes, inChannels: shape[0], initWeights: false }), shape);
     });
@@ -71,10 +71,10 @@ export function buildProgram(): Command {
   program.command("explain")
     .description("show the arithmetic behind each layer: output sizes, parameters, receptive fields")
     .requiredOption("--model <name>", `model: ${MODEL_NAMES.join(", ")}`)
-    .option("--input <shape>", "input shape without the batch, e.g. 1,28,28")
+    .option("--input <shape>", "input shape C,H,W without the batch, e.g. 1,28,28 or 3,224,224 (default: the model's design input)")
     .option("--classes <n>", "number of classes (default: the model's own, 10 or 1000)", num("--classes", { integer: true, min: 1 }))
     .action((o) => {
-      const shape = inputShape(o.input, o.model);
+      const shape = parseInputShape(o.input, o.model);
       explain(buildModel(o.model, { numClasses: o.classes, inChannels: shape[0], initWeights: false }), shape);
     });
 
@@ -82,19 +82,20 @@ export function buildProgram(): Command {
     .description("evaluate saved weights on a dataset's test split")
     .requiredOption("--model <name>", `model: ${MODEL_NAMES.join(", ")}`)
     .requiredOption("--weights <file>", "a .safetensors (or PyTorch .pt) state dict")
-    .option("--dataset <name>", "dataset", "mnist")
+    .option("--dataset <name>", `dataset: ${DATASET_NAMES.join(", ")}`, "mnist")
     .option("--root <dir>", "dataset folder")
+    .option("--test-limit <n>", "evaluate on only the first n test images (default: all of them)", num("--test-limit", { integer: true, min: 1 }))
     .addOption(new Option("--device <name>", "backend").env("NABLA_BACKEND"))
     .action(async (o) => {
       if (o.device) setBackend(o.device);
-      const data = loadDataset(o.dataset, o.root, undefined);
+      const data = loadDataset(o.dataset, o.root, { test: o.testLimit });
       if (!data.test) throw new UsageError(`--dataset ${o.dataset} has no test split`);
       const model = buildModel(o.model, { numClasses: data.classes.length, inChannels: data.channels });
       model.loadStateDict(await load(o.weights));
       const logs = await evaluate(model, data.test, { loss: "crossEntropy", metrics: ["accuracy", "f1"], batchSize: 256 });
       console.log(Object.entries(logs).map(([k, v]) => `${k}: ${v.toFixed(4)}`).join(" - "));
     });
-  program.command("transfer")
+  const transfer = program.command("transfer")
     .description("transfer learning: load pretrained weights, put a new head on the model, freeze the base, train the head, optionally fine-tune")
     .requiredOption("--from <weights>", "pretrained weights (.safetensors, or a PyTorch .pt state dict) for --model")
     .requiredOption("--model <name>", `model: ${MODEL_NAMES.join(", ")}`)
@@ -107,12 +108,12 @@ export function buildProgram(): Command {
     .option("--hidden <sizes>", "hidden layer sizes of an MLP head, e.g. 128 or 256,128", (v: string) => v.split(",").map((d) => parseNumber("--hidden", d.trim(), { integer: true, min: 1 })))
     .option("--dropout <p>", "dropout in the new head", num("--dropout", { min: 0, max: 0.99 }))
     .option("--epochs <n>", "epochs training the head", num("--epochs", { integer: true, min: 1 }), 5)
-    .option("--fine-tune-epochs <n>", "then epochs fine-tuning the whole model (0: none)", num("--fine-tune-epochs", { integer: true, min: 0 }), 0)
-    .option("--lr <x>", "Adam learning rate of the head", num("--lr", { min: 0, exclusiveMin: true }), 1e-3)
+    .option("--fine-tune-epochs <n>", "then epochs fine-tuning the whole model (0: none)", num("--fine-tune-epochs", { integer: true, min: 0 }), 0);
+  addOptimizerFlags(transfer)
     .option("--fine-tune-lr <x>", "learning rate of the base while fine-tuning (default: lr / 10)", num("--fine-tune-lr", { min: 0, exclusiveMin: true }))
     .option("--batch-size <n>", "mini-batch size", num("--batch-size", { integer: true, min: 1 }), 32)
-    .option("--validation-split <f>", "random fraction of the training images held out for validation", num("--validation-split", { min: 0, max: 0.9 }), 0.1)
-    .option("--limit <n>", "use only the first n images of the dataset (quick runs)", num("--limit", { integer: true, min: 10 }))
+    .option("--validation-split <f>", "random fraction of the training images held out for validation", num("--validation-split", { min: 0, max: 0.9 }), 0.1);
+  addLimitFlags(transfer)
     .option("--seed <n>", "random seed", num("--seed", { integer: true }), 0)
     .addOption(new Option("--device <name>", "backend: cpu, native, cuda (default: the fastest available)").env("NABLA_BACKEND"))
     .option("--out <dir>", "write the weights, history, learning curves, first-layer filters and feature maps here")
@@ -120,8 +121,9 @@ export function buildProgram(): Command {
     .action(async (o) => {
       await transferCommand({
         from: o.from, model: o.model, dataset: o.dataset, root: o.root, classes: o.classes, freeze: o.freeze, upTo: o.upTo, head: o.head,
-        hidden: o.hidden, dropout: o.dropout, epochs: o.epochs, fineTuneEpochs: o.fineTuneEpochs, lr: o.lr, fineTuneLr: o.fineTuneLr,
-        batchSize: o.batchSize, validationSplit: o.validationSplit, limit: o.limit, seed: o.seed, device: o.device, out: o.out,
+        hidden: o.hidden, dropout: o.dropout, epochs: o.epochs, fineTuneEpochs: o.fineTuneEpochs,
+        optimizer: o.optimizer, lr: o.lr, momentum: o.momentum, weightDecay: o.weightDecay, fineTuneLr: o.fineTuneLr,
+        batchSize: o.batchSize, validationSplit: o.validationSplit, limit: o.limit, testLimit: o.testLimit, seed: o.seed, device: o.device, out: o.out,
         verbose: o.quiet ? 0 : process.stdout.isTTY ? 1 : 2,
       });
     });

@@ -3,8 +3,8 @@
 import * as models from "../models/index.js";
 import * as datasets from "../datasets/index.js";
 import type { Module } from "../nn/module.js";
-import type { Dataset } from "../data/dataset.js";
-import { UsageError, normalizeName } from "./usage-error.js";
+import { type Dataset, Subset } from "../data/dataset.js";
+import { UsageError, normalizeName, didYouMean } from "./usage-error.js";
 
 export interface ModelOptions {
   /** Classes of the output layer (default: the model's own, 10 for the course models, 1000 for the ImageNet ones). */
@@ -19,33 +19,39 @@ interface ModelEntry {
   build: (o: ModelOptions) => Module;
   /** The input shape the model is designed for, without the batch dimension. */
   input: (channels?: number) => number[];
+  /** Whether the model has dropout layers whose probability --dropout sets. */
+  dropout?: boolean;
+  /** Whether the factory takes initWeights (the zoo's big models; the course's small ones always draw their weights). */
+  deferredInit?: boolean;
 }
 
 /** A course model on 28x28 single-channel images. */
 const mnistSized = (build: (o: ModelOptions) => Module, side = 28): ModelEntry => ({ build, input: (c = 1) => [c, side, side] });
 /** An ImageNet model on `side`x`side` RGB images. */
-const imagenetSized = (build: (o: ModelOptions) => Module, side = 224): ModelEntry => ({ build, input: (c = 3) => [c, side, side] });
+const imagenetSized = (build: (o: ModelOptions) => Module, side = 224): ModelEntry => ({ build, input: (c = 3) => [c, side, side], deferredInit: true });
+/** The same entry, for a model whose dropout probability is an option. */
+const withDropout = (e: ModelEntry): ModelEntry => ({ ...e, dropout: true });
 
 const MODELS: Record<string, ModelEntry> = {
-  "typical-cnn": mnistSized((o) => models.typicalCnn(o)),
+  "typical-cnn": withDropout(mnistSized((o) => models.typicalCnn(o))),
   lenet5: mnistSized((o) => models.lenet5(o)),
   "fashion-cnn": mnistSized((o) => models.fashionCnn(o)),
   "lenet5-1998": mnistSized((o) => models.lenet5Original(o), 32),
-  alexnet: imagenetSized((o) => models.alexnet(o)),
-  "alexnet-original": imagenetSized((o) => models.alexnet({ ...o, variant: "original" }), 227),
-  zfnet: imagenetSized((o) => models.zfnet(o)),
-  vgg11: imagenetSized((o) => models.vgg11(o)),
-  "vgg11-bn": imagenetSized((o) => models.vgg11({ ...o, batchNorm: true })),
-  vgg13: imagenetSized((o) => models.vgg13(o)),
-  "vgg13-bn": imagenetSized((o) => models.vgg13({ ...o, batchNorm: true })),
-  vgg16: imagenetSized((o) => models.vgg16(o)),
-  "vgg16-bn": imagenetSized((o) => models.vgg16({ ...o, batchNorm: true })),
-  vgg19: imagenetSized((o) => models.vgg19(o)),
-  "vgg19-bn": imagenetSized((o) => models.vgg19({ ...o, batchNorm: true })),
+  alexnet: withDropout(imagenetSized((o) => models.alexnet(o))),
+  "alexnet-original": withDropout(imagenetSized((o) => models.alexnet({ ...o, variant: "original" }), 227)),
+  zfnet: withDropout(imagenetSized((o) => models.zfnet(o))),
+  vgg11: withDropout(imagenetSized((o) => models.vgg11(o))),
+  "vgg11-bn": withDropout(imagenetSized((o) => models.vgg11({ ...o, batchNorm: true }))),
+  vgg13: withDropout(imagenetSized((o) => models.vgg13(o))),
+  "vgg13-bn": withDropout(imagenetSized((o) => models.vgg13({ ...o, batchNorm: true }))),
+  vgg16: withDropout(imagenetSized((o) => models.vgg16(o))),
+  "vgg16-bn": withDropout(imagenetSized((o) => models.vgg16({ ...o, batchNorm: true }))),
+  vgg19: withDropout(imagenetSized((o) => models.vgg19(o))),
+  "vgg19-bn": withDropout(imagenetSized((o) => models.vgg19({ ...o, batchNorm: true }))),
   // Without the auxiliary classifiers: the CLI trains through nb.fit, which expects one output
   // tensor (their training-mode output is { logits, aux... }; see googlenetLoss for a custom loop).
-  googlenet: imagenetSized((o) => models.googlenet({ ...o, auxLogits: false })),
-  "inception-v3": imagenetSized((o) => models.inceptionV3({ ...o, auxLogits: false }), 299),
+  googlenet: withDropout(imagenetSized((o) => models.googlenet({ ...o, auxLogits: false }))),
+  "inception-v3": withDropout(imagenetSized((o) => models.inceptionV3({ ...o, auxLogits: false }), 299)),
   resnet18: imagenetSized((o) => models.resnet18(o)),
   resnet34: imagenetSized((o) => models.resnet34(o)),
   resnet50: imagenetSized((o) => models.resnet50(o)),
@@ -59,19 +65,51 @@ export const MODEL_NAMES = Object.keys(MODELS);
 
 function entryFor(name: string): ModelEntry {
   const entry = Object.entries(MODELS).find(([k]) => normalizeName(k) === normalizeName(name));
-  if (!entry) throw new UsageError(`unknown model "${name}"; choose one of ${MODEL_NAMES.join(", ")}`);
+  if (!entry) throw new UsageError(`unknown model "${name}"${didYouMean(name, MODEL_NAMES)}; choose one of ${MODEL_NAMES.join(", ")}`);
   return entry[1];
 }
 
+/** The models whose dropout probability --dropout sets. */
+export const DROPOUT_MODEL_NAMES = Object.entries(MODELS).filter(([, e]) => e.dropout).map(([k]) => k);
+
+/** Fail early (before any data is read) on a model name or model option the model cannot take. */
+export function checkModelOptions(name: string, opts: Pick<ModelOptions, "dropout">): void {
+  if (opts.dropout !== undefined && !entryFor(name).dropout) {
+    throw new UsageError(`--dropout: ${name} has no dropout layers; the models with dropout are ${DROPOUT_MODEL_NAMES.join(", ")}`);
+  }
+}
+
 export function buildModel(name: string, opts: ModelOptions): Module {
-  // Unset options fall back to each model's defaults.
-  const defined = Object.fromEntries(Object.entries(opts).filter(([, v]) => v !== undefined)) as ModelOptions;
-  return entryFor(name).build(defined);
+  checkModelOptions(name, opts);
+  const entry = entryFor(name);
+  // Unset options fall back to each model's defaults; initWeights goes only to the factories that take it.
+  const defined = Object.fromEntries(Object.entries(opts).filter(([k, v]) => v !== undefined && (k !== "initWeights" || entry.deferredInit))) as ModelOptions;
+  return entry.build(defined);
 }
 
 /** The model's design input shape; `channels` overrides its channel count (1 for the course models, 3 for ImageNet ones). */
 export function defaultInputShape(name: string, channels?: number): number[] {
   return entryFor(name).input(channels);
+}
+
+/**
+ * Parse --input: an image model's input without the batch, C,H,W (also written CxHxW), e.g.
+ * 1,28,28 or 3,224,224. Two numbers (224,224) are refused rather than read as 224 channels.
+ */
+export function parseInputShape(value: string | undefined, model: string, flag = "--input"): number[] {
+  const design = defaultInputShape(model);
+  if (value === undefined) return design;
+  const parts = value.split(/[,x×]/).map((d) => d.trim());
+  const example = design.join(",");
+  if (parts.length !== 3) {
+    const hint = parts.length === 2 ? `; for ${parts.join("x")} images with ${design[0]} channel${design[0] === 1 ? "" : "s"}, write ${design[0]},${parts.join(",")}` : "";
+    throw new UsageError(`${flag} must be the image shape C,H,W (channels, height, width; ${model} is designed for ${example}), got "${value}"${hint}`);
+  }
+  return parts.map((d) => {
+    const n = Number(d);
+    if (d === "" || !Number.isInteger(n) || n < 1) throw new UsageError(`${flag} must be three positive integers C,H,W such as ${example}, got "${value}"`);
+    return n;
+  });
 }
 
 export const DATASET_NAMES = ["mnist", "fashion-mnist", "cifar10", "imagefolder"] as const;
@@ -83,9 +121,15 @@ export interface LoadedData {
   channels: number;
 }
 
-export function loadDataset(name: string, root: string | undefined, limit: number | undefined): LoadedData {
+/** How many images to read: `train` of the training split (validation is held out of these), `test` of the test split; undefined reads all. */
+export interface DatasetLimits {
+  train?: number;
+  test?: number;
+}
+
+export function loadDataset(name: string, root: string | undefined, limits: DatasetLimits = {}): LoadedData {
   const key = normalizeName(name);
-  const testLimit = limit === undefined ? undefined : Math.max(1, Math.floor(limit / 6));
+  const { train: limit, test: testLimit } = limits;
   if (key === "mnist") {
     const train = datasets.mnist({ split: "train", root, limit });
     return { train, test: datasets.mnist({ split: "test", root, limit: testLimit }), classes: train.classes, channels: 1 };
@@ -102,8 +146,13 @@ export function loadDataset(name: string, root: string | undefined, limit: numbe
   }
   if (key === "imagefolder") {
     if (!root) throw new UsageError("--dataset imagefolder needs --root <folder> with one subfolder per class");
-    const train = datasets.imageFolder(root);
-    return { train, test: null, classes: train.classes, channels: train.get(0)[0].shape[0] };
+    if (testLimit !== undefined) throw new UsageError("--test-limit: --dataset imagefolder has no test split");
+    const folder = datasets.imageFolder(root);
+    // The folder lists its images class by class: spread a limit over all of them, not the first class.
+    const n = folder.length;
+    const train = limit === undefined || limit >= n ? folder
+      : Object.assign(new Subset(folder, Array.from({ length: limit }, (_, i) => Math.floor((i * n) / limit))), { classes: folder.classes });
+    return { train, test: null, classes: folder.classes, channels: folder.get(0)[0].shape[0] };
   }
-  throw new UsageError(`unknown dataset "${name}"; choose one of ${DATASET_NAMES.join(", ")}`);
+  throw new UsageError(`unknown dataset "${name}"${didYouMean(name, DATASET_NAMES)}; choose one of ${DATASET_NAMES.join(", ")}`);
 }

@@ -11,7 +11,6 @@ import type { Tensor } from "../tensor/tensor.js";
 import { setBackend, getBackend } from "../backend/registry.js";
 import { DataLoader } from "../data/dataloader.js";
 import { type Dataset, Subset } from "../data/dataset.js";
-import type { Module } from "../nn/module.js";
 import * as optim from "../optim/index.js";
 import { fit, type History } from "../train/fit.js";
 import { predict } from "../train/evaluate.js";
@@ -25,19 +24,16 @@ import { RandomCrop } from "../transforms/random-crop.js";
 import { RandomHorizontalFlip } from "../transforms/flip.js";
 import { writeLearningCurves } from "../viz/learning-curves.js";
 import { writeFirstConvPictures } from "../viz/layer-pictures.js";
-import { buildModel, loadDataset } from "./registry.js";
+import { buildModel, checkModelOptions, loadDataset } from "./registry.js";
 import { oneOf } from "./usage-error.js";
+import { describeOptimizer, optimizerOptions, type OptimizerArgs } from "./optimizer-flags.js";
 
-export interface TrainArgs {
+export interface TrainArgs extends OptimizerArgs {
   model: string;
   dataset: string;
   root?: string;
   epochs: number;
   batchSize: number;
-  optimizer: string;
-  lr?: number;
-  momentum: number;
-  weightDecay: number;
   schedule: string;
   dropout?: number;
   augment: boolean;
@@ -46,29 +42,17 @@ export interface TrainArgs {
   seed: number;
   device?: string;
   out?: string;
+  /** Read only the first `limit` training images (validation is held out of these). */
   limit?: number;
+  /** Evaluate on only the first `testLimit` test images (default all). */
+  testLimit?: number;
   verbose: 0 | 1 | 2;
 }
 
-const OPTIMIZERS = ["adam", "adamw", "sgd", "rmsprop", "adagrad", "adadelta", "nadam"] as const;
 const SCHEDULES = ["none", "step", "cosine", "plateau", "onecycle"] as const;
 
-function makeOptimizer(name: string, model: Module, a: TrainArgs): optim.Optimizer {
-  const params = model.parameters();
-  const wd = a.weightDecay;
-  switch (oneOf("optimizer", name, OPTIMIZERS)) {
-    case "adam": return new optim.Adam(params, { lr: a.lr ?? 1e-3, weightDecay: wd });
-    case "adamw": return new optim.AdamW(params, { lr: a.lr ?? 1e-3, weightDecay: wd || 1e-2 });
-    case "sgd": return new optim.SGD(params, { lr: a.lr ?? 0.01, momentum: a.momentum, weightDecay: wd });
-    case "rmsprop": return new optim.RMSprop(params, { lr: a.lr ?? 1e-3, momentum: a.momentum, weightDecay: wd });
-    case "adagrad": return new optim.Adagrad(params, { lr: a.lr ?? 1e-2, weightDecay: wd });
-    case "adadelta": return new optim.Adadelta(params, { lr: a.lr ?? 1, weightDecay: wd });
-    case "nadam": return new optim.NAdam(params, { lr: a.lr ?? 2e-3, weightDecay: wd });
-  }
-}
-
 function scheduleCallback(name: string, opt: optim.Optimizer, epochs: number): callbacks.Callback[] {
-  switch (oneOf("schedule", name, SCHEDULES)) {
+  switch (oneOf("--schedule", name, SCHEDULES)) {
     case "none": return [];
     case "step": return [new callbacks.LearningRateScheduler(new optim.lrScheduler.StepLR(opt, { stepSize: Math.max(1, Math.floor(epochs / 3)), gamma: 0.1 }))];
     case "cosine": return [new callbacks.LearningRateScheduler(new optim.lrScheduler.CosineAnnealingLR(opt, { tMax: epochs }))];
@@ -84,11 +68,15 @@ function augmentation(channels: number): (x: Tensor) => Tensor {
 }
 
 export async function trainCommand(a: TrainArgs, log: (line: string) => void = console.log): Promise<{ history: History; testAccuracy: number | null }> {
+  // Every flag is checked before the data is read.
+  const { name: optimizerName, options: optimizerFlags } = optimizerOptions(a);
+  checkModelOptions(a.model, { dropout: a.dropout });
+  oneOf("--schedule", a.schedule, SCHEDULES);
   if (a.device) setBackend(a.device);
   manualSeed(a.seed);
-  const data = loadDataset(a.dataset, a.root, a.limit);
+  const data = loadDataset(a.dataset, a.root, { train: a.limit, test: a.testLimit });
   const model = buildModel(a.model, { numClasses: data.classes.length, inChannels: data.channels, dropout: a.dropout });
-  const optimizer = makeOptimizer(a.optimizer, model, a);
+  const optimizer = optim.create(optimizerName, model.parameters(), optimizerFlags);
 
   // Hold out the last fraction of the training set for validation (Keras' validation_split).
   const n = data.train.length;
@@ -110,7 +98,7 @@ export async function trainCommand(a: TrainArgs, log: (line: string) => void = c
     cbs.push(new callbacks.CSVLogger(join(a.out, "history.csv")));
   }
 
-  log(`nabla train: ${a.model} on ${a.dataset} (${trainSet.length} training, ${valSet?.length ?? 0} validation, ${data.test?.length ?? 0} test images), ${a.optimizer} lr ${optimizer.paramGroups[0].lr}, batch ${a.batchSize}, backend ${getBackend()}`);
+  log(`nabla train: ${a.model} on ${a.dataset} (${trainSet.length} training, ${valSet?.length ?? 0} validation, ${data.test?.length ?? 0} test images), ${describeOptimizer(optimizer)}, batch ${a.batchSize}, backend ${getBackend()}`);
   const started = performance.now();
   const history = await fit(model, {
     train: trainLoader, validation: valSet, epochs: a.epochs, batchSize: a.batchSize, optimizer, loss: "crossEntropy",
@@ -138,9 +126,10 @@ export async function trainCommand(a: TrainArgs, log: (line: string) => void = c
     log(report.toString());
     if (a.out) writeFileSync(join(a.out, "test-report.txt"), report.toString() + "\n");
   }
-  const d = diagnose(history);
-  log(`diagnosis: ${d.explanation}`);
+  const d = diagnose(history, { model, optimizer, augmented: a.augment });
+  log(`diagnosis: ${d.explanation} (${d.confidence} confidence)`);
   for (const r of d.remedies) log(`  - ${r}`);
+  for (const note of d.notes) log(`  note: ${note}`);
   if (a.out) {
     writeFileSync(join(a.out, "history.json"), JSON.stringify(history, null, 2) + "\n");
     const curves = await writeLearningCurves(history, a.out);

@@ -23,8 +23,9 @@ import { fineTune } from "../transfer/fine-tune.js";
 import { selectClasses } from "../transfer/select-classes.js";
 import { buildModel, loadDataset } from "./registry.js";
 import { UsageError, oneOf } from "./usage-error.js";
+import { describeOptimizer, optimizerOptions, type OptimizerArgs } from "./optimizer-flags.js";
 
-export interface TransferArgs {
+export interface TransferArgs extends OptimizerArgs {
   from: string;
   model: string;
   dataset: string;
@@ -39,12 +40,14 @@ export interface TransferArgs {
   dropout?: number;
   epochs: number;
   fineTuneEpochs: number;
-  lr: number;
   /** Learning rate of the base while fine-tuning (default lr / 10). */
   fineTuneLr?: number;
   batchSize: number;
   validationSplit: number;
+  /** Read only the first `limit` training images (validation is held out of these). */
   limit?: number;
+  /** Evaluate on only the first `testLimit` test images (default all). */
+  testLimit?: number;
   seed: number;
   device?: string;
   out?: string;
@@ -93,7 +96,8 @@ export async function transferCommand(a: TransferArgs, log: (line: string) => vo
   const strategy = FREEZE[oneOf("--freeze", a.freeze, Object.keys(FREEZE))];
   if (a.upTo !== undefined && strategy !== "partial") throw new UsageError("--up-to goes with --freeze partial");
 
-  const data = loadDataset(a.dataset, a.root, a.limit);
+  const { name: optimizerName, options: optimizerFlags } = optimizerOptions(a);
+  const data = loadDataset(a.dataset, a.root, { train: a.limit, test: a.testLimit });
   let train: Dataset = data.train;
   let test: Dataset | null = data.test;
   let classes = data.classes;
@@ -137,18 +141,21 @@ export async function transferCommand(a: TransferArgs, log: (line: string) => vo
   });
 
   const started = performance.now();
-  let history = await fitStage(new optim.Adam(model.parameters().filter((p) => p.requiresGrad), { lr: a.lr }), a.epochs);
+  const headOptimizer = optim.create(optimizerName, model.parameters().filter((p) => p.requiresGrad), optimizerFlags);
+  const lr = headOptimizer.paramGroups[0].lr;
+  let history = await fitStage(headOptimizer, a.epochs);
   const headAccuracy = await score();
   const what = strategy === "entire" ? "the whole model" : strategy === "partial" ? "the unfrozen layers and the head" : "the head";
-  log(`trained ${what} for ${a.epochs} epoch(s) (Adam, lr ${a.lr})${headAccuracy === null ? "" : `: ${where} accuracy ${percent(headAccuracy)}`}`);
+  log(`trained ${what} for ${a.epochs} epoch(s) (${describeOptimizer(headOptimizer)})${headAccuracy === null ? "" : `: ${where} accuracy ${percent(headAccuracy)}`}`);
 
   let fineTunedAccuracy: number | null = null;
   if (a.fineTuneEpochs > 0) {
-    const baseLr = a.fineTuneLr ?? a.lr / 10;
-    const optimizer = fineTune(model, { baseLr, headLr: a.lr, head, optimizer: optim.Adam });
+    const baseLr = a.fineTuneLr ?? lr / 10;
+    const { lr: _lr, ...rest } = optimizerFlags;
+    const optimizer = fineTune(model, { baseLr, headLr: lr, head, optimizer: optim.optimizerClass(optimizerName), optimizerOptions: rest });
     history = concatHistories(history, await fitStage(optimizer, a.fineTuneEpochs));
     fineTunedAccuracy = await score();
-    log(`fine-tuned everything for ${a.fineTuneEpochs} epoch(s) (base lr ${baseLr}, head lr ${a.lr})${fineTunedAccuracy === null ? "" : `: ${where} accuracy ${percent(fineTunedAccuracy)}`}`);
+    log(`fine-tuned everything for ${a.fineTuneEpochs} epoch(s) (base lr ${baseLr}, head lr ${lr})${fineTunedAccuracy === null ? "" : `: ${where} accuracy ${percent(fineTunedAccuracy)}`}`);
   }
   if (!Number.isFinite(history.loss[history.loss.length - 1])) throw new Error("training diverged (the loss is not finite); lower --lr");
   log(`done in ${((performance.now() - started) / 1000).toFixed(1)} s`);

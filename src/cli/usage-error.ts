@@ -1,5 +1,7 @@
 // Errors the CLI reports as one line and a non-zero exit, never a stack trace.
 
+import { editDistance } from "../core/options.js";
+
 export class UsageError extends Error {}
 
 /** Parse a number option, or fail with a message that names the option and the value. */
@@ -17,11 +19,26 @@ export function parseNumber(flag: string, value: string, check: { integer?: bool
 export function oneOf<T extends string>(flag: string, value: string, options: readonly T[]): T {
   const key = normalizeName(value);
   const hit = options.find((o) => normalizeName(o) === key);
-  if (!hit) throw new UsageError(`unknown ${flag} "${value}"; choose one of ${options.join(", ")}`);
+  if (!hit) throw new UsageError(`unknown ${flag} "${value}"${didYouMean(value, options)}; choose one of ${options.join(", ")}`);
   return hit;
 }
 
 /** "Typical-CNN", "typical_cnn" and "typicalCnn" name the same thing. */
 export function normalizeName(s: string): string {
   return s.toLowerCase().replace(/[^a-z0-9]/g, "");
+}
+
+/** ` (did you mean "resnet50"?)` when one name is close to `value` (a typo), else "". */
+export function didYouMean(value: string, options: readonly string[]): string {
+  const key = normalizeName(value);
+  // A name cut short ("cifar" for cifar10, "vgg" is too short to guess from) is the likeliest slip.
+  const extended = key.length >= 4 ? options.filter((o) => normalizeName(o).startsWith(key)) : [];
+  if (extended.length === 1) return ` (did you mean "${extended[0]}"?)`;
+  let best: string | undefined;
+  let bestDistance = Infinity;
+  for (const o of options) {
+    const d = editDistance(key, normalizeName(o));
+    if (d < bestDistance) [best, bestDistance] = [o, d];
+  }
+  return best !== undefined && bestDistance <= Math.max(1, Math.floor(key.length / 4)) ? ` (did you mean "${best}"?)` : "";
 }

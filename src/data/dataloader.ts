@@ -4,9 +4,15 @@
 import { Tensor } from "../tensor/tensor.js";
 import { Generator } from "../tensor/random.js";
 import { tidy } from "../tensor/scope.js";
+import { checkOptions, describe, optionNames } from "../core/options.js";
 import { type Dataset, type Sample, stackSamples } from "./dataset.js";
 
-export type Transform = (x: Tensor) => Tensor;
+/**
+ * What `transform` and `batchTransform` take: a function of a tensor, or a transform object with
+ * `apply(x)` — every nb.transforms class, a Compose of them, or your own. (The same type as
+ * nb.transforms.TransformLike; the loader turns either into a function once, when it is built.)
+ */
+export type Transform = ((x: Tensor) => Tensor) | { apply(x: Tensor): Tensor };
 
 export interface DataLoaderOptions {
   batchSize?: number;
@@ -21,26 +27,40 @@ export interface DataLoaderOptions {
   generator?: Generator;
 }
 
+/** Every DataLoaderOptions name (unknown names are an error). */
+export const DATA_LOADER_OPTIONS = optionNames<DataLoaderOptions>({
+  batchSize: 1, shuffle: 1, dropLast: 1, transform: 1, batchTransform: 1, seed: 1, generator: 1,
+});
+
+/** A Transform as a plain function (undefined stays undefined); `where` names the option in errors. */
+export function transformFn(where: string, t: Transform | undefined): ((x: Tensor) => Tensor) | undefined {
+  if (t === undefined) return undefined;
+  if (typeof t === "function") return t;
+  if (t !== null && typeof t === "object" && typeof (t as { apply?: unknown }).apply === "function") return (x: Tensor) => t.apply(x);
+  throw new TypeError(`${where} must be a function (x) => x or a transform object with apply(x) (e.g. new nb.transforms.Normalize(...)), got ${describe(t)}`);
+}
+
 export class DataLoader implements Iterable<Sample>, AsyncIterable<Sample> {
   readonly batchSize: number;
   readonly shuffle: boolean;
   readonly dropLast: boolean;
   readonly generator: Generator;
-  private readonly transform?: Transform;
-  private readonly batchTransform?: Transform;
+  private readonly transform?: (x: Tensor) => Tensor;
+  private readonly batchTransform?: (x: Tensor) => Tensor;
 
   constructor(readonly dataset: Dataset, opts: DataLoaderOptions = {}) {
     if (!dataset || typeof dataset.get !== "function" || typeof dataset.length !== "number") {
       throw new TypeError("DataLoader: dataset must have a length and a get(index) method (e.g. a TensorDataset)");
     }
+    checkOptions("DataLoader", opts, DATA_LOADER_OPTIONS);
     this.batchSize = opts.batchSize ?? 1;
     if (!Number.isInteger(this.batchSize) || this.batchSize <= 0) {
       throw new RangeError(`DataLoader: batchSize must be a positive integer, got ${opts.batchSize}`);
     }
     this.shuffle = opts.shuffle ?? false;
     this.dropLast = opts.dropLast ?? false;
-    this.transform = opts.transform;
-    this.batchTransform = opts.batchTransform;
+    this.transform = transformFn("DataLoader: transform", opts.transform);
+    this.batchTransform = transformFn("DataLoader: batchTransform", opts.batchTransform);
     this.generator = opts.generator ?? new Generator(opts.seed ?? 0x10ade5);
   }
 

@@ -1,6 +1,7 @@
 // Hold-out and cross-validation splits: randomSplit (e.g. 60:20:20) and kFold indices.
 
 import { Generator } from "../tensor/random.js";
+import { checkOptions, optionNames } from "../core/options.js";
 import { type Dataset, Subset } from "./dataset.js";
 
 function permutation(n: number, gen: Generator): number[] {
@@ -13,11 +14,20 @@ function permutation(n: number, gen: Generator): number[] {
   return idx;
 }
 
+export interface RandomSplitOptions {
+  /** Seed of the split's own generator (default 0). */
+  seed?: number;
+  generator?: Generator;
+}
+
+export const RANDOM_SPLIT_OPTIONS = optionNames<RandomSplitOptions>({ seed: 1, generator: 1 });
+
 /**
  * Split a dataset into non-overlapping random subsets. `sizes` are fractions summing to 1 (the
  * remainder of the rounding goes to the first splits, as torch does) or absolute counts.
  */
-export function randomSplit(ds: Dataset, sizes: readonly number[], opts: { seed?: number; generator?: Generator } = {}): Subset[] {
+export function randomSplit(ds: Dataset, sizes: readonly number[], opts: RandomSplitOptions = {}): Subset[] {
+  checkOptions("randomSplit", opts, RANDOM_SPLIT_OPTIONS);
   const n = ds.length;
   let counts: number[];
   const total = sizes.reduce((a, b) => a + b, 0);
@@ -45,8 +55,18 @@ export interface Fold {
   validation: number[];
 }
 
+export interface KFoldOptions {
+  /** Shuffle the indices before cutting the folds (default false, as scikit-learn). */
+  shuffle?: boolean;
+  /** Seed of the shuffle (default 0). */
+  seed?: number;
+}
+
+export const K_FOLD_OPTIONS = optionNames<KFoldOptions>({ shuffle: 1, seed: 1 });
+
 /** k folds of 0..n-1: each sample is in exactly one validation fold (sizes differ by at most 1). */
-export function kFold(n: number, k: number, opts: { shuffle?: boolean; seed?: number } = {}): Fold[] {
+export function kFold(n: number, k: number, opts: KFoldOptions = {}): Fold[] {
+  checkOptions("kFold", opts, K_FOLD_OPTIONS, { random_state: "seed", randomState: "seed" });
   if (!Number.isInteger(k) || k < 2) throw new RangeError(`kFold: k must be an integer >= 2, got ${k}`);
   if (!Number.isInteger(n) || n < k) throw new RangeError(`kFold: need at least k=${k} samples, got ${n}`);
   const order = opts.shuffle ? permutation(n, new Generator(opts.seed ?? 0)) : Array.from({ length: n }, (_, i) => i);

@@ -3,17 +3,23 @@
 // blue 32x32 planes, rows in order — already the [C, H, W] layout.
 
 import { closeSync, openSync, readSync, statSync } from "node:fs";
+import { checkOptions, optionNames } from "../core/options.js";
 import type { ImageDataset } from "./image-dataset.js";
-import { checkLimit, checkSplit, locateFiles, type Split } from "./data-folder.js";
+import { checkLimit, locateFiles, resolveSplit, TORCHVISION_DATASET_ADVICE, type Split } from "./data-folder.js";
 import { cachedRawImages, checkLabels, toImageDataset, type RawImages } from "./raw-images.js";
 
 export interface Cifar10Options {
   /** The folder holding the .bin batches (or the cifar-10-batches-bin folder the archive unpacks to). */
   root: string;
+  /** "train" (the default, 50,000 images) or "test" (10,000). */
   split?: Split;
+  /** torchvision's spelling of split: true is "train", false "test" (given with split, they must agree). */
+  train?: boolean;
   /** Take only the first `limit` samples (reads only those from disk). */
   limit?: number;
 }
+
+export const CIFAR10_OPTIONS = optionNames<Cifar10Options>({ root: 1, split: 1, train: 1, limit: 1 });
 
 export const cifar10Classes: readonly string[] = [
   "airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck",
@@ -25,7 +31,8 @@ const RECORD = 1 + PIXELS;
 /** CIFAR-10 as float32 images [N, 3, 32, 32] in [0, 1] and int32 labels [N]. */
 export function cifar10(opts: Cifar10Options): ImageDataset {
   const where = "cifar10";
-  const split = checkSplit(where, opts?.split ?? "train");
+  checkOptions(where, opts, CIFAR10_OPTIONS, TORCHVISION_DATASET_ADVICE);
+  const split = resolveSplit(where, opts?.split, opts?.train);
   const limit = checkLimit(where, opts?.limit);
   const names = split === "train" ? [1, 2, 3, 4, 5].map((i) => `data_batch_${i}.bin`) : ["test_batch.bin"];
   const files = locateFiles(opts?.root, {

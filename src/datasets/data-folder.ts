@@ -3,8 +3,32 @@
 
 import { existsSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { describe } from "../core/options.js";
 
 export type Split = "train" | "test";
+
+/**
+ * The split from `split` or from torchvision's `train: boolean` (true: "train", false: "test");
+ * default "train". Given both, they must agree.
+ */
+export function resolveSplit(where: string, split: unknown, train: unknown): Split {
+  const named = split === undefined ? undefined : checkSplit(where, split);
+  if (train === undefined) return named ?? "train";
+  if (typeof train !== "boolean") throw new TypeError(`${where}: train must be true or false (torchvision's spelling of split: "train" / "test"), got ${describe(train)}`);
+  const fromTrain: Split = train ? "train" : "test";
+  if (named !== undefined && named !== fromTrain) {
+    throw new RangeError(`${where}: train: ${train} and split: ${JSON.stringify(named)} disagree; pass one of them`);
+  }
+  return fromTrain;
+}
+
+/** Advice for torchvision dataset arguments that nabla puts elsewhere (unknown-option errors). */
+export const TORCHVISION_DATASET_ADVICE: Readonly<Record<string, string>> = {
+  transform: "DataLoader's transform option: new nb.data.DataLoader(ds, { transform })",
+  target_transform: "a dataset that maps the labels; DataLoader's transforms apply to x only",
+  targetTransform: "a dataset that maps the labels; DataLoader's transforms apply to x only",
+  download: "root, a folder holding the files; nabla downloads nothing at run time",
+};
 
 export function checkSplit(where: string, split: unknown): Split {
   if (split === "train" || split === "test") return split;

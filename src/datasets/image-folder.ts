@@ -4,7 +4,9 @@
 
 import { readdirSync, statSync } from "node:fs";
 import { extname, join, relative, resolve } from "node:path";
+import { checkOptions, optionNames } from "../core/options.js";
 import { checkIndex, type Dataset, type Sample } from "../data/dataset.js";
+import { TORCHVISION_DATASET_ADVICE } from "./data-folder.js";
 import { decodeImage, rgbaToPlanes, sniffImage, type ImageInfo } from "./image-files.js";
 import { adoptArray } from "./raw-images.js";
 import { resizeBilinear } from "./resize.js";
@@ -24,6 +26,8 @@ export interface ImageFolderOptions {
    */
   channels?: 1 | 3 | "auto";
 }
+
+export const IMAGE_FOLDER_OPTIONS = optionNames<ImageFolderOptions>({ extensions: 1, size: 1, channels: 1 });
 
 export interface ImageSample {
   path: string;
@@ -47,6 +51,11 @@ export class ImageFolder implements Dataset {
 
   constructor(root: string, opts: ImageFolderOptions = {}) {
     if (typeof root !== "string" || root === "") throw new TypeError(`${WHERE}: root must be a folder path, got ${JSON.stringify(root)}`);
+    checkOptions(WHERE, opts, IMAGE_FOLDER_OPTIONS, {
+      transform: TORCHVISION_DATASET_ADVICE.transform, target_transform: TORCHVISION_DATASET_ADVICE.target_transform,
+      targetTransform: TORCHVISION_DATASET_ADVICE.targetTransform,
+      loader: "size and channels (imageFolder decodes PNG and JPEG itself)", is_valid_file: "extensions", isValidFile: "extensions",
+    });
     this.root = resolve(root);
     const extensions = normalizeExtensions(opts.extensions ?? DEFAULT_EXTENSIONS);
     const size = normalizeSize(opts.size);

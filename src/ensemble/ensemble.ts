@@ -4,12 +4,13 @@
 
 import type { Tensor } from "../tensor/tensor.js";
 import { tidy } from "../tensor/scope.js";
+import { checkOptions, optionNames } from "../core/options.js";
 import { Module } from "../nn/module.js";
 import { sigmoid, sub, div } from "../ops/elementwise.js";
 import { sum, argmax } from "../ops/reduce.js";
 import { stack, oneHot } from "../ops/indexing.js";
 import { softmax } from "../ops/softmax.js";
-import { predict } from "../train/evaluate.js";
+import { predict, PREDICT_OPTIONS, type PredictOptions } from "../train/evaluate.js";
 import { type DataSource, toLoader } from "../train/data-source.js";
 import type { Logs } from "../train/callbacks/callback.js";
 import { type Metric, metricFromName } from "../metrics/index.js";
@@ -27,10 +28,23 @@ export interface EnsembleOptions {
   outputs?: "logits" | "probabilities";
 }
 
+export const ENSEMBLE_OPTIONS = optionNames<EnsembleOptions>({ vote: 1, outputs: 1 });
+
 export interface EnsemblePredictOptions {
   batchSize?: number;
   vote?: Vote;
 }
+
+export const ENSEMBLE_PREDICT_OPTIONS = optionNames<EnsemblePredictOptions>({ batchSize: 1, vote: 1 });
+
+export interface EnsembleEvaluateOptions {
+  /** Default ["accuracy"]. */
+  metrics?: (string | Metric)[];
+  batchSize?: number;
+  vote?: Vote;
+}
+
+export const ENSEMBLE_EVALUATE_OPTIONS = optionNames<EnsembleEvaluateOptions>({ metrics: 1, batchSize: 1, vote: 1 });
 
 export class Ensemble {
   readonly models: Module[];
@@ -39,6 +53,7 @@ export class Ensemble {
 
   constructor(models: readonly Module[], opts: EnsembleOptions = {}) {
     if (!Array.isArray(models) || models.length === 0) throw new RangeError("Ensemble: needs at least one model");
+    checkOptions("Ensemble", opts, ENSEMBLE_OPTIONS, { voting: "vote" });
     models.forEach((m, i) => {
       if (!(m instanceof Module)) throw new TypeError(`Ensemble: models[${i}] is not an nb.nn.Module`);
     });
@@ -50,21 +65,25 @@ export class Ensemble {
   }
 
   /** Each member's class probabilities, [members, N, C]. */
-  memberProbabilities(x: Tensor, opts: { batchSize?: number } = {}): Tensor {
+  memberProbabilities(x: Tensor, opts: PredictOptions = {}): Tensor {
+    checkOptions("Ensemble.memberProbabilities", opts, PREDICT_OPTIONS);
     return tidy(() => stack(this.models.map((m, i) => this.toProbabilities(predict(m, x, opts), i)), 0));
   }
 
   /** The mean of the members' class probabilities, [N, C]. */
-  predictProba(x: Tensor, opts: { batchSize?: number } = {}): Tensor {
+  predictProba(x: Tensor, opts: PredictOptions = {}): Tensor {
+    checkOptions("Ensemble.predictProba", opts, PREDICT_OPTIONS);
     return tidy(() => div(sum(this.memberProbabilities(x, opts), 0), this.models.length));
   }
 
   /** Predicted classes (int32 [N]): soft vote (argmax of predictProba) or hard (majority of the members' classes). */
   predict(x: Tensor, opts: EnsemblePredictOptions = {}): Tensor {
+    checkOptions("Ensemble.predict", opts, ENSEMBLE_PREDICT_OPTIONS, { voting: "vote" });
     const vote = checkVote(opts.vote ?? this.vote, "Ensemble.predict");
+    const batch = { batchSize: opts.batchSize };
     return tidy(() => {
-      if (vote === "soft") return argmax(this.predictProba(x, opts), 1);
-      const probs = this.memberProbabilities(x, opts);
+      if (vote === "soft") return argmax(this.predictProba(x, batch), 1);
+      const probs = this.memberProbabilities(x, batch);
       const classes = probs.shape[2];
       // Votes per class: the sum over members of one-hot predicted classes; argmax takes the first maximum.
       const votes = sum(oneHot(argmax(probs, 2), classes), 0);
@@ -76,7 +95,8 @@ export class Ensemble {
    * The ensemble's metrics on data (default ["accuracy"]). Soft voting scores the averaged
    * probabilities (so top-k metrics work), hard voting the voted classes.
    */
-  async evaluate(data: DataSource, opts: { metrics?: (string | Metric)[]; batchSize?: number; vote?: Vote } = {}): Promise<Logs> {
+  async evaluate(data: DataSource, opts: EnsembleEvaluateOptions = {}): Promise<Logs> {
+    checkOptions("Ensemble.evaluate", opts, ENSEMBLE_EVALUATE_OPTIONS, { voting: "vote" });
     const vote = checkVote(opts.vote ?? this.vote, "Ensemble.evaluate");
     const loader = toLoader(data, { batchSize: opts.batchSize ?? 32, shuffle: false }, "Ensemble.evaluate");
     const metrics = (opts.metrics ?? ["accuracy"]).map((m) => (typeof m === "string" ? metricFromName(m) : m));

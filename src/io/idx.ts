@@ -12,6 +12,7 @@ import { closeSync, fstatSync, openSync, readSync } from "node:fs";
 import { constants as zlibConstants, gunzipSync } from "node:zlib";
 import { activeBackend } from "../backend/registry.js";
 import { dtypeOfArray } from "../core/dtype.js";
+import { checkOptions, optionNames } from "../core/options.js";
 import { Storage } from "../tensor/storage.js";
 import { Tensor } from "../tensor/tensor.js";
 
@@ -32,6 +33,8 @@ export interface ReadIdxOptions {
   /** Read only the first `limit` entries along dimension 0 (all when larger than the file holds). */
   limit?: number;
 }
+
+export const READ_IDX_OPTIONS = optionNames<ReadIdxOptions>({ limit: 1 });
 
 /** The most data bytes readIdx accepts from one file (what one read of a file can return). */
 export const MAX_IDX_BYTES = 2 ** 31 - 1;
@@ -74,6 +77,7 @@ function adopt(data: Float32Array | Float64Array | Int32Array, shape: number[]):
 /** readIdx without the tensor: the values in their stored type, for loaders that convert them. */
 export function readIdxArray(path: string, opts: ReadIdxOptions = {}): IdxArray {
   if (typeof path !== "string" || path === "") throw new TypeError(`readIdx: path must be a non-empty string, got ${JSON.stringify(path)}`);
+  checkOptions("readIdx", opts, READ_IDX_OPTIONS);
   const limit = opts.limit;
   if (limit !== undefined && (!Number.isInteger(limit) || limit < 0)) {
     throw new RangeError(`readIdx: limit must be a non-negative integer, got ${limit}`);

@@ -1,4 +1,4 @@
 // nb.io: reading and writing files in other tools' formats.
 export { readIdx, readIdxArray, MAX_IDX_BYTES, type IdxArray, type IdxData, type IdxType, type ReadIdxOptions } from "./idx.js";
 export { save, load, type SaveOptions, type LoadOptions } from "./save-load.js";
-export { parseSafetensors, serializeSafetensors, type SafetensorsContents } from "./safetensors.js";
+export { parseSafetensors, serializeSafetensors, type SafetensorsContents, type ParseSafetensorsOptions } from "./safetensors.js";

@@ -9,6 +9,7 @@ import type { Backend } from "../backend/backend.js";
 import { backendFor } from "../tensor/creation.js";
 import type { TypedArray } from "../core/dtype.js";
 import { formatShape } from "../core/shape.js";
+import { checkOptions, optionNames } from "../core/options.js";
 import { Tensor } from "../tensor/tensor.js";
 import {
   adoptDecoded, decodeElements, encodeElements, FILE_DTYPE_BYTES, fileDTypeOf, isFileDType, nablaDTypeOf, type FileDType,
@@ -40,11 +41,21 @@ interface TensorHeader {
   end: number;
 }
 
+export interface ParseSafetensorsOptions {
+  /** The file the bytes came from, for error messages. */
+  path?: string;
+  /** Where the tensors live (default: the active backend). */
+  device?: string;
+}
+
+const PARSE_SAFETENSORS_OPTIONS = optionNames<ParseSafetensorsOptions>({ path: 1, device: 1 });
+
 /**
  * Parse a safetensors file held in memory: `{tensors, metadata}`. Tensors are created on
  * `opts.device` (default: the active backend). Errors name `opts.path` when given.
  */
-export function parseSafetensors(bytes: Uint8Array, opts: { path?: string; device?: string } = {}): SafetensorsContents {
+export function parseSafetensors(bytes: Uint8Array, opts: ParseSafetensorsOptions = {}): SafetensorsContents {
+  checkOptions("parseSafetensors", opts, PARSE_SAFETENSORS_OPTIONS);
   return readSafetensors(bytes, "parseSafetensors", opts.path ?? "<bytes>", backendFor(opts, "parseSafetensors"));
 }
 

@@ -6,6 +6,7 @@
 import { open, readFile, rename, rm } from "node:fs/promises";
 import { dirname } from "node:path";
 import { backendFor } from "../tensor/creation.js";
+import { checkOptions, optionNames } from "../core/options.js";
 import type { Tensor } from "../tensor/tensor.js";
 import { loadTorchZip } from "./pt/torch-load.js";
 import { checkedBytes, planSafetensors, readSafetensors, type TensorMap } from "./safetensors.js";
@@ -15,10 +16,14 @@ export interface SaveOptions {
   metadata?: Record<string, string>;
 }
 
+export const SAVE_OPTIONS = optionNames<SaveOptions>({ metadata: 1 });
+
 export interface LoadOptions {
   /** Where the loaded tensors live (default: the active backend). */
   device?: string;
 }
+
+export const LOAD_OPTIONS = optionNames<LoadOptions>({ device: 1 });
 
 /** Anything with PyTorch's stateDict(): a Module, or an object that behaves like one. */
 interface HasStateDict {
@@ -41,6 +46,7 @@ function stateDictOf(obj: unknown): TensorMap {
 export async function save(moduleOrStateDict: object, path: string, opts: SaveOptions = {}): Promise<void> {
   const where = "save";
   if (typeof path !== "string" || path === "") throw new TypeError(`${where}: path must be a non-empty string`);
+  checkOptions(where, opts, SAVE_OPTIONS);
   const plan = planSafetensors(stateDictOf(moduleOrStateDict), opts.metadata, where);
   const temp = `${path}.tmp-${process.pid}-${tempCounter++}`;
   let file: Awaited<ReturnType<typeof open>> | null = null;
@@ -93,6 +99,7 @@ async function syncDirectory(dir: string): Promise<void> {
 export async function load(path: string, opts: LoadOptions = {}): Promise<Map<string, Tensor>> {
   const where = "load";
   if (typeof path !== "string" || path === "") throw new TypeError(`${where}: path must be a non-empty string`);
+  checkOptions(where, opts, LOAD_OPTIONS, { map_location: "device", mapLocation: "device" });
   const backend = backendFor(opts, where);
   const head = await readHead(path, where);
   if (head.length === 0) throw new Error(`${where}: ${path}: the file is empty`);

@@ -2,11 +2,13 @@
 //
 // Inputs: yPred is logits/probabilities [N, C] (argmax taken), binary probabilities [N] or [N, 1]
 // (class 1 when above `threshold`, default 0.5), or int32 class indices [N]; yTrue holds int32
-// class indices [N] (float 0/1 is accepted next to binary probabilities, as BCE targets are float).
+// class indices [N] or one-hot rows [N, C] (Keras' to_categorical; the argmax is the class), and
+// float 0/1 is accepted next to binary probabilities, as BCE targets are float.
 //
 // Functions (accuracy, topKAccuracy, precision, recall, f1, confusionMatrix, classificationReport)
 // score one set of predictions. The classes (Accuracy, TopKAccuracy, Precision, Recall, F1,
 // ConfusionMatrix) stream: update() per batch sums counts, compute() gives the value on all of it.
+// topKAccuracy(k) is the metric form of topKAccuracy(yPred, yTrue, k).
 // metricFromName maps nb.fit's metric names to them; each metric's `name` is its log key:
 //   "accuracy" -> "accuracy", "topk:5" -> "top5_accuracy", "precision" / "recall" / "f1" -> the same,
 //   "f1:micro" -> "f1_micro" (and likewise for the other averages and metrics).

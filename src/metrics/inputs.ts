@@ -1,6 +1,7 @@
 // Turning one batch of (yPred, yTrue) tensors into host arrays of class indices, with the checks
-// every metric shares. Metrics are read by people, so they work on plain numbers on the host; the
-// only device work is the argmax over [N, C] scores, so that just N indices cross the bus.
+// every metric shares. yTrue may be class indices or one-hot rows (Keras' to_categorical).
+// Metrics are read by people, so they work on plain numbers on the host; the only device work is
+// the argmax over [N, C] scores, so that just N indices cross the bus.
 
 import type { TypedArray } from "../core/dtype.js";
 import { isFloating } from "../core/dtype.js";
@@ -71,16 +72,22 @@ export function checkClassCount(metric: string, numClasses: unknown): number | u
   return numClasses;
 }
 
+/** Whether yTrue is one-hot rows (or class probabilities) [N, C], as Keras' to_categorical gives. */
+const isOneHot = (yTrue: Tensor): boolean => yTrue.ndim === 2 && yTrue.shape[1] >= 2;
+
 /** Checks yTrue's shape against yPred's and returns N. */
 export function checkPair(metric: string, yPred: Tensor, yTrue: Tensor): number {
   assertTensor(metric, yPred, "yPred");
   assertTensor(metric, yTrue, "yTrue");
   const t = yTrue.shape;
-  if (!(t.length === 1 || (t.length === 2 && t[1] === 1))) {
-    throw new RangeError(`${metric}: yTrue must hold one class index per sample, shape [N] or [N, 1]; got shape ${formatShape(t)}`);
+  if (!(t.length === 1 || (t.length === 2 && t[1] === 1) || isOneHot(yTrue))) {
+    throw new RangeError(`${metric}: yTrue must hold one class index per sample, shape [N] or [N, 1], or one-hot rows [N, C]; got shape ${formatShape(t)}`);
   }
   if (yPred.ndim === 0) {
     throw new RangeError(`${metric}: yPred must be scores [N, C], probabilities [N] or [N, 1], or class indices [N]; got a 0-d tensor`);
+  }
+  if (isOneHot(yTrue) && yPred.ndim === 2 && yPred.shape[1] >= 2 && yPred.shape[1] !== t[1]) {
+    throw new RangeError(`${metric}: yTrue is one-hot for ${t[1]} classes (shape ${formatShape(t)}) but yPred scores ${yPred.shape[1]} (shape ${formatShape(yPred.shape)})`);
   }
   const n = yPred.shape[0];
   if (t[0] !== n) {
@@ -114,8 +121,12 @@ export function readLabels(metric: string, yPred: Tensor, yTrue: Tensor, thresho
   return { pred, target, kind, fixedClasses, span };
 }
 
-/** yTrue as class indices (int32/bool; float 0/1 only next to binary probabilities). */
+/**
+ * yTrue as class indices: int32/bool indices, the argmax of one-hot rows [N, C] (Keras'
+ * categorical accuracy), or float 0/1 next to binary probabilities.
+ */
 export function readTargets(metric: string, yTrue: Tensor, kind: PredictionKind): Int32Array {
+  if (isOneHot(yTrue)) return oneHotClasses(metric, yTrue);
   if (!isFloating(yTrue.dtype)) return readIndices(yTrue);
   // Binary cross-entropy wants float 0/1 targets, so those are accepted next to probabilities.
   const values = readHost(yTrue);
@@ -133,6 +144,34 @@ export function readTargets(metric: string, yTrue: Tensor, kind: PredictionKind)
   throw new TypeError(
     `${metric}: yTrue must hold int32 class indices, got ${yTrue.dtype} (shape ${formatShape(yTrue.shape)}); convert it with y.to("int32")`,
   );
+}
+
+/**
+ * The class of each one-hot (or class-probability) row: its first maximum. Rows must be
+ * distributions, so multi-label 0/1 targets (rows summing to 0 or to more than 1) are refused
+ * rather than scored as if each row had one class.
+ */
+function oneHotClasses(metric: string, yTrue: Tensor): Int32Array {
+  const [n, c] = yTrue.shape;
+  const v = readHost(yTrue);
+  const out = new Int32Array(n);
+  for (let i = 0, row = 0; i < n; i++, row += c) {
+    let best = 0, total = 0;
+    for (let j = 0; j < c; j++) {
+      const x = v[row + j];
+      if (!(x >= 0)) throw new RangeError(`${metric}: one-hot yTrue holds ${x} in row ${i}; rows must be one-hot or class probabilities (shape ${formatShape(yTrue.shape)})`);
+      total += x;
+      if (x > v[row + best]) best = j;
+    }
+    if (Math.abs(total - 1) > 1e-3) {
+      throw new RangeError(
+        `${metric}: row ${i} of yTrue (shape ${formatShape(yTrue.shape)}) sums to ${total}, so it is not one-hot; ` +
+          "give one class per sample (one-hot rows or class indices); multi-label targets have no single class to compare",
+      );
+    }
+    out[i] = best;
+  }
+  return out;
 }
 
 function readIndices(t: Tensor): Int32Array {

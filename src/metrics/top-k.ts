@@ -3,7 +3,7 @@
 // top_k_accuracy_score breaks them: it ranks classes by a stable ascending sort read backwards,
 // so among equal scores the higher class index ranks first; NaN ranks above every number.
 
-import type { Tensor } from "../tensor/tensor.js";
+import { Tensor } from "../tensor/tensor.js";
 import { formatShape } from "../core/shape.js";
 import { checkPair, checkRange, checkThreshold, predictionKind, readHost, readTargets } from "./inputs.js";
 import type { Metric } from "./metric.js";
@@ -17,10 +17,18 @@ export interface TopKOptions {
   name?: string;
 }
 
+/** A streaming top-k metric for fit's `metrics: [...]` (logged as "top{k}_accuracy"). */
+export function topKAccuracy(k: number, opts?: TopKOptions): TopKAccuracy;
 /** Top-k accuracy of scores [N, C] (or binary probabilities [N] / [N, 1], where C = 2). */
-export function topKAccuracy(yPred: Tensor, yTrue: Tensor, k: number, opts: TopKOptions = {}): number {
-  const m = new TopKAccuracy(k, opts);
-  m.update(yPred, yTrue);
+export function topKAccuracy(yPred: Tensor, yTrue: Tensor, k: number, opts?: TopKOptions): number;
+export function topKAccuracy(first: number | Tensor, second?: Tensor | TopKOptions, k?: number, opts: TopKOptions = {}): number | TopKAccuracy {
+  if (typeof first === "number") {
+    if (second instanceof Tensor) throw new TypeError(`${METRIC}: give topKAccuracy(k) for a metric, or topKAccuracy(yPred, yTrue, k) for a value; got a number then a tensor`);
+    return new TopKAccuracy(first, second ?? {});
+  }
+  if (!(second instanceof Tensor)) throw new TypeError(`${METRIC}: topKAccuracy(yPred, yTrue, k) needs yTrue as a tensor (or call topKAccuracy(k) for a metric)`);
+  const m = new TopKAccuracy(k as number, opts);
+  m.update(first, second);
   return m.compute();
 }
 

@@ -14,7 +14,8 @@ import { LocalResponseNorm } from "../nn/normalization.js";
 import { AdaptiveAvgPool2d, MaxPool2d } from "../nn/pooling.js";
 import { ReLU } from "../nn/activation.js";
 import { Dropout } from "../nn/dropout.js";
-import { Conv2d, Linear, constructModel, torchDefaultInit, type ZooInitOptions } from "./deferred-init.js";
+import { checkOptions, optionNames } from "../core/options.js";
+import { Conv2d, Linear, ZOO_ADVICE, classOptions, constructModel, torchDefaultInit, withoutInit, type ZooInitOptions } from "./deferred-init.js";
 
 export interface AlexNetOptions extends ZooInitOptions {
   numClasses?: number;
@@ -25,6 +26,8 @@ export interface AlexNetOptions extends ZooInitOptions {
   /** Dropout probability before the two hidden fully connected layers (default 0.5). */
   dropout?: number;
 }
+
+export const ALEXNET_OPTIONS = optionNames<AlexNetOptions>({ numClasses: 1, variant: 1, inChannels: 1, dropout: 1, initWeights: 1 });
 
 /**
  * The paper's response normalisation, b = a / (k + α·Σa²)^β over n = 5 neighbouring maps. torch's
@@ -68,6 +71,7 @@ export class AlexNet extends Module {
 
   constructor(opts: Omit<AlexNetOptions, "initWeights"> = {}) {
     super();
+    checkOptions("AlexNet", opts, classOptions(ALEXNET_OPTIONS), ZOO_ADVICE);
     const c = opts.inChannels ?? 3;
     this.features = (opts.variant ?? "torchvision") === "original" ? originalFeatures(c) : torchvisionFeatures(c);
     this.avgpool = new AdaptiveAvgPool2d([6, 6]);
@@ -80,9 +84,10 @@ export class AlexNet extends Module {
 }
 
 export function alexnet(opts: AlexNetOptions = {}): AlexNet {
+  checkOptions("alexnet", opts, ALEXNET_OPTIONS, ZOO_ADVICE);
   const variant = opts.variant ?? "torchvision";
   if (variant !== "torchvision" && variant !== "original") {
     throw new RangeError(`alexnet: variant must be "torchvision" or "original", got ${JSON.stringify(variant)}`);
   }
-  return constructModel(() => new AlexNet(opts), torchDefaultInit, opts);
+  return constructModel(() => new AlexNet(withoutInit(opts)), torchDefaultInit, opts);
 }

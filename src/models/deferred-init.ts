@@ -14,6 +14,7 @@ import type { Module } from "../nn/module.js";
 import { Conv2d as NnConv2d } from "../nn/conv.js";
 import { Linear as NnLinear } from "../nn/linear.js";
 import * as init from "../nn/init.js";
+import { optionNames } from "../core/options.js";
 
 /** Nesting depth of constructModel calls in progress (construction is synchronous). */
 let deferring = 0;
@@ -39,6 +40,25 @@ export interface ZooInitOptions {
    * fraction of a second instead of the draw of 138M random numbers.
    */
   initWeights?: boolean;
+}
+
+export const ZOO_INIT_OPTIONS = optionNames<ZooInitOptions>({ initWeights: 1 });
+
+/** torchvision's ways of asking for trained weights, pointed to nabla's (unknown-option errors). */
+export const ZOO_ADVICE: Readonly<Record<string, string>> = {
+  weights: "nb.transfer.loadPretrained(model, stateDict) after building it with initWeights: false (nothing is downloaded)",
+  pretrained: "nb.transfer.loadPretrained(model, stateDict) after building it with initWeights: false (nothing is downloaded)",
+};
+
+/** A zoo factory's option names less `omit` (initWeights and the like): what its class takes. */
+export function classOptions(names: readonly string[], ...omit: string[]): readonly string[] {
+  return names.filter((k) => k !== "initWeights" && !omit.includes(k));
+}
+
+/** A factory's options less initWeights, for the model's constructor. */
+export function withoutInit<O extends ZooInitOptions>(opts: O): Omit<O, "initWeights"> {
+  const { initWeights: _init, ...rest } = opts;
+  return rest;
 }
 
 /**

@@ -26,7 +26,8 @@ import { Module } from "../nn/module.js";
 import { Sequential } from "../nn/containers.js";
 import { AdaptiveAvgPool2d, MaxPool2d } from "../nn/pooling.js";
 import { Dropout } from "../nn/dropout.js";
-import { Linear, constructModel, truncNormalLayers, type ZooInitOptions } from "./deferred-init.js";
+import { checkOptions, optionNames } from "../core/options.js";
+import { Linear, ZOO_ADVICE, classOptions, constructModel, truncNormalLayers, withoutInit, type ZooInitOptions } from "./deferred-init.js";
 import { BasicConv2d } from "./basic-conv.js";
 
 /** One inception module: four parallel branches concatenated along the channels. */
@@ -99,6 +100,10 @@ export interface GoogLeNetOptions extends ZooInitOptions {
   dropoutAux?: number;
 }
 
+export const GOOGLENET_OPTIONS = optionNames<GoogLeNetOptions>({
+  numClasses: 1, inChannels: 1, auxLogits: 1, transformInput: 1, dropout: 1, dropoutAux: 1, initWeights: 1,
+});
+
 /** x·(std/0.5) + (mean − 0.5)/0.5 per channel: undo ImageNet normalisation into [−1, 1] scaling. */
 export function imagenetToUnitRange(x: Tensor): Tensor {
   if (x.ndim !== 4 || x.shape[1] !== 3) throw new RangeError(`transformInput: expected [N, 3, H, W] input, got [${x.shape.join(", ")}]`);
@@ -134,6 +139,7 @@ export class GoogLeNet extends Module {
 
   constructor(opts: Omit<GoogLeNetOptions, "initWeights"> = {}) {
     super();
+    checkOptions("GoogLeNet", opts, classOptions(GOOGLENET_OPTIONS), ZOO_ADVICE);
     const numClasses = opts.numClasses ?? 1000;
     const pool = (k: number): MaxPool2d => new MaxPool2d(k, { stride: 2, ceilMode: true });
     this.conv1 = new BasicConv2d(opts.inChannels ?? 3, 64, 7, { stride: 2, padding: 3 });
@@ -182,7 +188,10 @@ export class GoogLeNet extends Module {
 /** torchvision's GoogLeNet initialisation: convolutions and linear layers from N(0, 0.01²) truncated to [−2, 2]. */
 export const googlenetInit = (model: Module): void => noGrad(() => truncNormalLayers(model, () => 0.01));
 
-export const googlenet = (opts: GoogLeNetOptions = {}): GoogLeNet => constructModel(() => new GoogLeNet(opts), googlenetInit, opts);
+export function googlenet(opts: GoogLeNetOptions = {}): GoogLeNet {
+  checkOptions("googlenet", opts, GOOGLENET_OPTIONS, ZOO_ADVICE);
+  return constructModel(() => new GoogLeNet(withoutInit(opts)), googlenetInit, opts);
+}
 
 /**
  * GoogLeNet's training loss: cross entropy of the logits plus 0.3 × the cross entropy of each

@@ -22,7 +22,8 @@ import { crossEntropy } from "../nn/loss.js";
 import { Module } from "../nn/module.js";
 import { AdaptiveAvgPool2d, MaxPool2d } from "../nn/pooling.js";
 import { Dropout } from "../nn/dropout.js";
-import { Linear, constructModel, truncNormalLayers, type ZooInitOptions } from "./deferred-init.js";
+import { checkOptions, optionNames } from "../core/options.js";
+import { Linear, ZOO_ADVICE, classOptions, constructModel, truncNormalLayers, withoutInit, type ZooInitOptions } from "./deferred-init.js";
 import { BasicConv2d } from "./basic-conv.js";
 import { imagenetToUnitRange } from "./googlenet.js";
 
@@ -214,6 +215,10 @@ export interface InceptionV3Options extends ZooInitOptions {
   dropout?: number;
 }
 
+export const INCEPTION_V3_OPTIONS = optionNames<InceptionV3Options>({
+  numClasses: 1, inChannels: 1, auxLogits: 1, transformInput: 1, dropout: 1, initWeights: 1,
+});
+
 export class Inception3 extends Module {
   readonly Conv2d_1a_3x3: BasicConv2d;
   readonly Conv2d_2a_3x3: BasicConv2d;
@@ -241,6 +246,7 @@ export class Inception3 extends Module {
 
   constructor(opts: Omit<InceptionV3Options, "initWeights"> = {}) {
     super();
+    checkOptions("Inception3", opts, classOptions(INCEPTION_V3_OPTIONS), ZOO_ADVICE);
     const numClasses = opts.numClasses ?? 1000;
     this.Conv2d_1a_3x3 = new BasicConv2d(opts.inChannels ?? 3, 32, 3, { stride: 2 });
     this.Conv2d_2a_3x3 = new BasicConv2d(32, 32, 3);
@@ -300,7 +306,10 @@ export function inceptionV3Init(model: Inception3): void {
   noGrad(() => truncNormalLayers(model, (m) => (m === auxFc ? 0.001 : 0.1)));
 }
 
-export const inceptionV3 = (opts: InceptionV3Options = {}): Inception3 => constructModel(() => new Inception3(opts), inceptionV3Init, opts);
+export function inceptionV3(opts: InceptionV3Options = {}): Inception3 {
+  checkOptions("inceptionV3", opts, INCEPTION_V3_OPTIONS, ZOO_ADVICE);
+  return constructModel(() => new Inception3(withoutInit(opts)), inceptionV3Init, opts);
+}
 
 /** Inception v3's training loss: cross entropy plus 0.4 × the auxiliary classifier's when `out` carries it. */
 export function inceptionV3Loss(out: Tensor | InceptionV3Outputs, target: Tensor): Tensor {

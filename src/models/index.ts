@@ -7,7 +7,7 @@ export {
   lenet5Original, LeNet5Original, ScaledTanh, TrainableSubsampling, ConnectionTableConv2d, RBFOutput, LENET5_C3_TABLE,
   type LeNet5OriginalOptions,
 } from "./lenet5-1998.js";
-export { fashionCnn, FashionCNN } from "./fashion-cnn.js";
+export { fashionCnn, FashionCNN, type FashionCnnOptions } from "./fashion-cnn.js";
 export { alexnet, AlexNet, type AlexNetOptions } from "./alexnet.js";
 export { zfnet, ZFNet, type ZFNetOptions } from "./zfnet.js";
 export { vgg11, vgg13, vgg16, vgg19, VGG, vggFeatures, VGG_CONFIGS, type VggConfig, type VggOptions } from "./vgg.js";

@@ -28,6 +28,7 @@
 
 import { Tensor } from "../tensor/tensor.js";
 import { formatShape } from "../core/shape.js";
+import { checkOptions, optionNames } from "../core/options.js";
 import { empty, tensor, rand } from "../tensor/creation.js";
 import { add, gt, mul, neg, pow, sub, tanh, where } from "../ops/elementwise.js";
 import { sum } from "../ops/reduce.js";
@@ -205,6 +206,8 @@ export interface LeNet5OriginalOptions {
   output?: "rbf" | "linear";
 }
 
+export const LENET5_ORIGINAL_OPTIONS = optionNames<LeNet5OriginalOptions>({ numClasses: 1, inChannels: 1, output: 1 });
+
 export class LeNet5Original extends Module {
   readonly c1: Conv2d;
   readonly s2: TrainableSubsampling;
@@ -218,6 +221,7 @@ export class LeNet5Original extends Module {
 
   constructor(opts: LeNet5OriginalOptions = {}) {
     super();
+    checkOptions("LeNet5Original", opts, LENET5_ORIGINAL_OPTIONS);
     const numClasses = opts.numClasses ?? 10;
     const output = opts.output ?? "rbf";
     if (output !== "rbf" && output !== "linear") throw new RangeError(`lenet5: output must be "rbf" or "linear", got ${JSON.stringify(output)}`);

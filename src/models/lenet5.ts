@@ -10,14 +10,23 @@ import { Conv2d } from "../nn/conv.js";
 import { MaxPool2d } from "../nn/pooling.js";
 import { Flatten, Linear } from "../nn/linear.js";
 import { ReLU } from "../nn/activation.js";
-import { LeNet5Original, type LeNet5OriginalOptions } from "./lenet5-1998.js";
+import { checkOptions, optionNames } from "../core/options.js";
+import { LENET5_ORIGINAL_OPTIONS, LeNet5Original, type LeNet5OriginalOptions } from "./lenet5-1998.js";
+
+export interface LeNet5ClassOptions {
+  numClasses?: number;
+  inChannels?: number;
+}
+
+export const LENET5_CLASS_OPTIONS = optionNames<LeNet5ClassOptions>({ numClasses: 1, inChannels: 1 });
 
 export class LeNet5 extends Module {
   readonly features: Sequential;
   readonly classifier: Sequential;
 
-  constructor(opts: { numClasses?: number; inChannels?: number } = {}) {
+  constructor(opts: LeNet5ClassOptions = {}) {
     super();
+    checkOptions("LeNet5", opts, LENET5_CLASS_OPTIONS);
     this.features = new Sequential(
       new Conv2d(opts.inChannels ?? 1, 6, 5, { padding: 2 }), new ReLU(), new MaxPool2d(2),
       new Conv2d(6, 16, 5), new ReLU(), new MaxPool2d(2),
@@ -39,11 +48,18 @@ export interface LeNet5Options {
   variant?: "modern" | "1998";
 }
 
+export const LENET5_OPTIONS = optionNames<LeNet5Options>({ numClasses: 1, inChannels: 1, variant: 1 });
+
 export function lenet5(opts: LeNet5Options & LeNet5OriginalOptions & { variant: "1998" }): LeNet5Original;
 export function lenet5(opts?: LeNet5Options & { variant?: "modern" }): LeNet5;
 export function lenet5(opts: LeNet5Options & LeNet5OriginalOptions = {}): LeNet5 | LeNet5Original {
   const variant = opts.variant ?? "modern";
-  if (variant === "1998") return new LeNet5Original(opts);
+  const { variant: _variant, ...rest } = opts;
+  if (variant === "1998") {
+    checkOptions("lenet5", opts, [...LENET5_ORIGINAL_OPTIONS, "variant"]);
+    return new LeNet5Original(rest);
+  }
   if (variant !== "modern") throw new RangeError(`lenet5: variant must be "modern" or "1998", got ${JSON.stringify(variant)}`);
-  return new LeNet5(opts);
+  checkOptions("lenet5", opts, LENET5_OPTIONS, { output: 'variant: "1998" (the output layer choice belongs to the paper\'s form)' });
+  return new LeNet5(rest);
 }

@@ -15,7 +15,8 @@ import { Sequential } from "../nn/containers.js";
 import { BatchNorm2d } from "../nn/normalization.js";
 import { AdaptiveAvgPool2d, MaxPool2d } from "../nn/pooling.js";
 import { ReLU } from "../nn/activation.js";
-import { Conv2d, Linear, constructModel, kaimingConvs, type ZooInitOptions } from "./deferred-init.js";
+import { checkOptions, optionNames } from "../core/options.js";
+import { Conv2d, Linear, ZOO_ADVICE, classOptions, constructModel, kaimingConvs, type ZooInitOptions } from "./deferred-init.js";
 
 /** 3x3 convolution, padding 1 (= dilation), no bias: batch norm follows. */
 const conv3x3 = (inPlanes: number, outPlanes: number, stride = 1, groups = 1, dilation = 1): Conv2d =>
@@ -35,6 +36,8 @@ export interface BlockOptions {
   dilation?: number;
 }
 
+export const BLOCK_OPTIONS = optionNames<BlockOptions>({ stride: 1, downsample: 1, groups: 1, baseWidth: 1, dilation: 1 });
+
 /** Two 3x3 convolutions (ResNet-18/34): out = relu(bn2(conv2(relu(bn1(conv1 x)))) + shortcut(x)). */
 export class BasicBlock extends Module {
   static readonly expansion = 1;
@@ -48,6 +51,7 @@ export class BasicBlock extends Module {
 
   constructor(inPlanes: number, planes: number, opts: BlockOptions = {}) {
     super();
+    checkOptions("BasicBlock", opts, BLOCK_OPTIONS);
     if ((opts.groups ?? 1) !== 1 || (opts.baseWidth ?? 64) !== 64) throw new RangeError("BasicBlock: only supports groups=1 and baseWidth=64");
     if ((opts.dilation ?? 1) > 1) throw new RangeError("BasicBlock: dilation > 1 is not supported");
     const stride = opts.stride ?? 1;
@@ -88,6 +92,7 @@ export class Bottleneck extends Module {
 
   constructor(inPlanes: number, planes: number, opts: BlockOptions = {}) {
     super();
+    checkOptions(new.target.name, opts, BLOCK_OPTIONS);
     const groups = opts.groups ?? 1;
     const width = Math.floor(planes * ((opts.baseWidth ?? 64) / 64)) * groups;
     const stride = opts.stride ?? 1;
@@ -131,6 +136,12 @@ export interface ResNetOptions extends ZooInitOptions {
   widthPerGroup?: number;
 }
 
+export const RESNET_OPTIONS = optionNames<ResNetOptions>({
+  numClasses: 1, inChannels: 1, zeroInitResidual: 1, groups: 1, widthPerGroup: 1, initWeights: 1,
+});
+/** What the ResNet class takes: the architecture (zeroInitResidual belongs to the factories' init scheme). */
+const RESNET_CLASS_OPTIONS = classOptions(RESNET_OPTIONS, "zeroInitResidual");
+
 export class ResNet extends Module {
   readonly conv1: Conv2d;
   readonly bn1: BatchNorm2d;
@@ -147,8 +158,9 @@ export class ResNet extends Module {
   private readonly _baseWidth: number;
 
   /** `new ResNet(...)` gets PyTorch's default layer initialisation; resnet18…152 use torchvision's scheme. */
-  constructor(block: ResidualBlock, layers: readonly [number, number, number, number], opts: ResNetOptions = {}) {
+  constructor(block: ResidualBlock, layers: readonly [number, number, number, number], opts: Omit<ResNetOptions, "initWeights" | "zeroInitResidual"> = {}) {
     super();
+    checkOptions("ResNet", opts, RESNET_CLASS_OPTIONS, { ...ZOO_ADVICE, zeroInitResidual: "the factories (nb.models.resnet50({ zeroInitResidual: true }))" });
     this._groups = opts.groups ?? 1;
     this._baseWidth = opts.widthPerGroup ?? 64;
     this.conv1 = new Conv2d(opts.inChannels ?? 3, 64, 7, { stride: 2, padding: 3, bias: false });
@@ -200,14 +212,17 @@ export function resnetInit(model: ResNet, zeroInitResidual = false): void {
   });
 }
 
-function build(block: ResidualBlock, layers: [number, number, number, number], opts: ResNetOptions): ResNet {
-  return constructModel(() => new ResNet(block, layers, opts), (m) => resnetInit(m, opts.zeroInitResidual), opts);
+/** A factory's ResNet: options checked, the architecture built, then (unless initWeights is false) torchvision's init. */
+export function buildResNet(where: string, block: ResidualBlock, layers: readonly [number, number, number, number], opts: ResNetOptions): ResNet {
+  checkOptions(where, opts, RESNET_OPTIONS, { ...ZOO_ADVICE, width_per_group: "widthPerGroup" });
+  const { initWeights: _init, zeroInitResidual, ...arch } = opts;
+  return constructModel(() => new ResNet(block, layers, arch), (m) => resnetInit(m, zeroInitResidual), opts);
 }
 
-export const resnet18 = (opts: ResNetOptions = {}): ResNet => build(BasicBlock, [2, 2, 2, 2], opts);
-export const resnet34 = (opts: ResNetOptions = {}): ResNet => build(BasicBlock, [3, 4, 6, 3], opts);
-export const resnet50 = (opts: ResNetOptions = {}): ResNet => build(Bottleneck, [3, 4, 6, 3], opts);
-export const resnet101 = (opts: ResNetOptions = {}): ResNet => build(Bottleneck, [3, 4, 23, 3], opts);
-export const resnet152 = (opts: ResNetOptions = {}): ResNet => build(Bottleneck, [3, 8, 36, 3], opts);
+export const resnet18 = (opts: ResNetOptions = {}): ResNet => buildResNet("resnet18", BasicBlock, [2, 2, 2, 2], opts);
+export const resnet34 = (opts: ResNetOptions = {}): ResNet => buildResNet("resnet34", BasicBlock, [3, 4, 6, 3], opts);
+export const resnet50 = (opts: ResNetOptions = {}): ResNet => buildResNet("resnet50", Bottleneck, [3, 4, 6, 3], opts);
+export const resnet101 = (opts: ResNetOptions = {}): ResNet => buildResNet("resnet101", Bottleneck, [3, 4, 23, 3], opts);
+export const resnet152 = (opts: ResNetOptions = {}): ResNet => buildResNet("resnet152", Bottleneck, [3, 8, 36, 3], opts);
 /** Wide ResNet-50-2 (Zagoruyko & Komodakis 2016): ResNet-50 with bottlenecks twice as wide inside. */
-export const wideResnet50_2 = (opts: ResNetOptions = {}): ResNet => build(Bottleneck, [3, 4, 6, 3], { ...opts, widthPerGroup: 128 });
+export const wideResnet50_2 = (opts: ResNetOptions = {}): ResNet => buildResNet("wideResnet50_2", Bottleneck, [3, 4, 6, 3], { ...opts, widthPerGroup: 128 });

@@ -11,8 +11,8 @@ import type { Tensor } from "../tensor/tensor.js";
 import { mul, relu, sigmoid } from "../ops/elementwise.js";
 import { adaptiveAvgPool2d } from "../ops/pool.js";
 import { Module } from "../nn/module.js";
-import { Conv2d, constructModel } from "./deferred-init.js";
-import { Bottleneck, ResNet, resnetInit, type ResNetOptions } from "./resnet.js";
+import { Conv2d } from "./deferred-init.js";
+import { Bottleneck, ResNet, buildResNet, type ResNetOptions } from "./resnet.js";
 
 /** Channel gates from global context: x · sigmoid(fc2(relu(fc1(mean over H, W of x)))). */
 export class SqueezeExcitation extends Module {
@@ -40,5 +40,4 @@ export class SEBottleneck extends Bottleneck {
   }
 }
 
-export const seResnet50 = (opts: ResNetOptions = {}): ResNet =>
-  constructModel(() => new ResNet(SEBottleneck, [3, 4, 6, 3], opts), (m) => resnetInit(m, opts.zeroInitResidual), opts);
+export const seResnet50 = (opts: ResNetOptions = {}): ResNet => buildResNet("seResnet50", SEBottleneck, [3, 4, 6, 3], opts);

@@ -18,7 +18,8 @@ import { BatchNorm2d } from "../nn/normalization.js";
 import { AdaptiveAvgPool2d, MaxPool2d } from "../nn/pooling.js";
 import { ReLU } from "../nn/activation.js";
 import { Dropout } from "../nn/dropout.js";
-import { Conv2d, Linear, constructModel, kaimingConvs, type ZooInitOptions } from "./deferred-init.js";
+import { checkOptions, optionNames } from "../core/options.js";
+import { Conv2d, Linear, ZOO_ADVICE, constructModel, kaimingConvs, type ZooInitOptions } from "./deferred-init.js";
 
 /** Output channels of each 3x3 convolution, "M" for a 2x2 max pool. */
 export type VggConfig = readonly (number | "M")[];
@@ -40,8 +41,30 @@ export interface VggOptions extends ZooInitOptions {
   dropout?: number;
 }
 
+export const VGG_OPTIONS = optionNames<VggOptions>({ numClasses: 1, batchNorm: 1, inChannels: 1, dropout: 1, initWeights: 1 });
+
+export interface VggFeaturesOptions {
+  /** Batch norm after every convolution. */
+  batchNorm?: boolean;
+  /** Input channels (default 3). */
+  inChannels?: number;
+}
+
+export const VGG_FEATURES_OPTIONS = optionNames<VggFeaturesOptions>({ batchNorm: 1, inChannels: 1 });
+
+export interface VGGClassOptions {
+  numClasses?: number;
+  /** Dropout probability in the classifier (default 0.5). */
+  dropout?: number;
+  /** Smallest input side the features' pools allow (default 32). */
+  minSide?: number;
+}
+
+export const VGG_CLASS_OPTIONS = optionNames<VGGClassOptions>({ numClasses: 1, dropout: 1, minSide: 1 });
+
 /** The convolutional part of a VGG configuration, as one Sequential. */
-export function vggFeatures(config: VggConfig, opts: { batchNorm?: boolean; inChannels?: number } = {}): Sequential {
+export function vggFeatures(config: VggConfig, opts: VggFeaturesOptions = {}): Sequential {
+  checkOptions("vggFeatures", opts, VGG_FEATURES_OPTIONS);
   const layers: Module[] = [];
   let channels = opts.inChannels ?? 3;
   for (const v of config) {
@@ -64,8 +87,9 @@ export class VGG extends Module {
   /** Smallest input side the pools allow: 2^(number of pools). */
   private readonly _minSide: number;
 
-  constructor(features: Sequential, opts: { numClasses?: number; dropout?: number; minSide?: number } = {}) {
+  constructor(features: Sequential, opts: VGGClassOptions = {}) {
     super();
+    checkOptions("VGG", opts, VGG_CLASS_OPTIONS, ZOO_ADVICE);
     const p = opts.dropout ?? 0.5;
     this.features = features;
     this.avgpool = new AdaptiveAvgPool2d([7, 7]);
@@ -100,16 +124,17 @@ export function vggInit(model: VGG): void {
   });
 }
 
-function build(config: VggConfig, opts: VggOptions): VGG {
+function build(where: string, config: VggConfig, opts: VggOptions): VGG {
+  checkOptions(where, opts, VGG_OPTIONS, { ...ZOO_ADVICE, batch_norm: "batchNorm (torchvision's vgg16_bn is vgg16({ batchNorm: true }))" });
   const pools = config.filter((v) => v === "M").length;
   return constructModel(
-    () => new VGG(vggFeatures(config, opts), { numClasses: opts.numClasses, dropout: opts.dropout, minSide: 2 ** pools }),
+    () => new VGG(vggFeatures(config, { batchNorm: opts.batchNorm, inChannels: opts.inChannels }), { numClasses: opts.numClasses, dropout: opts.dropout, minSide: 2 ** pools }),
     vggInit,
     opts,
   );
 }
 
-export const vgg11 = (opts: VggOptions = {}): VGG => build(VGG_CONFIGS.A, opts);
-export const vgg13 = (opts: VggOptions = {}): VGG => build(VGG_CONFIGS.B, opts);
-export const vgg16 = (opts: VggOptions = {}): VGG => build(VGG_CONFIGS.D, opts);
-export const vgg19 = (opts: VggOptions = {}): VGG => build(VGG_CONFIGS.E, opts);
+export const vgg11 = (opts: VggOptions = {}): VGG => build("vgg11", VGG_CONFIGS.A, opts);
+export const vgg13 = (opts: VggOptions = {}): VGG => build("vgg13", VGG_CONFIGS.B, opts);
+export const vgg16 = (opts: VggOptions = {}): VGG => build("vgg16", VGG_CONFIGS.D, opts);
+export const vgg19 = (opts: VggOptions = {}): VGG => build("vgg19", VGG_CONFIGS.E, opts);

@@ -19,7 +19,8 @@ import { Module } from "../nn/module.js";
 import { Sequential } from "../nn/containers.js";
 import { AdaptiveAvgPool2d, MaxPool2d } from "../nn/pooling.js";
 import { ReLU } from "../nn/activation.js";
-import { Conv2d, constructModel, torchDefaultInit, type ZooInitOptions } from "./deferred-init.js";
+import { checkOptions, optionNames } from "../core/options.js";
+import { Conv2d, ZOO_ADVICE, classOptions, constructModel, torchDefaultInit, withoutInit, type ZooInitOptions } from "./deferred-init.js";
 import { alexnetClassifier, paperLrn } from "./alexnet.js";
 
 export interface ZFNetOptions extends ZooInitOptions {
@@ -28,6 +29,8 @@ export interface ZFNetOptions extends ZooInitOptions {
   dropout?: number;
 }
 
+export const ZFNET_OPTIONS = optionNames<ZFNetOptions>({ numClasses: 1, inChannels: 1, dropout: 1, initWeights: 1 });
+
 export class ZFNet extends Module {
   readonly features: Sequential;
   readonly avgpool: AdaptiveAvgPool2d;
@@ -35,6 +38,7 @@ export class ZFNet extends Module {
 
   constructor(opts: Omit<ZFNetOptions, "initWeights"> = {}) {
     super();
+    checkOptions("ZFNet", opts, classOptions(ZFNET_OPTIONS), ZOO_ADVICE);
     const pool = (): MaxPool2d => new MaxPool2d(3, { stride: 2, ceilMode: true });
     this.features = new Sequential(
       new Conv2d(opts.inChannels ?? 3, 96, 7, { stride: 2, padding: 1 }), new ReLU(), pool(), paperLrn(),
@@ -52,4 +56,7 @@ export class ZFNet extends Module {
   }
 }
 
-export const zfnet = (opts: ZFNetOptions = {}): ZFNet => constructModel(() => new ZFNet(opts), torchDefaultInit, opts);
+export function zfnet(opts: ZFNetOptions = {}): ZFNet {
+  checkOptions("zfnet", opts, ZFNET_OPTIONS, ZOO_ADVICE);
+  return constructModel(() => new ZFNet(withoutInit(opts)), torchDefaultInit, opts);
+}

@@ -4,6 +4,7 @@
 
 import { Tensor } from "../tensor/tensor.js";
 import { formatShape } from "../core/shape.js";
+import { checkOptions, optionNames } from "../core/options.js";
 import { rand, full, empty as emptyTensor } from "../tensor/creation.js";
 import type { Generator } from "../tensor/random.js";
 import {
@@ -18,6 +19,7 @@ import { Module } from "./module.js";
 import { Parameter } from "./parameter.js";
 import { checkBool, checkChoice, checkInt, checkMinRank, checkNumber, checkPositive } from "./checks.js";
 import * as init from "./init.js";
+import type { LinearOptions } from "./linear.js";
 
 function asInput(m: Module, x: unknown): Tensor {
   return checkMinRank(m, x, 0, "any shape");
@@ -122,10 +124,17 @@ export class SELU extends Module {
   }
 }
 
+export interface GELUOptions {
+  /** "tanh": the tanh approximation; default "none" (the exact erf form). */
+  approximate?: "none" | "tanh";
+}
+const GELU_OPTIONS = optionNames<GELUOptions>({ approximate: 1 });
+
 export class GELU extends Module {
   readonly approximate: "none" | "tanh";
-  constructor(opts: { approximate?: "none" | "tanh" } = {}) {
+  constructor(opts: GELUOptions = {}) {
     super();
+    checkOptions("GELU", opts, GELU_OPTIONS);
     this.approximate = checkChoice("GELU", "approximate", opts.approximate ?? "none", ["none", "tanh"] as const);
   }
   forward(x: Tensor): Tensor {
@@ -148,11 +157,20 @@ export class Tanh extends Module {
   }
 }
 
+export interface SoftplusOptions {
+  /** Default 1. */
+  beta?: number;
+  /** Above beta·x > threshold the layer is linear (default 20). */
+  threshold?: number;
+}
+const SOFTPLUS_OPTIONS = optionNames<SoftplusOptions>({ beta: 1, threshold: 1 });
+
 export class Softplus extends Module {
   readonly beta: number;
   readonly threshold: number;
-  constructor(opts: { beta?: number; threshold?: number } = {}) {
+  constructor(opts: SoftplusOptions = {}) {
     super();
+    checkOptions("Softplus", opts, SOFTPLUS_OPTIONS);
     this.beta = checkPositive("Softplus", "beta", opts.beta ?? 1);
     this.threshold = checkNumber("Softplus", "threshold", opts.threshold ?? 20);
   }
@@ -300,6 +318,8 @@ export class RReLU extends Module {
   }
 }
 
+const MAXOUT_OPTIONS = optionNames<LinearOptions>({ bias: 1 });
+
 /**
  * Maxout (Goodfellow et al.): a linear map to outFeatures·pieces units, then the maximum over each
  * group of `pieces` consecutive units. The gradient flows to the unit that won.
@@ -310,8 +330,9 @@ export class Maxout extends Module {
   readonly inFeatures: number;
   readonly outFeatures: number;
   readonly pieces: number;
-  constructor(inFeatures: number, outFeatures: number, pieces: number, opts: { bias?: boolean } = {}) {
+  constructor(inFeatures: number, outFeatures: number, pieces: number, opts: LinearOptions = {}) {
     super();
+    checkOptions("Maxout", opts, MAXOUT_OPTIONS, { use_bias: "bias", useBias: "bias" });
     checkInt("Maxout", "inFeatures", inFeatures);
     checkInt("Maxout", "outFeatures", outFeatures);
     checkInt("Maxout", "pieces", pieces);

@@ -5,7 +5,7 @@ import { Tensor } from "../tensor/tensor.js";
 import { formatShape } from "../core/shape.js";
 import type { Module } from "./module.js";
 
-export type IntOrTuple = number | readonly number[];
+export type { IntOrTuple } from "../core/int-tuple.js";
 
 function show(v: unknown): string {
   return typeof v === "string" ? JSON.stringify(v) : Array.isArray(v) ? `[${v.join(", ")}]` : String(v);
@@ -18,16 +18,6 @@ export function checkInt(layer: string, name: string, v: unknown, min = 1): numb
     throw new RangeError(`${layer}: ${name} must be ${what}, got ${show(v)}`);
   }
   return v;
-}
-
-/** One integer ≥ min per spatial dim, from a number or an array of n numbers. */
-export function checkTuple(layer: string, name: string, v: unknown, n: number, min = 1): number[] {
-  const arr = typeof v === "number" ? new Array<number>(n).fill(v) : Array.isArray(v) ? [...v] : null;
-  if (arr === null || arr.length !== n || arr.some((x) => typeof x !== "number" || !Number.isInteger(x) || x < min)) {
-    const what = min === 1 ? "positive integer" : min === 0 ? "non-negative integer" : `integer >= ${min}`;
-    throw new RangeError(`${layer}: ${name} must be a ${what} or an array of ${n} of them, got ${show(v)}`);
-  }
-  return arr as number[];
 }
 
 /** A finite number, optionally within [lo, hi]. */

@@ -1,8 +1,6 @@
 // Containers: Sequential (runs children in order), ModuleList and ModuleDict (hold children).
 
-import type { Tensor } from "../tensor/tensor.js";
 import { Module } from "./module.js";
-import { fusedRun } from "./fusion.js";
 
 /** Children named "0", "1", …: indexing, appending and iteration shared by Sequential and ModuleList. */
 abstract class IndexedContainer extends Module {
@@ -40,13 +38,8 @@ export class Sequential extends IndexedContainer {
   }
 
   forward(x: unknown): any {
-    const layers = this.children();
     let out = x;
-    for (let i = 0; i < layers.length; ) {
-      const fused = fusedRun(layers, i, out);
-      out = fused ? fused.run(out as Tensor) : layers[i].forward(out);
-      i += fused ? fused.count : 1;
-    }
+    for (const layer of this.children()) out = layer.forward(out);
     return out;
   }
 }

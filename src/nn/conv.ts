@@ -6,27 +6,24 @@ import { Tensor } from "../tensor/tensor.js";
 import { formatShape } from "../core/shape.js";
 import { empty as emptyTensor } from "../tensor/creation.js";
 import { conv1d, conv2d, conv3d, type ConvOptions as ConvFnOptions } from "../ops/conv.js";
+import { resolveConvWindow, windowSpan, type ConvWindow } from "../ops/conv-window.js";
+import { checkOptions } from "../core/options.js";
 import { pad } from "../ops/indexing.js";
-import { conv2dReluMaxPool2d } from "../ops/conv-relu-pool.js";
-import { Module, runsOwnForward } from "./module.js";
+import { Module } from "./module.js";
+import { intTuple } from "../core/int-tuple.js";
 import { Parameter } from "./parameter.js";
-import { MaxPoolNd, type MaxPool2d } from "./pooling.js";
-import { checkBool, checkChoice, checkInput, checkInt, checkTuple, reprTuple, type IntOrTuple } from "./checks.js";
+import { checkBool, checkChoice, checkInput, checkInt, reprTuple, type IntOrTuple } from "./checks.js";
 import * as init from "./init.js";
 
-export type ConvPadding = number | readonly number[] | "same" | "valid";
 export type PaddingMode = "zeros" | "reflect" | "replicate" | "circular";
 
-export interface ConvOptions {
-  stride?: IntOrTuple;
-  /** Zeros (or paddingMode values) added on both sides of each spatial dim; "same" keeps the size (stride 1 only), "valid" adds none. */
-  padding?: ConvPadding;
-  dilation?: IntOrTuple;
-  /** Split channels into groups convolved separately; must divide inChannels and outChannels. */
-  groups?: number;
+/** The functional conv's options (stride, padding, dilation, groups: ops/conv.ts) plus the layer's own. */
+export interface ConvOptions extends ConvFnOptions {
   bias?: boolean;
+  /** What the padding adds: zeros (default), or the input reflected, replicated or wrapped around. */
   paddingMode?: PaddingMode;
 }
+const CONV_OPTIONS = ["stride", "padding", "dilation", "groups", "bias", "paddingMode"] as const satisfies readonly (keyof ConvOptions)[];
 
 type ConvFn = (x: Tensor, w: Tensor, b: Tensor | null, opts: ConvFnOptions) => Tensor;
 const CONV_FNS: ConvFn[] = [conv1d, conv2d, conv3d];
@@ -46,30 +43,21 @@ abstract class ConvNd extends Module {
   readonly paddingMode: PaddingMode;
   /** Spatial dims (1, 2 or 3). */
   private readonly _nd: number;
+  /** The resolved window: padding per side of each spatial dim. */
+  private readonly _window: ConvWindow;
 
   constructor(nd: number, inChannels: number, outChannels: number, kernelSize: IntOrTuple, opts: ConvOptions) {
     super();
     const name = `Conv${nd}d`;
+    checkOptions(name, opts, CONV_OPTIONS);
     checkInt(name, "inChannels", inChannels);
     checkInt(name, "outChannels", outChannels);
     const groups = checkInt(name, "groups", opts.groups ?? 1);
     if (inChannels % groups !== 0) throw new RangeError(`${name}: groups=${groups} must divide inChannels=${inChannels}`);
     if (outChannels % groups !== 0) throw new RangeError(`${name}: groups=${groups} must divide outChannels=${outChannels}`);
-    const k = checkTuple(name, "kernelSize", kernelSize, nd);
-    const stride = checkTuple(name, "stride", opts.stride ?? 1, nd);
-    const dilation = checkTuple(name, "dilation", opts.dilation ?? 1, nd);
-    const rawPadding = opts.padding ?? 0;
-    let padding: number[] | "same" | "valid";
-    if (rawPadding === "same" || rawPadding === "valid") {
-      padding = rawPadding;
-      if (padding === "same" && stride.some((s) => s !== 1)) {
-        throw new RangeError(`${name}: padding="same" is not supported for strided convolutions (stride ${reprTuple(stride)})`);
-      }
-    } else if (typeof rawPadding === "string") {
-      throw new RangeError(`${name}: padding must be "same", "valid", a non-negative integer or an array of ${nd}, got ${JSON.stringify(rawPadding)}`);
-    } else {
-      padding = checkTuple(name, "padding", rawPadding, nd, 0);
-    }
+    const window = resolveConvWindow(name, nd, kernelSize, opts);
+    const { kernel: k, stride, dilation } = window;
+    const padding = opts.padding === "same" || opts.padding === "valid" ? opts.padding : window.padBefore;
     const paddingMode = checkChoice(name, "paddingMode", opts.paddingMode ?? "zeros", ["zeros", "reflect", "replicate", "circular"] as const);
     const hasBias = checkBool(name, "bias", opts.bias ?? true);
 
@@ -84,6 +72,7 @@ abstract class ConvNd extends Module {
     this.groups = groups;
     this.paddingMode = paddingMode;
     this._nd = nd;
+    this._window = window;
     this.resetParameters();
   }
 
@@ -97,32 +86,20 @@ abstract class ConvNd extends Module {
     }
   }
 
-  /** Padding before and after each spatial dim, in dim order. */
-  private sidePadding(): [number, number][] {
-    if (this.padding === "valid") return this.kernelSize.map(() => [0, 0]);
-    if (this.padding === "same") {
-      // torch puts the odd element of the total on the right.
-      return this.kernelSize.map((k, i) => {
-        const total = this.dilation[i] * (k - 1);
-        return [Math.floor(total / 2), total - Math.floor(total / 2)];
-      });
-    }
-    return this.padding.map((p) => [p, p]);
-  }
-
   /** Check x against the layer (rank, channels, size after padding); the padding per side. */
-  private checkForward(x: Tensor): [number, number][] {
+  checkInput(x: Tensor): [number, number][] {
     const nd = this._nd;
     checkInput(this, x, [nd + 1, nd + 2], `[N, C, ${SPATIAL[nd - 1]}] or unbatched [C, ${SPATIAL[nd - 1]}]`);
     const cdim = x.ndim === nd + 2 ? 1 : 0;
     if (x.shape[cdim] !== this.inChannels) {
       throw this.layerError(`expected input with ${this.inChannels} channels (dim ${cdim}), got ${x.shape[cdim]} in shape ${formatShape(x.shape)}`);
     }
-    const sides = this.sidePadding();
+    const w = this._window;
+    const sides = w.padBefore.map((p, i): [number, number] => [p, w.padAfter[i]]);
+    const spans = windowSpan(w);
     const spatial = x.shape.slice(cdim + 1);
     spatial.forEach((n, i) => {
-      const span = this.dilation[i] * (this.kernelSize[i] - 1) + 1;
-      if (n + sides[i][0] + sides[i][1] < span) {
+      if (n + sides[i][0] + sides[i][1] < spans[i]) {
         throw this.layerError(
           `input spatial size ${formatShape(spatial)} (padded by ${sides.map(([a, b]) => (a === b ? a : `${a}+${b}`)).join(", ")}) ` +
             `is smaller than the kernel ${reprTuple(this.kernelSize)}${this.dilation.some((d) => d !== 1) ? ` with dilation ${reprTuple(this.dilation)}` : ""} in dim ${cdim + 1 + i}`,
@@ -134,7 +111,7 @@ abstract class ConvNd extends Module {
 
   forward(x: Tensor): Tensor {
     const nd = this._nd;
-    const sides = this.checkForward(x);
+    const sides = this.checkInput(x);
     const fn = CONV_FNS[nd - 1];
     if (this.paddingMode === "zeros") {
       return fn(x, this.weight, this.bias, { stride: this.stride, padding: this.padding, dilation: this.dilation, groups: this.groups });
@@ -143,23 +120,6 @@ abstract class ConvNd extends Module {
     const pads = sides.slice().reverse().flat();
     const padded = pad(x, pads, { mode: this.paddingMode });
     return fn(padded, this.weight, this.bias, { stride: this.stride, padding: new Array<number>(nd).fill(0), dilation: this.dilation, groups: this.groups });
-  }
-
-  /**
-   * pool.forwardRelu(this.forward(x)), the conv → relu → max-pool block, as one fused op
-   * (conv2dReluMaxPool2d: the same values and gradients, the conv's output never written out)
-   * for 2-d zero-padded layers. When either layer's forward is overridden by a subclass or wrapped
-   * on the instance (summary's tracing, a user's hook), the layers run one by one so that forward
-   * sees its call.
-   */
-  forwardReluMaxPool(x: Tensor, pool: MaxPool2d): Tensor {
-    if (this._nd !== 2 || this.paddingMode !== "zeros" || !runsOwnForward(this, ConvNd) || !runsOwnForward(pool, MaxPoolNd)) {
-      return pool.forwardRelu(this.forward(x));
-    }
-    this.checkForward(x);
-    const convOpts = { stride: this.stride, padding: this.padding, dilation: this.dilation, groups: this.groups };
-    const poolOpts = { stride: pool.stride, padding: pool.padding, dilation: pool.dilation, ceilMode: pool.ceilMode };
-    return conv2dReluMaxPool2d(x, this.weight, this.bias, convOpts, pool.kernelSize, poolOpts);
   }
 
   override extraRepr(): string {

@@ -4,6 +4,7 @@
 
 import { Tensor } from "../tensor/tensor.js";
 import type { Generator } from "../tensor/random.js";
+import { checkOptions, optionNames } from "../core/options.js";
 import { alphaDropout, dropout, dropout1d, dropout2d, dropout3d, featureAlphaDropout } from "../ops/dropout.js";
 import { Module } from "./module.js";
 import { checkInput, checkMinRank, checkProbability } from "./checks.js";
@@ -13,6 +14,8 @@ export interface DropoutLayerOptions {
   generator?: Generator;
 }
 
+const DROPOUT_LAYER_OPTIONS = optionNames<DropoutLayerOptions>({ generator: 1 });
+
 type DropFn = (x: Tensor, p: number, training: boolean, opts: { generator?: Generator }) => Tensor;
 
 abstract class DropoutBase extends Module {
@@ -20,6 +23,7 @@ abstract class DropoutBase extends Module {
   private readonly _generator: Generator | undefined;
   constructor(p: number, opts: DropoutLayerOptions) {
     super();
+    checkOptions(new.target.name, opts, DROPOUT_LAYER_OPTIONS, { seed: "generator: new nb.Generator(seed)" });
     this.p = checkProbability(new.target.name, "p", p);
     this._generator = opts.generator;
   }

@@ -6,6 +6,8 @@ export { Sequential, ModuleList, ModuleDict } from "./containers.js";
 export * from "./linear.js";
 export * from "./conv.js";
 export * from "./pooling.js";
+export { ConvReLUMaxPool2d, ReLUMaxPool } from "./fused.js";
+export { fuse, fuseModules, type FuseOptions } from "./fuse.js";
 export * from "./dropout.js";
 export * from "./normalization.js";
 export * from "./activation.js";

@@ -5,6 +5,7 @@
 
 import { Tensor } from "../tensor/tensor.js";
 import { formatShape } from "../core/shape.js";
+import { checkOptions, optionNames } from "../core/options.js";
 import { eye as eyeTensor, rand, randn, tensor } from "../tensor/creation.js";
 import { defaultGenerator, type Generator } from "../tensor/random.js";
 import { noGrad } from "../autograd/grad-mode.js";
@@ -15,6 +16,8 @@ export interface InitOptions {
   generator?: Generator;
 }
 
+const INIT_OPTIONS = optionNames<InitOptions>({ generator: 1 });
+
 export type FanMode = "fanIn" | "fanOut" | "fan_in" | "fan_out";
 
 export interface KaimingOptions extends InitOptions {
@@ -24,6 +27,8 @@ export interface KaimingOptions extends InitOptions {
   mode?: FanMode;
   nonlinearity?: string;
 }
+
+const KAIMING_OPTIONS = optionNames<KaimingOptions>({ a: 1, mode: 1, nonlinearity: 1, generator: 1 });
 
 function floatTarget(fn: string, t: Tensor): Tensor {
   assertTensor(`init.${fn}`, t, "tensor");
@@ -102,6 +107,7 @@ function fanFor(fn: string, t: Tensor, mode: FanMode): number {
 /** Fill with samples from U(a, b). */
 export function uniform(t: Tensor, a = 0, b = 1, opts: InitOptions = {}): Tensor {
   floatTarget("uniform", t);
+  checkOptions("init.uniform", opts, INIT_OPTIONS);
   finite("uniform", "a", a);
   finite("uniform", "b", b);
   if (a > b) throw new RangeError(`init.uniform: a must not exceed b, got a=${a}, b=${b}`);
@@ -118,6 +124,7 @@ export function uniform(t: Tensor, a = 0, b = 1, opts: InitOptions = {}): Tensor
 /** Fill with samples from N(mean, std²). */
 export function normal(t: Tensor, mean = 0, std = 1, opts: InitOptions = {}): Tensor {
   floatTarget("normal", t);
+  checkOptions("init.normal", opts, INIT_OPTIONS);
   finite("normal", "mean", mean);
   finite("normal", "std", std);
   if (std < 0) throw new RangeError(`init.normal: std must be non-negative, got ${std}`);
@@ -137,6 +144,7 @@ export function normal(t: Tensor, mean = 0, std = 1, opts: InitOptions = {}): Te
  */
 export function truncNormal(t: Tensor, mean = 0, std = 1, a = -2, b = 2, opts: InitOptions = {}): Tensor {
   floatTarget("truncNormal", t);
+  checkOptions("init.truncNormal", opts, INIT_OPTIONS);
   for (const [k, v] of [["mean", mean], ["std", std], ["a", a], ["b", b]] as const) finite("truncNormal", k, v);
   if (std <= 0) throw new RangeError(`init.truncNormal: std must be positive, got ${std}`);
   if (a >= b) throw new RangeError(`init.truncNormal: need a < b, got a=${a}, b=${b}`);
@@ -177,6 +185,7 @@ export function eye(t: Tensor): Tensor {
 /** Glorot/Xavier uniform: U(−a, a) with a = gain·√(6 / (fanIn + fanOut)). */
 export function xavierUniform(t: Tensor, gain = 1, opts: InitOptions = {}): Tensor {
   floatTarget("xavierUniform", t);
+  checkOptions("init.xavierUniform", opts, INIT_OPTIONS);
   const { fanIn, fanOut } = calculateFanInAndFanOut(t);
   const bound = Math.sqrt(3) * gain * Math.sqrt(2 / (fanIn + fanOut));
   return uniform(t, -bound, bound, opts);
@@ -185,12 +194,14 @@ export function xavierUniform(t: Tensor, gain = 1, opts: InitOptions = {}): Tens
 /** Glorot/Xavier normal: N(0, std²) with std = gain·√(2 / (fanIn + fanOut)). */
 export function xavierNormal(t: Tensor, gain = 1, opts: InitOptions = {}): Tensor {
   floatTarget("xavierNormal", t);
+  checkOptions("init.xavierNormal", opts, INIT_OPTIONS);
   const { fanIn, fanOut } = calculateFanInAndFanOut(t);
   return normal(t, 0, gain * Math.sqrt(2 / (fanIn + fanOut)), opts);
 }
 
 function kaimingStd(fn: string, t: Tensor, opts: KaimingOptions): number {
   floatTarget(fn, t);
+  checkOptions(`init.${fn}`, opts, KAIMING_OPTIONS);
   const fan = fanFor(fn, t, opts.mode ?? "fanIn");
   if (fan === 0) throw new RangeError(`init.${fn}: cannot initialise a tensor with zero elements (shape ${formatShape(t.shape)})`);
   return calculateGain(opts.nonlinearity ?? "leaky_relu", opts.a ?? 0) / Math.sqrt(fan);
@@ -199,12 +210,12 @@ function kaimingStd(fn: string, t: Tensor, opts: KaimingOptions): number {
 /** He/Kaiming uniform: U(−bound, bound) with bound = gain·√(3 / fan). */
 export function kaimingUniform(t: Tensor, opts: KaimingOptions = {}): Tensor {
   const bound = Math.sqrt(3) * kaimingStd("kaimingUniform", t, opts);
-  return uniform(t, -bound, bound, opts);
+  return uniform(t, -bound, bound, { generator: opts.generator });
 }
 
 /** He/Kaiming normal: N(0, std²) with std = gain / √fan. */
 export function kaimingNormal(t: Tensor, opts: KaimingOptions = {}): Tensor {
-  return normal(t, 0, kaimingStd("kaimingNormal", t, opts), opts);
+  return normal(t, 0, kaimingStd("kaimingNormal", t, opts), { generator: opts.generator });
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 import { Tensor } from "../tensor/tensor.js";
 import { formatShape, numelOf } from "../core/shape.js";
+import { checkOptions, optionNames } from "../core/options.js";
 import { empty as emptyTensor } from "../tensor/creation.js";
 import { flatten, unflatten } from "../ops/view.js";
 import { linear } from "../ops/linalg.js";
@@ -10,6 +11,15 @@ import { Parameter } from "./parameter.js";
 import { checkBool, checkInt, checkMinRank } from "./checks.js";
 import * as init from "./init.js";
 
+export interface LinearOptions {
+  /** Learn an additive bias (default true). */
+  bias?: boolean;
+}
+
+const LINEAR_OPTIONS = optionNames<LinearOptions>({ bias: 1 });
+/** Keras' spelling (Dense's use_bias). */
+const LINEAR_ADVICE: Readonly<Record<string, string>> = { use_bias: "bias", useBias: "bias" };
+
 /** y = x·Wᵀ + b over the last dim of x. weight is [outFeatures, inFeatures], as torch's. */
 export class Linear extends Module {
   readonly weight: Parameter;
@@ -17,8 +27,9 @@ export class Linear extends Module {
   readonly inFeatures: number;
   readonly outFeatures: number;
 
-  constructor(inFeatures: number, outFeatures: number, opts: { bias?: boolean } = {}) {
+  constructor(inFeatures: number, outFeatures: number, opts: LinearOptions = {}) {
     super();
+    checkOptions("Linear", opts, LINEAR_OPTIONS, LINEAR_ADVICE);
     checkInt("Linear", "inFeatures", inFeatures, 0);
     checkInt("Linear", "outFeatures", outFeatures, 0);
     const hasBias = checkBool("Linear", "bias", opts.bias ?? true);

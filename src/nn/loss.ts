@@ -23,6 +23,7 @@ import { logSoftmax } from "../ops/softmax.js";
 import { gather } from "../ops/indexing.js";
 import { fusedCrossEntropy } from "../ops/fused-cross-entropy.js";
 import { Module } from "./module.js";
+import { warnIfProbabilities } from "./score-kind-warnings.js";
 
 export type Reduction = "mean" | "sum" | "none";
 
@@ -484,11 +485,17 @@ abstract class WeightedLoss extends Loss {
 
 export class NLLLoss extends WeightedLoss {
   readonly ignoreIndex: number;
+  /** Whether the first input was checked for probabilities (a Softmax where LogSoftmax belongs). */
+  private _inputChecked = false;
   constructor(opts: NllLossOptions = {}) {
     super("NLLLoss", opts.reduction, opts.weight);
     this.ignoreIndex = checkIgnoreIndex("NLLLoss", opts.ignoreIndex);
   }
   forward(input: Tensor, target: Tensor): Tensor {
+    if (!this._inputChecked && input instanceof Tensor && input.ndim > 0) {
+      this._inputChecked = true;
+      warnIfProbabilities("NLLLoss", input, input.ndim === 1 ? 0 : 1, "log-probabilities");
+    }
     return nllLoss(input, target, { weight: this.weight, ignoreIndex: this.ignoreIndex, reduction: this.reduction });
   }
 }
@@ -496,12 +503,19 @@ export class NLLLoss extends WeightedLoss {
 export class CrossEntropyLoss extends WeightedLoss {
   readonly ignoreIndex: number;
   readonly labelSmoothing: number;
+  /** Whether the first input was checked for probabilities (a model ending in Softmax). */
+  private _inputChecked = false;
   constructor(opts: CrossEntropyOptions = {}) {
     super("CrossEntropyLoss", opts.reduction, opts.weight);
     this.ignoreIndex = checkIgnoreIndex("CrossEntropyLoss", opts.ignoreIndex);
     this.labelSmoothing = checkNumber("CrossEntropyLoss", "labelSmoothing", opts.labelSmoothing ?? 0, (v) => v >= 0 && v <= 1, "in [0, 1]");
   }
   forward(input: Tensor, target: Tensor): Tensor {
+    // Once per instance (so once per fit for a loss name): a Softmax output here is softmax'd twice.
+    if (!this._inputChecked && input instanceof Tensor && input.ndim > 0) {
+      this._inputChecked = true;
+      warnIfProbabilities("CrossEntropyLoss", input, input.ndim === 1 ? 0 : 1);
+    }
     return crossEntropy(input, target, {
       weight: this.weight, ignoreIndex: this.ignoreIndex, reduction: this.reduction, labelSmoothing: this.labelSmoothing,
     });

@@ -12,15 +12,6 @@ import { Parameter } from "./parameter.js";
 
 export type StateDict = Map<string, Tensor>;
 
-/**
- * Whether m runs `cls`'s own forward: not overridden by a subclass, nor wrapped on the instance
- * (summary's tracing, a user's hook). Fused layer blocks (nn/fusion.ts) apply only then, so
- * whatever watches a layer still sees its call.
- */
-export function runsOwnForward(m: Module | undefined, cls: abstract new (...args: never[]) => Module): boolean {
-  return m instanceof cls && m.forward === cls.prototype.forward;
-}
-
 export interface LoadResult {
   missingKeys: string[];
   unexpectedKeys: string[];

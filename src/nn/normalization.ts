@@ -4,11 +4,12 @@
 
 import { Tensor } from "../tensor/tensor.js";
 import { formatShape, numelOf } from "../core/shape.js";
+import { checkOptions, optionNames } from "../core/options.js";
 import { ones, zeros } from "../tensor/creation.js";
 import { noGrad } from "../autograd/grad-mode.js";
 import { add_ } from "../ops/elementwise.js";
 import { squeeze, unsqueeze } from "../ops/view.js";
-import { batchNorm, groupNorm, instanceNorm, layerNorm, localResponseNorm } from "../ops/norm.js";
+import { batchNorm, groupNorm, instanceNorm, layerNorm, localResponseNorm, type LocalResponseNormOptions } from "../ops/norm.js";
 import { Module } from "./module.js";
 import { Parameter } from "./parameter.js";
 import { checkBool, checkInput, checkInt, checkMinRank, checkNumber, checkPositive } from "./checks.js";
@@ -23,6 +24,10 @@ export interface BatchNormOptions {
   /** Keep running averages for eval mode (default true); without them eval uses batch statistics. */
   trackRunningStats?: boolean;
 }
+
+const BATCH_NORM_OPTIONS = optionNames<BatchNormOptions>({ eps: 1, momentum: 1, affine: 1, trackRunningStats: 1 });
+/** Keras' spellings (BatchNormalization's epsilon, center and scale). */
+const KERAS_NORM_ADVICE: Readonly<Record<string, string>> = { epsilon: "eps", center: "affine", scale: "affine" };
 
 /** Shared by batch and instance norm: per-channel parameters and running statistics. */
 abstract class NormBase extends Module {
@@ -96,6 +101,7 @@ abstract class BatchNormNd extends NormBase {
   private readonly _ranks: number[];
   private readonly _layout: string;
   constructor(numFeatures: number, opts: BatchNormOptions, ranks: number[], layout: string) {
+    checkOptions(new.target.name, opts, BATCH_NORM_OPTIONS, KERAS_NORM_ADVICE);
     super(new.target.name, numFeatures, opts, { affine: true, trackRunningStats: true });
     this._ranks = ranks;
     this._layout = layout;
@@ -157,11 +163,14 @@ export interface InstanceNormOptions {
   trackRunningStats?: boolean;
 }
 
+const INSTANCE_NORM_OPTIONS = optionNames<InstanceNormOptions>({ eps: 1, momentum: 1, affine: 1, trackRunningStats: 1 });
+
 abstract class InstanceNormNd extends NormBase {
   private readonly _nd: number;
   private readonly _layout: string;
   constructor(nd: number, numFeatures: number, opts: InstanceNormOptions, layout: string) {
     const layer = new.target.name;
+    checkOptions(layer, opts, INSTANCE_NORM_OPTIONS, KERAS_NORM_ADVICE);
     if (opts.momentum !== undefined) checkNumber(layer, "momentum", opts.momentum, 0, 1);
     super(layer, numFeatures, opts, { affine: false, trackRunningStats: false });
     this._nd = nd;
@@ -222,6 +231,8 @@ export interface LayerNormOptions {
   bias?: boolean;
 }
 
+const LAYER_NORM_OPTIONS = optionNames<LayerNormOptions>({ eps: 1, elementwiseAffine: 1, bias: 1 });
+
 /** Normalise over the trailing dims normalizedShape of each sample (transformers' LayerNorm). */
 export class LayerNorm extends Module {
   readonly weight: Parameter | null;
@@ -232,6 +243,7 @@ export class LayerNorm extends Module {
 
   constructor(normalizedShape: number | readonly number[], opts: LayerNormOptions = {}) {
     super();
+    checkOptions("LayerNorm", opts, LAYER_NORM_OPTIONS, { epsilon: "eps", center: "bias", scale: "elementwiseAffine" });
     const shape = typeof normalizedShape === "number" ? [normalizedShape] : Array.isArray(normalizedShape) ? [...normalizedShape] : null;
     if (shape === null || shape.length === 0 || shape.some((s) => !Number.isInteger(s) || s < 1)) {
       throw new RangeError(`LayerNorm: normalizedShape must be a positive integer or a non-empty array of them, got ${JSON.stringify(normalizedShape)}`);
@@ -268,6 +280,15 @@ export class LayerNorm extends Module {
   }
 }
 
+export interface GroupNormOptions {
+  /** Default 1e-5. */
+  eps?: number;
+  /** Learn a per-channel scale and shift (default true). */
+  affine?: boolean;
+}
+
+const GROUP_NORM_OPTIONS = optionNames<GroupNormOptions>({ eps: 1, affine: 1 });
+
 /** Split the channels into numGroups groups and normalise each group of each sample. */
 export class GroupNorm extends Module {
   readonly weight: Parameter | null;
@@ -277,8 +298,9 @@ export class GroupNorm extends Module {
   readonly eps: number;
   readonly affine: boolean;
 
-  constructor(numGroups: number, numChannels: number, opts: { eps?: number; affine?: boolean } = {}) {
+  constructor(numGroups: number, numChannels: number, opts: GroupNormOptions = {}) {
     super();
+    checkOptions("GroupNorm", opts, GROUP_NORM_OPTIONS, KERAS_NORM_ADVICE);
     checkInt("GroupNorm", "numGroups", numGroups);
     checkInt("GroupNorm", "numChannels", numChannels);
     if (numChannels % numGroups !== 0) throw new RangeError(`GroupNorm: numGroups=${numGroups} must divide numChannels=${numChannels}`);
@@ -315,6 +337,8 @@ export class GroupNorm extends Module {
 // ---------------------------------------------------------------------------------------------
 // local response norm
 
+const LOCAL_RESPONSE_NORM_OPTIONS = optionNames<LocalResponseNormOptions>({ alpha: 1, beta: 1, k: 1 });
+
 /**
  * AlexNet's local response normalization across channels:
  * b_c = a_c / (k + alpha/size · Σ a²)^beta over `size` neighbouring channels.
@@ -324,8 +348,9 @@ export class LocalResponseNorm extends Module {
   readonly alpha: number;
   readonly beta: number;
   readonly k: number;
-  constructor(size: number, opts: { alpha?: number; beta?: number; k?: number } = {}) {
+  constructor(size: number, opts: LocalResponseNormOptions = {}) {
     super();
+    checkOptions("LocalResponseNorm", opts, LOCAL_RESPONSE_NORM_OPTIONS);
     this.size = checkInt("LocalResponseNorm", "size", size);
     this.alpha = checkNumber("LocalResponseNorm", "alpha", opts.alpha ?? 1e-4);
     this.beta = checkNumber("LocalResponseNorm", "beta", opts.beta ?? 0.75);

@@ -7,16 +7,16 @@ import {
   adaptiveAvgPool1d, adaptiveAvgPool2d, adaptiveAvgPool3d, adaptiveMaxPool1d, adaptiveMaxPool1dWithIndices, adaptiveMaxPool2d,
   adaptiveMaxPool2dWithIndices, adaptiveMaxPool3d, adaptiveMaxPool3dWithIndices, avgPool1d, avgPool2d, avgPool3d, lpPool1d,
   lpPool2d, maxPool1d, maxPool1dWithIndices, maxPool2d, maxPool2dWithIndices, maxPool3d, maxPool3dWithIndices, minPool1d,
-  minPool2d, minPool3d, reluMaxPool1d, reluMaxPool2d, reluMaxPool3d, type AdaptiveSize,
+  minPool2d, minPool3d, type AdaptiveSize,
 } from "../ops/pool.js";
-import { relu } from "../ops/elementwise.js";
-import { Module, runsOwnForward } from "./module.js";
-import { checkBool, checkInput, checkNumber, checkTuple, reprTuple, type IntOrTuple } from "./checks.js";
+import { Module } from "./module.js";
+import { intTuple } from "../core/int-tuple.js";
+import { checkBool, checkInput, checkNumber, reprTuple, type IntOrTuple } from "./checks.js";
 
 const LAYOUT = ["[N, C, L] or unbatched [C, L]", "[N, C, H, W] or unbatched [C, H, W]", "[N, C, D, H, W] or unbatched [C, D, H, W]"];
 
 /** Check the input's rank, then run the op, reporting its errors (e.g. a window larger than the input) under the layer's name. */
-function runPool<T>(m: Module, nd: number, x: Tensor, fn: () => T): T {
+export function runPool<T>(m: Module, nd: number, x: Tensor, fn: () => T): T {
   checkInput(m, x, [nd + 1, nd + 2], LAYOUT[nd - 1]);
   try {
     return fn();
@@ -41,9 +41,9 @@ class Window {
   readonly stride: number[];
   readonly padding: number[];
   constructor(layer: string, nd: number, kernelSize: IntOrTuple, opts: WindowOptions) {
-    this.kernel = checkTuple(layer, "kernelSize", kernelSize, nd);
-    this.stride = opts.stride == null ? this.kernel : checkTuple(layer, "stride", opts.stride, nd);
-    this.padding = checkTuple(layer, "padding", opts.padding ?? 0, nd, 0);
+    this.kernel = intTuple(layer, "kernelSize", kernelSize, nd);
+    this.stride = opts.stride == null ? this.kernel : intTuple(layer, "stride", opts.stride, nd);
+    this.padding = intTuple(layer, "padding", opts.padding ?? 0, nd, 0);
     this.padding.forEach((p, i) => {
       if (p > this.kernel[i] / 2) throw new RangeError(`${layer}: padding should be at most half of kernelSize, got padding ${reprTuple(this.padding)} for kernelSize ${reprTuple(this.kernel)}`);
     });
@@ -74,7 +74,7 @@ abstract class ExtremumPoolNd extends Module {
     this.kernelSize = w.kernel;
     this.stride = w.stride;
     this.padding = w.padding;
-    this.dilation = checkTuple(layer, "dilation", opts.dilation ?? 1, nd);
+    this.dilation = intTuple(layer, "dilation", opts.dilation ?? 1, nd);
     this.ceilMode = checkBool(layer, "ceilMode", opts.ceilMode ?? false);
     this._nd = nd;
   }
@@ -93,17 +93,6 @@ abstract class ExtremumPoolNd extends Module {
 
 export abstract class MaxPoolNd extends ExtremumPoolNd {
   protected abstract poolWithIndices(): WindowIdxFn;
-  protected abstract reluPool(): WindowFn;
-  /**
-   * forward(relu(x)) with the ReLU fused into the pooling kernel: the same values and gradients,
-   * one pass over the activations fewer each way (nn.Sequential uses it for ReLU → max pool). When
-   * forward is overridden by a subclass or wrapped on this instance (summary's tracing, a user's
-   * hook), that forward is called with relu(x), as without fusion.
-   */
-  forwardRelu(x: Tensor): Tensor {
-    if (!runsOwnForward(this, MaxPoolNd)) return this.forward(relu(x));
-    return runPool(this, this.kernelSize.length, x, () => this.reluPool()(x, this.kernelSize, this.options()));
-  }
   /** The pooled values and, for each, the flat index of its maximum within its (n, c) plane (int32). */
   forwardWithIndices(x: Tensor): [Tensor, Tensor] {
     return runPool(this, this.kernelSize.length, x, () => this.poolWithIndices()(x, this.kernelSize, this.options()));
@@ -116,7 +105,6 @@ export class MaxPool1d extends MaxPoolNd {
   }
   protected pool(): WindowFn { return maxPool1d; }
   protected poolWithIndices(): WindowIdxFn { return maxPool1dWithIndices; }
-  protected reluPool(): WindowFn { return reluMaxPool1d; }
 }
 export class MaxPool2d extends MaxPoolNd {
   constructor(kernelSize: IntOrTuple, opts: MaxPoolOptions = {}) {
@@ -124,7 +112,6 @@ export class MaxPool2d extends MaxPoolNd {
   }
   protected pool(): WindowFn { return maxPool2d; }
   protected poolWithIndices(): WindowIdxFn { return maxPool2dWithIndices; }
-  protected reluPool(): WindowFn { return reluMaxPool2d; }
 }
 export class MaxPool3d extends MaxPoolNd {
   constructor(kernelSize: IntOrTuple, opts: MaxPoolOptions = {}) {
@@ -132,7 +119,6 @@ export class MaxPool3d extends MaxPoolNd {
   }
   protected pool(): WindowFn { return maxPool3d; }
   protected poolWithIndices(): WindowIdxFn { return maxPool3dWithIndices; }
-  protected reluPool(): WindowFn { return reluMaxPool3d; }
 }
 
 /** Minimum over each window (−maxPool(−x)): the course's "min pooling". */
@@ -246,8 +232,8 @@ abstract class LPPoolNd extends Module {
     const layer = new.target.name;
     this.normType = checkNumber(layer, "normType", normType);
     if (normType === 0) throw new RangeError(`${layer}: normType must be non-zero, got 0`);
-    this.kernelSize = checkTuple(layer, "kernelSize", kernelSize, nd);
-    this.stride = opts.stride == null ? this.kernelSize : checkTuple(layer, "stride", opts.stride, nd);
+    this.kernelSize = intTuple(layer, "kernelSize", kernelSize, nd);
+    this.stride = opts.stride == null ? this.kernelSize : intTuple(layer, "stride", opts.stride, nd);
     this.ceilMode = checkBool(layer, "ceilMode", opts.ceilMode ?? false);
     this._nd = nd;
   }

@@ -3,6 +3,7 @@
 
 import { Tensor } from "../tensor/tensor.js";
 import { formatShape } from "../core/shape.js";
+import { checkOptions, optionNames } from "../core/options.js";
 import { noGrad } from "../autograd/grad-mode.js";
 import { tidy } from "../tensor/scope.js";
 import { assertTensor, scalar } from "../ops/util.js";
@@ -30,6 +31,8 @@ export interface ClipGradNormOptions {
   errorIfNonfinite?: boolean;
 }
 
+const CLIP_GRAD_NORM_OPTIONS = optionNames<ClipGradNormOptions>({ normType: 1, errorIfNonfinite: 1 });
+
 /**
  * Scale the gradients of params in place so that their combined norm (the norm of all of them
  * concatenated) is at most maxNorm: each is multiplied by min(1, maxNorm/(total + 1e-6)).
@@ -39,6 +42,7 @@ export interface ClipGradNormOptions {
  */
 export function clipGradNorm(params: Params, maxNorm: number, opts: ClipGradNormOptions = {}): Tensor {
   const op = "clipGradNorm";
+  checkOptions(op, opts, CLIP_GRAD_NORM_OPTIONS);
   const list = paramList(op, params);
   if (typeof maxNorm !== "number" || !(maxNorm >= 0)) throw new RangeError(`${op}: maxNorm must be a non-negative number, got ${String(maxNorm)}`);
   const p = opts.normType ?? 2;

@@ -11,7 +11,7 @@ import { conv2d, prepareConv, recordConv, type ConvOptions } from "./conv.js";
 import { maxPoolPlan, reluMaxPool2d, scatterByIndices, type MaxPoolOptions } from "./pool.js";
 import { squeeze } from "./view.js";
 
-type IntOrTuple = number | readonly number[];
+import type { IntOrTuple } from "../core/int-tuple.js";
 
 /** maxPool2d(relu(conv2d(input, weight, bias, convOpts)), kernelSize, poolOpts), fused where the backend can. */
 export function conv2dReluMaxPool2d(

@@ -1,6 +1,6 @@
 // conv1d / conv2d / conv3d with torch.nn.functional semantics (stride, padding as numbers, per-dim
 // arrays, "same" or "valid", dilation, groups, unbatched input) and their gradients with respect
-// to input, weight and bias; plus convOutputSize, the output-length formula.
+// to input, weight and bias. The window (stride, padding, dilation) resolves in conv-window.ts.
 
 import type { ConvParams } from "../backend/backend.js";
 import { isFloating, promoteTypes, type DType } from "../core/dtype.js";
@@ -11,64 +11,12 @@ import { assertTensor, commonBackend, empty } from "./util.js";
 import { cast } from "./elementwise.js";
 import { sum } from "./reduce.js";
 import { contiguous, squeeze, unsqueeze } from "./view.js";
+import { convOutputShape, resolveConvWindow, windowSpan, type ConvWindowOptions } from "./conv-window.js";
 
-export type ConvPadding = number | readonly number[] | "same" | "valid";
+export { convOutputSize, type ConvPadding } from "./conv-window.js";
 
-export interface ConvOptions {
-  stride?: number | readonly number[];
-  padding?: ConvPadding;
-  dilation?: number | readonly number[];
+export interface ConvOptions extends ConvWindowOptions {
   groups?: number;
-}
-
-/**
- * Length of a convolution's (or pooling window's) output along one dim:
- * floor((n + 2p − d·(k − 1) − 1) / s) + 1. Arrays give one length per dim. "valid" is p = 0;
- * "same" keeps n (stride 1).
- */
-export function convOutputSize(
-  inputSize: number, kernelSize: number,
-  opts?: { stride?: number; padding?: number | "same" | "valid"; dilation?: number },
-): number;
-export function convOutputSize(
-  inputSize: readonly number[], kernelSize: number | readonly number[],
-  opts?: { stride?: number | readonly number[]; padding?: number | readonly number[] | "same" | "valid"; dilation?: number | readonly number[] },
-): number[];
-export function convOutputSize(
-  inputSize: number | readonly number[], kernelSize: number | readonly number[],
-  opts: { stride?: number | readonly number[]; padding?: number | readonly number[] | "same" | "valid"; dilation?: number | readonly number[] } = {},
-): number | number[] {
-  const op = "convOutputSize";
-  const dims = typeof inputSize === "number" ? 1 : inputSize.length;
-  const at = (v: number | readonly number[] | undefined, fallback: number, name: string, i: number): number => {
-    const x = v === undefined ? fallback : typeof v === "number" ? v : v.length === dims ? v[i] : NaN;
-    if (!Number.isInteger(x)) throw new RangeError(`${op}: ${name} must be an integer or an array of ${dims} integers, got ${JSON.stringify(v)}`);
-    return x;
-  };
-  const sizes = typeof inputSize === "number" ? [inputSize] : [...inputSize];
-  const out = sizes.map((n, i) => {
-    const k = at(kernelSize, 1, "kernelSize", i), s = at(opts.stride, 1, "stride", i), d = at(opts.dilation, 1, "dilation", i);
-    if (!Number.isInteger(n) || n < 0) throw new RangeError(`${op}: inputSize must be a non-negative integer, got ${n}`);
-    if (k <= 0 || s <= 0 || d <= 0) throw new RangeError(`${op}: kernelSize, stride and dilation must be positive, got kernel ${k}, stride ${s}, dilation ${d}`);
-    if (opts.padding === "same") {
-      if (s !== 1) throw new RangeError(`${op}: padding "same" is not supported for strided convolutions (stride ${s})`);
-      return n;
-    }
-    const p = opts.padding === "valid" ? 0 : at(opts.padding as number | readonly number[] | undefined, 0, "padding", i);
-    if (p < 0) throw new RangeError(`${op}: padding must be non-negative, got ${p}`);
-    return Math.floor((n + 2 * p - d * (k - 1) - 1) / s) + 1;
-  });
-  return typeof inputSize === "number" ? out[0] : out;
-}
-
-function perDim(op: string, name: string, v: number | readonly number[] | undefined, nd: number, fallback: number): number[] {
-  if (v === undefined) return new Array<number>(nd).fill(fallback);
-  const list = typeof v === "number" ? new Array<number>(nd).fill(v) : [...v];
-  if (list.length === 1 && nd > 1) return new Array<number>(nd).fill(list[0]);
-  if (list.length !== nd || list.some((x) => typeof x !== "number" || !Number.isInteger(x))) {
-    throw new RangeError(`${op}: ${name} must be an integer or an array of ${nd} integers, got ${JSON.stringify(v)}`);
-  }
-  return list;
 }
 
 const dimsLabel = (nd: number): string => (nd === 1 ? "kL" : nd === 2 ? "kH, kW" : "kD, kH, kW");
@@ -97,39 +45,16 @@ function resolve(
   if (biasShape && !(biasShape.length === 1 && biasShape[0] === cout)) {
     throw new RangeError(`${op}: bias must have shape [${cout}] (one value per output channel of weight ${formatShape(wShape)}), got ${formatShape(biasShape)}`);
   }
-  const stride = perDim(op, "stride", opts.stride, nd, 1);
-  const dilation = perDim(op, "dilation", opts.dilation, nd, 1);
-  if (stride.some((s) => s <= 0)) throw new RangeError(`${op}: stride must be positive, got ${formatShape(stride)}`);
-  if (dilation.some((d) => d <= 0)) throw new RangeError(`${op}: dilation must be positive, got ${formatShape(dilation)}`);
-  const kernel = wShape.slice(2);
-  let padBefore: number[], padAfter: number[];
-  const padding = opts.padding ?? 0;
-  if (padding === "valid") {
-    padBefore = new Array<number>(nd).fill(0);
-    padAfter = padBefore.slice();
-  } else if (padding === "same") {
-    if (stride.some((s) => s !== 1)) {
-      throw new RangeError(`${op}: padding "same" is not supported for strided convolutions (stride ${formatShape(stride)}); give the padding explicitly`);
-    }
-    // Total padding d·(k−1); an odd total puts the extra element after (right/bottom), as torch.
-    const total = kernel.map((k, i) => dilation[i] * (k - 1));
-    padBefore = total.map((t) => Math.floor(t / 2));
-    padAfter = total.map((t, i) => t - padBefore[i]);
-  } else if (typeof padding === "string") {
-    throw new RangeError(`${op}: padding must be a number, an array of ${nd} numbers, "same" or "valid", got ${JSON.stringify(padding)}`);
-  } else {
-    padBefore = perDim(op, "padding", padding, nd, 0);
-    if (padBefore.some((p) => p < 0)) throw new RangeError(`${op}: padding must be non-negative, got ${formatShape(padBefore)}`);
-    padAfter = padBefore.slice();
-  }
+  const { kernel, stride, dilation, padBefore, padAfter } = resolveConvWindow(op, nd, wShape.slice(2), opts);
   const spatial = xShape.slice(2);
   const padded = spatial.map((n, i) => n + padBefore[i] + padAfter[i]);
-  const span = kernel.map((k, i) => dilation[i] * (k - 1) + 1);
+  const window = { kernel, stride, dilation, padBefore, padAfter };
+  const span = windowSpan(window);
   if (span.some((s, i) => s > padded[i])) {
     const dil = dilation.some((d) => d !== 1) ? ` (with dilation ${formatShape(dilation)})` : "";
     throw new RangeError(`${op}: kernel size ${formatShape(span)}${dil} is larger than the padded input ${formatShape(padded)} (input ${formatShape(inputShape)}, padding ${formatShape(padBefore)})`);
   }
-  const outSpatial = padded.map((n, i) => Math.floor((n - span[i]) / stride[i]) + 1);
+  const outSpatial = convOutputShape(window, spatial);
   return {
     params: { kernel, stride, padBefore, padAfter, dilation, groups },
     outShape: [xShape[0], cout, ...outSpatial],

@@ -2,6 +2,7 @@
 // math and activations, where/clamp, and the in-place forms optimizers use.
 
 import type { BinaryOp, ParamUnaryOp, UnaryOp } from "../backend/backend.js";
+import { BINARY_FLOAT_RESULT, BINARY_PREDICATES, UNARY_FLOAT_RESULT, UNARY_PREDICATES } from "../backend/op-vocabulary.js";
 import { isFloating, type DType } from "../core/dtype.js";
 import { Tensor } from "../tensor/tensor.js";
 import { broadcastShapes, formatShape, shapesEqual } from "../core/shape.js";
@@ -14,19 +15,17 @@ import {
 // ---------------------------------------------------------------------------------------------
 // binary
 
-const COMPARISONS = new Set<BinaryOp>(["eq", "ne", "lt", "le", "gt", "ge", "logicalAnd", "logicalOr", "logicalXor"]);
-
 function binaryForward(op: BinaryOp, a: TensorLike, b: TensorLike, computeType?: DType): Tensor {
   const name = op;
   if (!(a instanceof Tensor) && !(b instanceof Tensor)) throw new TypeError(`${name}: at least one operand must be a Tensor`);
   const backend = commonBackend(name, a instanceof Tensor ? assertTensor(name, a) : null, b instanceof Tensor ? assertTensor(name, b, "other") : null);
   let dt = computeType ?? resultType(a, b);
-  // True division and pow with a fractional exponent produce floats from integers, as in torch.
-  if ((op === "div" || op === "atan2") && !isFloating(dt)) dt = "float32";
+  // True division and atan2 produce floats from integers, as in torch.
+  if (BINARY_FLOAT_RESULT.has(op) && !isFloating(dt)) dt = "float32";
   const ta = asTensor(a, dt, backend, name);
   const tb = asTensor(b, dt, backend, name);
   const shape = broadcastPair(name, ta, tb);
-  const out = empty(shape, COMPARISONS.has(op) ? "bool" : dt, backend);
+  const out = empty(shape, BINARY_PREDICATES.has(op) ? "bool" : dt, backend);
   backend.binary(op, broadcastView(ta, shape), broadcastView(tb, shape), out.raw());
   if (ta !== a) ta.dispose();
   if (tb !== b) tb.dispose();
@@ -164,16 +163,11 @@ export const logicalXor = (a: TensorLike, b: TensorLike): Tensor => binaryForwar
 // ---------------------------------------------------------------------------------------------
 // unary
 
-/** Ops that only make sense on floats: integer inputs are computed in float32, as in torch. */
-const FLOAT_ONLY = new Set<UnaryOp>([
-  "exp", "log", "sqrt", "rsqrt", "sin", "cos", "tan", "atan", "sigmoid", "tanh", "reciprocal", "expm1", "log1p",
-  "erf", "softplus", "softsign", "gelu", "geluTanh",
-]);
-
 function unaryForward(op: UnaryOp, x: Tensor, outType?: DType): Tensor {
   assertTensor(op, x);
-  const dt = outType ?? (FLOAT_ONLY.has(op) && !isFloating(x.dtype) ? "float32" : x.dtype);
-  const src = x.dtype === dt || op === "isnan" || op === "isinf" || op === "logicalNot" ? x : x.to(dt);
+  // Float-only ops compute integer inputs in float32, as in torch; predicates read any dtype.
+  const dt = outType ?? (UNARY_FLOAT_RESULT.has(op) && !isFloating(x.dtype) ? "float32" : x.dtype);
+  const src = x.dtype === dt || UNARY_PREDICATES.has(op) ? x : x.to(dt);
   const out = empty(x.shape, dt, x.backend);
   x.backend.unary(op, src.raw(), out.raw());
   if (src !== x) src.dispose();

@@ -6,11 +6,11 @@ import type { AvgPoolParams, WindowParams } from "../backend/backend.js";
 import { Tensor } from "../tensor/tensor.js";
 import { formatShape } from "../core/shape.js";
 import { record } from "../autograd/node.js";
-import { assertFloating, assertTensor, empty, normalizeTuple } from "./util.js";
+import { assertFloating, assertTensor, empty } from "./util.js";
+import { intTuple, type IntOrTuple } from "../core/int-tuple.js";
 import { abs, mul, neg, pow, relu, sign } from "./elementwise.js";
 import { contiguous, squeeze, unsqueeze } from "./view.js";
 
-type IntOrTuple = number | readonly number[];
 
 export interface MaxPoolOptions {
   /** Defaults to kernelSize (null or [] also mean the default, as torch's stride=None). */
@@ -74,23 +74,16 @@ interface Window {
   ceilMode: boolean;
 }
 
-function positiveTuple(op: string, name: string, v: IntOrTuple, nd: number): number[] {
-  const t = normalizeTuple(op, name, v, nd);
-  if (t.some((x) => x <= 0)) throw new RangeError(`${op}: ${name} must be positive, got ${formatShape(t)}`);
-  return t;
-}
-
 function resolveWindow(
   op: string, nd: number, kernelSize: IntOrTuple,
   opts: { stride?: IntOrTuple | null; padding?: IntOrTuple; dilation?: IntOrTuple; ceilMode?: boolean },
 ): Window {
-  const kernel = positiveTuple(op, "kernelSize", kernelSize, nd);
+  const kernel = intTuple(op, "kernelSize", kernelSize, nd);
   const noStride = opts.stride == null || (Array.isArray(opts.stride) && opts.stride.length === 0);
-  const stride = noStride ? kernel : positiveTuple(op, "stride", opts.stride as IntOrTuple, nd);
-  const dilation = positiveTuple(op, "dilation", opts.dilation ?? 1, nd);
-  const padding = normalizeTuple(op, "padding", opts.padding ?? 0, nd);
+  const stride = noStride ? kernel : intTuple(op, "stride", opts.stride as IntOrTuple, nd);
+  const dilation = intTuple(op, "dilation", opts.dilation ?? 1, nd);
+  const padding = intTuple(op, "padding", opts.padding ?? 0, nd, 0);
   padding.forEach((p, i) => {
-    if (p < 0) throw new RangeError(`${op}: padding must be non-negative, got ${formatShape(padding)}`);
     if (p > kernel[i] / 2) throw new RangeError(`${op}: padding ${p} must be at most half of kernel size ${kernel[i]}`);
   });
   return { kernel, stride, padding, dilation, ceilMode: opts.ceilMode ?? false };
@@ -285,7 +278,7 @@ function lpPool(op: string, nd: number, x: Tensor, normType: number, kernelSize:
   if (typeof normType !== "number" || !Number.isFinite(normType) || normType === 0) {
     throw new RangeError(`${op}: normType must be a non-zero finite number, got ${String(normType)}`);
   }
-  const kernel = positiveTuple(op, "kernelSize", kernelSize, nd);
+  const kernel = intTuple(op, "kernelSize", kernelSize, nd);
   const windowSize = kernel.reduce((a, b) => a * b, 1);
   // torch's definition: (mean of x^p over the window · window size)^(1/p), through
   // sign(a)·relu(|a|) so gradients match torch's exactly.

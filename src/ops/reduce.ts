@@ -1,6 +1,6 @@
 // Reductions over one, several or all dims, with keepdim, and their gradients.
 
-import type { ReduceOp } from "../backend/backend.js";
+import type { ArgReduceOp, ReduceOp } from "../backend/backend.js";
 import { isFloating, type DType } from "../core/dtype.js";
 import { Tensor } from "../tensor/tensor.js";
 import { formatShape, normalizeDim, normalizeDims, numelOf } from "../core/shape.js";
@@ -9,8 +9,34 @@ import { noGrad } from "../autograd/grad-mode.js";
 import { assertTensor, empty, scalar } from "./util.js";
 import { add, div, eq, exp, log, mul, sub, where, square, sqrt } from "./elementwise.js";
 import { expand, reshape, flatten } from "./view.js";
+import { checkOptions } from "../core/options.js";
 
 export type Dims = number | readonly number[] | undefined;
+
+/** The options form of a reduction's arguments: `x.sum({ dim: 1, keepdim: true })` as `x.sum(1, true)`. */
+export interface ReduceOptions {
+  dim?: number | readonly number[];
+  keepdim?: boolean;
+}
+
+/** The options form of argmax/argmin: one dim. */
+export interface ArgReduceOptions {
+  dim?: number;
+  keepdim?: boolean;
+}
+
+const REDUCE_RENAMED: Readonly<Record<string, string>> = { axis: "dim", axes: "dim", keepDim: "keepdim", keepdims: "keepdim", keepDims: "keepdim" };
+
+const isOptions = (d: unknown): d is Record<string, unknown> => d !== null && typeof d === "object" && !Array.isArray(d);
+
+/** [dim, keepdim] from either spelling: positional (dim, keepdim) or ({ dim, keepdim }). */
+function dimArgs(op: string, dim: Dims | ReduceOptions, keepdim: boolean, extra: readonly string[] = []): [Dims, boolean] {
+  if (!isOptions(dim)) return [dim as Dims, keepdim];
+  checkOptions(op, dim, ["dim", "keepdim", ...extra], REDUCE_RENAMED);
+  const k = dim.keepdim;
+  if (k !== undefined && typeof k !== "boolean") throw new TypeError(`${op}: keepdim must be true or false, got ${String(k)}`);
+  return [dim.dim as Dims, k ?? keepdim];
+}
 
 /** The keepdim shape of reducing `shape` over `axes`. */
 function keptShape(shape: readonly number[], axes: readonly number[]): number[] {
@@ -38,8 +64,9 @@ function spread(g: Tensor, inShape: readonly number[], axes: readonly number[]):
   return expand(reshape(g, keptShape(inShape, axes)), inShape);
 }
 
-export function sum(x: Tensor, dim?: Dims, keepdim = false): Tensor {
+export function sum(x: Tensor, dimOrOptions?: Dims | ReduceOptions, keepdimArg = false): Tensor {
   assertTensor("sum", x);
+  const [dim, keepdim] = dimArgs("sum", dimOrOptions, keepdimArg);
   const axes = normalizeDims("sum", dim, x.ndim);
   const dtype: DType = isFloating(x.dtype) ? x.dtype : "int32";
   const out = reduceForward("sum", x, axes, keepdim, dtype);
@@ -47,8 +74,9 @@ export function sum(x: Tensor, dim?: Dims, keepdim = false): Tensor {
   return record("SumBackward", [x], out, (g) => [spread(g, inShape, axes)]);
 }
 
-export function mean(x: Tensor, dim?: Dims, keepdim = false): Tensor {
+export function mean(x: Tensor, dimOrOptions?: Dims | ReduceOptions, keepdimArg = false): Tensor {
   assertTensor("mean", x);
+  const [dim, keepdim] = dimArgs("mean", dimOrOptions, keepdimArg);
   if (!isFloating(x.dtype)) {
     throw new TypeError(`mean: input must be a floating-point tensor, got ${x.dtype}; convert it with .to("float32") first`);
   }
@@ -57,8 +85,9 @@ export function mean(x: Tensor, dim?: Dims, keepdim = false): Tensor {
   return div(sum(x, axes, keepdim), count);
 }
 
-function extremum(op: "max" | "min", x: Tensor, dim: Dims, keepdim: boolean): Tensor {
+function extremum(op: "max" | "min", x: Tensor, dimOrOptions: Dims | ReduceOptions, keepdimArg: boolean): Tensor {
   assertTensor(op, x);
+  const [dim, keepdim] = dimArgs(op, dimOrOptions, keepdimArg);
   const axes = normalizeDims(op, dim, x.ndim);
   // Reducing an empty dim has no identity; reducing other dims of an empty tensor is fine (torch.amax).
   const emptyAxis = axes.find((a) => x.shape[a] === 0);
@@ -75,11 +104,12 @@ function extremum(op: "max" | "min", x: Tensor, dim: Dims, keepdim: boolean): Te
   }, [x, out]);
 }
 
-export const max = (x: Tensor, dim?: Dims, keepdim = false): Tensor => extremum("max", x, dim, keepdim);
-export const min = (x: Tensor, dim?: Dims, keepdim = false): Tensor => extremum("min", x, dim, keepdim);
+export const max = (x: Tensor, dim?: Dims | ReduceOptions, keepdim = false): Tensor => extremum("max", x, dim, keepdim);
+export const min = (x: Tensor, dim?: Dims | ReduceOptions, keepdim = false): Tensor => extremum("min", x, dim, keepdim);
 
-export function prod(x: Tensor, dim?: Dims, keepdim = false): Tensor {
+export function prod(x: Tensor, dimOrOptions?: Dims | ReduceOptions, keepdimArg = false): Tensor {
   assertTensor("prod", x);
+  const [dim, keepdim] = dimArgs("prod", dimOrOptions, keepdimArg);
   const axes = normalizeDims("prod", dim, x.ndim);
   const dtype: DType = isFloating(x.dtype) ? x.dtype : "int32";
   const out = reduceForward("prod", x, axes, keepdim, dtype);
@@ -104,11 +134,11 @@ export interface VarOptions {
   unbiased?: boolean;
 }
 
-export function variance(x: Tensor, dim?: Dims, keepdim = false, opts: VarOptions = {}): Tensor {
+export function variance(x: Tensor, dim?: Dims | (ReduceOptions & VarOptions), keepdim = false, opts: VarOptions = {}): Tensor {
   return varianceOf("var", x, dim, keepdim, opts);
 }
 
-export function std(x: Tensor, dim?: Dims, keepdim = false, opts: VarOptions = {}): Tensor {
+export function std(x: Tensor, dim?: Dims | (ReduceOptions & VarOptions), keepdim = false, opts: VarOptions = {}): Tensor {
   const v = varianceOf("std", x, dim, keepdim, opts);
   const y = noGrad(() => sqrt(v));
   // d std = g / (2·std), taken as 0 where std = 0 (a constant slice), as torch does, rather
@@ -117,8 +147,10 @@ export function std(x: Tensor, dim?: Dims, keepdim = false, opts: VarOptions = {
 }
 
 /** var, with errors named after the op the user called. */
-function varianceOf(op: "var" | "std", x: Tensor, dim: Dims, keepdim: boolean, opts: VarOptions): Tensor {
+function varianceOf(op: "var" | "std", x: Tensor, dimOrOptions: Dims | (ReduceOptions & VarOptions), keepdimArg: boolean, optsArg: VarOptions): Tensor {
   assertTensor(op, x);
+  const [dim, keepdim] = dimArgs(op, dimOrOptions, keepdimArg, ["correction", "unbiased"]);
+  const opts: VarOptions = isOptions(dimOrOptions) ? { ...optsArg, ...(dimOrOptions as VarOptions) } : optsArg;
   if (!isFloating(x.dtype)) throw new TypeError(`${op}: input must be a floating-point tensor, got ${x.dtype}`);
   const axes = normalizeDims(op, dim, x.ndim);
   const correction = opts.correction ?? (opts.unbiased === false ? 0 : 1);
@@ -128,8 +160,9 @@ function varianceOf(op: "var" | "std", x: Tensor, dim: Dims, keepdim: boolean, o
 }
 
 /** log Σ exp(x) over dims, computed stably. */
-export function logsumexp(x: Tensor, dim: Dims, keepdim = false): Tensor {
+export function logsumexp(x: Tensor, dimOrOptions: Dims | ReduceOptions, keepdimArg = false): Tensor {
   assertTensor("logsumexp", x);
+  const [dim, keepdim] = dimArgs("logsumexp", dimOrOptions, keepdimArg);
   const axes = normalizeDims("logsumexp", dim, x.ndim);
   // No elements, no overflow to guard against (and no max to shift by): log(0) = -inf, as torch.
   if (x.numel() === 0) return log(sum(exp(x), axes, keepdim));
@@ -139,8 +172,11 @@ export function logsumexp(x: Tensor, dim: Dims, keepdim = false): Tensor {
   return keepdim ? r : reshape(r, finalShape(x.shape, axes, false));
 }
 
-function argExtremum(op: "argmax" | "argmin", x: Tensor, dim: number | undefined, keepdim: boolean): Tensor {
+function argExtremum(op: ArgReduceOp, x: Tensor, dimOrOptions: number | undefined | ArgReduceOptions, keepdimArg: boolean): Tensor {
   assertTensor(op, x);
+  const [dimArg, keepdim] = dimArgs(op, dimOrOptions, keepdimArg);
+  if (Array.isArray(dimArg)) throw new TypeError(`${op}: dim must be one dimension (a number), got [${dimArg.join(", ")}]`);
+  const dim = dimArg as number | undefined;
   if (dim === undefined) {
     const flat = flatten(x);
     const r = argExtremum(op, flat, 0, false);
@@ -154,19 +190,20 @@ function argExtremum(op: "argmax" | "argmin", x: Tensor, dim: number | undefined
   return keepdim ? out : reshape(out, finalShape(x.shape, [axis], false));
 }
 
-export const argmax = (x: Tensor, dim?: number, keepdim = false): Tensor => argExtremum("argmax", x, dim, keepdim);
-export const argmin = (x: Tensor, dim?: number, keepdim = false): Tensor => argExtremum("argmin", x, dim, keepdim);
+export const argmax = (x: Tensor, dim?: number | ArgReduceOptions, keepdim = false): Tensor => argExtremum("argmax", x, dim, keepdim);
+export const argmin = (x: Tensor, dim?: number | ArgReduceOptions, keepdim = false): Tensor => argExtremum("argmin", x, dim, keepdim);
 
 /** Whether every / any element is non-zero (over dims, like torch.all/any). */
-export function all(x: Tensor, dim?: Dims, keepdim = false): Tensor {
+export function all(x: Tensor, dim?: Dims | ReduceOptions, keepdim = false): Tensor {
   return logicalReduce("all", x, dim, keepdim);
 }
-export function any(x: Tensor, dim?: Dims, keepdim = false): Tensor {
+export function any(x: Tensor, dim?: Dims | ReduceOptions, keepdim = false): Tensor {
   return logicalReduce("any", x, dim, keepdim);
 }
 /** all is a product of 0/1 values and any a sum, so empty reductions give torch's true / false. */
-function logicalReduce(op: "all" | "any", x: Tensor, dim: Dims, keepdim: boolean): Tensor {
+function logicalReduce(op: "all" | "any", x: Tensor, dimOrOptions: Dims | ReduceOptions, keepdimArg: boolean): Tensor {
   assertTensor(op, x);
+  const [dim, keepdim] = dimArgs(op, dimOrOptions, keepdimArg);
   const axes = normalizeDims(op, dim, x.ndim);
   const b = x.to("bool");
   const out = reduceForward(op === "all" ? "prod" : "sum", b, axes, keepdim, "bool");
@@ -176,18 +213,19 @@ function logicalReduce(op: "all" | "any", x: Tensor, dim: Dims, keepdim: boolean
 
 declare module "../tensor/tensor.js" {
   interface Tensor {
-    sum(dim?: Dims, keepdim?: boolean): Tensor;
-    mean(dim?: Dims, keepdim?: boolean): Tensor;
-    max(dim?: Dims, keepdim?: boolean): Tensor;
-    min(dim?: Dims, keepdim?: boolean): Tensor;
-    prod(dim?: Dims, keepdim?: boolean): Tensor;
-    var(dim?: Dims, keepdim?: boolean, opts?: VarOptions): Tensor;
-    std(dim?: Dims, keepdim?: boolean, opts?: VarOptions): Tensor;
-    logsumexp(dim: Dims, keepdim?: boolean): Tensor;
-    argmax(dim?: number, keepdim?: boolean): Tensor;
-    argmin(dim?: number, keepdim?: boolean): Tensor;
-    all(dim?: Dims, keepdim?: boolean): Tensor;
-    any(dim?: Dims, keepdim?: boolean): Tensor;
+    // Each takes (dim?, keepdim = false) as torch, or the options form ({ dim, keepdim }).
+    sum(dim?: Dims | ReduceOptions, keepdim?: boolean): Tensor;
+    mean(dim?: Dims | ReduceOptions, keepdim?: boolean): Tensor;
+    max(dim?: Dims | ReduceOptions, keepdim?: boolean): Tensor;
+    min(dim?: Dims | ReduceOptions, keepdim?: boolean): Tensor;
+    prod(dim?: Dims | ReduceOptions, keepdim?: boolean): Tensor;
+    var(dim?: Dims | (ReduceOptions & VarOptions), keepdim?: boolean, opts?: VarOptions): Tensor;
+    std(dim?: Dims | (ReduceOptions & VarOptions), keepdim?: boolean, opts?: VarOptions): Tensor;
+    logsumexp(dim: Dims | ReduceOptions, keepdim?: boolean): Tensor;
+    argmax(dim?: number | ArgReduceOptions, keepdim?: boolean): Tensor;
+    argmin(dim?: number | ArgReduceOptions, keepdim?: boolean): Tensor;
+    all(dim?: Dims | ReduceOptions, keepdim?: boolean): Tensor;
+    any(dim?: Dims | ReduceOptions, keepdim?: boolean): Tensor;
   }
 }
 

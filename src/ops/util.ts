@@ -101,10 +101,3 @@ export function assertFloating(op: string, t: Tensor, what = "input"): void {
   }
 }
 
-export function normalizeTuple(op: string, name: string, v: number | readonly number[], n: number): number[] {
-  const arr = typeof v === "number" ? new Array<number>(n).fill(v) : [...v];
-  if (arr.length !== n || arr.some((x) => !Number.isInteger(x))) {
-    throw new RangeError(`${op}: ${name} must be an integer or an array of ${n} integers, got ${JSON.stringify(v)}`);
-  }
-  return arr;
-}

@@ -291,8 +291,36 @@ export function to(t: Tensor, target: string): Tensor {
   return record("ToDeviceBackward", [t], out, (g) => [to(g, fromName)]);
 }
 
+/** t viewed with other's shape (torch.Tensor.view_as): shares t's storage. */
+export function viewAs(t: Tensor, other: Tensor): Tensor {
+  assertTensor("viewAs", t);
+  if (!(other instanceof Tensor)) throw new TypeError("viewAs: other must be a Tensor (its shape is used)");
+  return view(t, other.shape);
+}
+
+/** t reshaped to other's shape (torch.Tensor.reshape_as): a view when possible, else a copy. */
+export function reshapeAs(t: Tensor, other: Tensor): Tensor {
+  assertTensor("reshapeAs", t);
+  if (!(other instanceof Tensor)) throw new TypeError("reshapeAs: other must be a Tensor (its shape is used)");
+  return reshape(t, other.shape);
+}
+
 declare module "../tensor/tensor.js" {
   interface Tensor {
+    /** torch's .float(): a float32 copy (t itself when it is float32 already). */
+    float(): Tensor;
+    /** torch's .double(): float64. */
+    double(): Tensor;
+    /** torch's .int(): int32. */
+    int(): Tensor;
+    /** torch's .long(): int32 as well — nabla's integer dtype is int32 (there is no int64). */
+    long(): Tensor;
+    /** torch's .bool(). */
+    bool(): Tensor;
+    /** torch's .tolist(): nested arrays, the same as toArray() (a number for a 0-d tensor). */
+    tolist(): unknown;
+    viewAs(other: Tensor): Tensor;
+    reshapeAs(other: Tensor): Tensor;
     reshape(...shape: (number | readonly number[])[]): Tensor;
     view(...shape: (number | readonly number[])[]): Tensor;
     flatten(startDim?: number, endDim?: number): Tensor;
@@ -328,3 +356,11 @@ Tensor.prototype.clone = function () { return clone(this); };
 Tensor.prototype.slice = function (d, s, e, st) { return slice(this, d, s, e, st); };
 Tensor.prototype.narrow = function (d, s, l) { return narrow(this, d, s, l); };
 Tensor.prototype.to = function (target) { return to(this, target); };
+Tensor.prototype.float = function () { return to(this, "float32"); };
+Tensor.prototype.double = function () { return to(this, "float64"); };
+Tensor.prototype.int = function () { return to(this, "int32"); };
+Tensor.prototype.long = function () { return to(this, "int32"); };
+Tensor.prototype.bool = function () { return to(this, "bool"); };
+Tensor.prototype.tolist = function () { return this.toArray(); };
+Tensor.prototype.viewAs = function (o) { return viewAs(this, o); };
+Tensor.prototype.reshapeAs = function (o) { return reshapeAs(this, o); };

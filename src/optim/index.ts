@@ -13,3 +13,4 @@ export { Adadelta, type AdadeltaOptions } from "./adadelta.js";
 export { OptionCheck } from "./checks.js";
 export { stateDictToJSON, stateDictFromJSON, type SerializedTensor } from "./serialize.js";
 export * as lrScheduler from "./lr-scheduler/index.js";
+export { create, names, defaults, hasOption, resolveName, optimizerClass, type OptimizerName } from "./registry.js";

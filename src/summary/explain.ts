@@ -2,12 +2,14 @@
 // output-size formula with the numbers filled in, the parameter count as a product, the receptive
 // field of one output unit in input pixels, multiply-adds, and activation memory.
 
+import { resolveConvWindow } from "../ops/conv-window.js";
 import { Tensor } from "../tensor/tensor.js";
 import { Module } from "../nn/module.js";
 import { Conv1d, Conv2d, Conv3d } from "../nn/conv.js";
 import { Linear } from "../nn/linear.js";
 import { type InputShape, normalizeInputShapes, outputShapeOf, traceModel } from "./trace.js";
-import { formatShape } from "./summary.js";
+import { checkOptions } from "../core/options.js";
+import { SUMMARY_OPTIONS, formatShape, type SummaryOptions } from "./summary.js";
 
 export interface ExplainRow {
   name: string;
@@ -47,7 +49,9 @@ const prod = (xs: readonly number[]): number => xs.reduce((a, b) => a * b, 1);
 interface Window {
   kernel: number[];
   stride: number[];
-  padding: number[];
+  /** Padding before and after each spatial dim (they differ only for an even kernel's "same"). */
+  padBefore: number[];
+  padAfter: number[];
   dilation: number[];
   ceilMode: boolean;
 }
@@ -59,18 +63,18 @@ function windowOf(m: Module, inputSpatial: number[]): Window | null {
   const nd = f.kernelSize.length;
   if (inputSpatial.length !== nd) return null;
   const dilation = Array.isArray(f.dilation) ? f.dilation : new Array(nd).fill(1);
-  let padding: number[];
-  if (f.padding === "valid") padding = new Array(nd).fill(0);
-  else if (f.padding === "same") padding = f.kernelSize.map((k, i) => (dilation[i] * (k - 1)) / 2);
-  else padding = Array.isArray(f.padding) ? f.padding : new Array(nd).fill(0);
-  return { kernel: f.kernelSize, stride: f.stride, padding, dilation, ceilMode: Boolean(f.ceilMode) };
+  // The same resolution the conv layers and ops use ("same" puts an odd total's extra on the right).
+  const w = resolveConvWindow(m.constructor.name, nd, f.kernelSize, { stride: f.stride, padding: f.padding ?? 0, dilation });
+  return { kernel: w.kernel, stride: w.stride, padBefore: w.padBefore, padAfter: w.padAfter, dilation: w.dilation, ceilMode: Boolean(f.ceilMode) };
 }
 
 function sizeFormula(n: number, w: Window, i: number, out: number): string {
-  const k = w.kernel[i], s = w.stride[i], p = w.padding[i], d = w.dilation[i];
+  const k = w.kernel[i], s = w.stride[i], d = w.dilation[i];
+  const [before, after] = [w.padBefore[i], w.padAfter[i]];
   const round = w.ceilMode ? "ceil" : "floor";
   const span = d === 1 ? `${k}` : `${d}·(${k}−1)+1`;
-  return `${round}((${n} + 2·${p} − ${span}) / ${s}) + 1 = ${out}`;
+  const pad = before === after ? `2·${before}` : `${before} + ${after}`;
+  return `${round}((${n} + ${pad} − ${span}) / ${s}) + 1 = ${out}`;
 }
 
 function paramFormula(m: Module, params: number): string {
@@ -92,7 +96,8 @@ function macsOf(m: Module, input: number[], output: number[]): number {
   return 0;
 }
 
-export function explain(model: Module, inputShape: InputShape, opts: { print?: boolean } = {}): Explanation {
+export function explain(model: Module, inputShape: InputShape, opts: SummaryOptions = {}): Explanation {
+  checkOptions("explain", opts, SUMMARY_OPTIONS);
   const shapes = normalizeInputShapes("explain", inputShape);
   const rows = traceModel(model, shapes, (calls) => {
     // Receptive fields follow tensors: each output's field derives from its input's. A tensor

@@ -3,6 +3,7 @@
 // running statistics) are state, not parameters, and get their own line.
 
 import { Module } from "../nn/module.js";
+import { checkOptions, optionNames } from "../core/options.js";
 import { type InputShape, normalizeInputShapes, outputShapeOf, traceModel } from "./trace.js";
 
 export interface SummaryRow {
@@ -34,7 +35,15 @@ function countParams(m: Module): number {
   return m.parameters().reduce((a, p) => a + p.numel(), 0);
 }
 
-export function summary(model: Module, inputShape: InputShape, opts: { print?: boolean } = {}): Summary {
+export interface SummaryOptions {
+  /** Print the table to stdout (default true); false only returns it (its toString() is the table). */
+  print?: boolean;
+}
+
+export const SUMMARY_OPTIONS = optionNames<SummaryOptions>({ print: 1 });
+
+export function summary(model: Module, inputShape: InputShape, opts: SummaryOptions = {}): Summary {
+  checkOptions("summary", opts, SUMMARY_OPTIONS);
   const shapes = normalizeInputShapes("summary", inputShape);
   const seen = new Set<Module>();
   const rows = traceModel(model, shapes, (calls) =>

@@ -11,11 +11,12 @@
 //   cv.mean.accuracy, cv.std.accuracy, cv.folds[2].history.loss, String(cv)
 
 import { Module } from "../nn/module.js";
+import { checkOptions, optionNames } from "../core/options.js";
 import { manualSeed } from "../tensor/random.js";
 import { kFold } from "../data/split.js";
 import { Subset } from "../data/dataset.js";
 import type { Metric } from "../metrics/metric.js";
-import { type FitOptions, type History, fit } from "./fit.js";
+import { FIT_ADVICE, FIT_OPTIONS, type FitOptions, type History, fit } from "./fit.js";
 import { evaluate } from "./evaluate.js";
 import { type DataSource, toDataset } from "./data-source.js";
 import { type Built, type OptimizerFactory, checkSeed, deriveSeed, describeValue, resolveBuilt } from "./model-builder.js";
@@ -29,6 +30,19 @@ import { formatNumber, formatTable } from "./text-table.js";
  * `verbose` (fit's own output per epoch) defaults to 0 here.
  */
 export type CrossValidateFitOptions = Omit<FitOptions, "train" | "validation" | "optimizer"> & { optimizer?: OptimizerFactory };
+
+/** The CrossValidateFitOptions names: fit's, less the data crossValidate supplies. */
+export const CROSS_VALIDATE_FIT_OPTIONS: readonly string[] = FIT_OPTIONS.filter((k) => k !== "train" && k !== "validation");
+export const CROSS_VALIDATE_FIT_ADVICE: Readonly<Record<string, string>> = {
+  ...FIT_ADVICE,
+  train: "the data argument (each fold trains on the other folds)",
+  validation: "validationSplit (an inner split of the training folds); the held-out fold is scored separately",
+};
+
+/** Check fitOptions as crossValidate and bagging take them. */
+export function checkFitOptions(where: string, fitOptions: unknown): void {
+  checkOptions(`${where}: fitOptions`, fitOptions, CROSS_VALIDATE_FIT_OPTIONS, CROSS_VALIDATE_FIT_ADVICE);
+}
 
 export interface CrossValidateOptions {
   /** Number of folds (default 5). Each sample is held out exactly once. */
@@ -47,6 +61,8 @@ export interface CrossValidateOptions {
   /** 0 silent; 1 (default) a line per fold as it finishes, then the table of all folds. */
   verbose?: 0 | 1;
 }
+
+export const CROSS_VALIDATE_OPTIONS = optionNames<CrossValidateOptions>({ k: 1, shuffle: 1, seed: 1, fitOptions: 1, metrics: 1, verbose: 1 });
 
 export interface FoldResult {
   /** 0-based fold index (the value passed to the builder). */
@@ -87,6 +103,8 @@ export async function crossValidate(
   if (!opts || typeof opts !== "object" || !opts.fitOptions || typeof opts.fitOptions !== "object") {
     throw new TypeError(`${where}: options { fitOptions: { epochs, loss, optimizer? } } are required`);
   }
+  checkOptions(where, opts, CROSS_VALIDATE_OPTIONS, { n_splits: "k", nSplits: "k", folds: "k" });
+  checkFitOptions(where, opts.fitOptions);
   const dataset = toDataset(data, where);
   const n = dataset.length;
   const k = opts.k ?? 5;

@@ -1,6 +1,7 @@
 // nb.evaluate and nb.predict: the model in eval mode, no graph recorded, batch by batch.
 
 import type { Tensor } from "../tensor/tensor.js";
+import { checkOptions, optionNames } from "../core/options.js";
 import { tidy } from "../tensor/scope.js";
 import { noGrad } from "../autograd/grad-mode.js";
 import { Module } from "../nn/module.js";
@@ -45,16 +46,27 @@ export interface EvaluateOptions {
   batchSize?: number;
 }
 
+export const EVALUATE_OPTIONS = optionNames<EvaluateOptions>({ loss: 1, metrics: 1, batchSize: 1 });
+
+export interface PredictOptions {
+  /** Rows per forward pass (default 32). */
+  batchSize?: number;
+}
+
+export const PREDICT_OPTIONS = optionNames<PredictOptions>({ batchSize: 1 });
+
 export async function evaluate(model: Module, data: DataSource, opts: EvaluateOptions = {}): Promise<Logs> {
   if (!(model instanceof Module)) throw new TypeError("evaluate: model must be an nb.nn.Module");
+  checkOptions("evaluate", opts, EVALUATE_OPTIONS);
   const loader = toLoader(data, { batchSize: opts.batchSize ?? 32, shuffle: false }, "evaluate");
   const metrics = (opts.metrics ?? ["accuracy"]).map((m) => (typeof m === "string" ? metricFromName(m) : m));
   return evaluateLoader(model, loader, opts.loss === undefined ? null : resolveLoss(opts.loss, "evaluate"), metrics);
 }
 
 /** The model's outputs for every row of x, computed in batches in eval mode. */
-export function predict(model: Module, x: Tensor, opts: { batchSize?: number } = {}): Tensor {
+export function predict(model: Module, x: Tensor, opts: PredictOptions = {}): Tensor {
   if (!(model instanceof Module)) throw new TypeError("predict: model must be an nb.nn.Module");
+  checkOptions("predict", opts, PREDICT_OPTIONS);
   const batchSize = opts.batchSize ?? 32;
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError(`predict: batchSize must be a positive integer, got ${opts.batchSize}`);
   const wasTraining = model.training;

@@ -2,7 +2,9 @@
 // shuffling, validation data or a split, metrics, callbacks, gradient clipping, regularization
 // penalties, and resuming from a checkpoint. Memory stays flat: every step runs in a tidy scope.
 
+import { fuse } from "../nn/fuse.js";
 import type { Tensor } from "../tensor/tensor.js";
+import { checkOptions, optionNames } from "../core/options.js";
 import { tidy } from "../tensor/scope.js";
 import { Module } from "../nn/module.js";
 import { Optimizer } from "../optim/optimizer.js";
@@ -53,11 +55,28 @@ export interface FitOptions {
   regularization?: Regularization | ((model: Module) => Tensor);
   /** Continue from a checkpoint written by ModelCheckpoint (weights, optimizer, epoch, RNG). */
   resumeFrom?: string;
+  /**
+   * Train a fused copy of the model (nb.nn.fuse: conv → relu → pool blocks as one op; the same
+   * values, gradients and parameters), default true. The model passed in is left unfused.
+   */
+  fuse?: boolean;
 }
+
+/** Every FitOptions name (unknown names are an error, with Keras' spellings pointed to ours). */
+export const FIT_OPTIONS = optionNames<FitOptions>({
+  train: 1, validation: 1, validationSplit: 1, epochs: 1, batchSize: 1, shuffle: 1, seed: 1, optimizer: 1, loss: 1,
+  metrics: 1, callbacks: 1, verbose: 1, clipGradNorm: 1, clipGradValue: 1, regularization: 1, resumeFrom: 1, fuse: 1,
+});
+export const FIT_ADVICE: Readonly<Record<string, string>> = {
+  x: "train: { x, y } (or a Dataset or DataLoader)", y: "train: { x, y } (or a Dataset or DataLoader)",
+  validation_data: "validation", validationData: "validation", lr: "the optimizer's lr (new nb.optim.Adam(params, { lr }))",
+  initial_epoch: "resumeFrom, a checkpoint written by ModelCheckpoint", initialEpoch: "resumeFrom, a checkpoint written by ModelCheckpoint",
+};
 
 export async function fit(model: Module, opts: FitOptions): Promise<History> {
   if (!(model instanceof Module)) throw new TypeError("fit: model must be an nb.nn.Module");
   if (!opts || typeof opts !== "object") throw new TypeError("fit: options are required ({ train, epochs, optimizer, loss })");
+  checkOptions("fit", opts, FIT_OPTIONS, FIT_ADVICE);
   if (!Number.isInteger(opts.epochs) || opts.epochs < 1) throw new RangeError(`fit: epochs must be a positive integer, got ${opts.epochs}`);
   if (!(opts.optimizer instanceof Optimizer)) throw new TypeError("fit: optimizer must be an nb.optim optimizer (e.g. new nb.optim.Adam(model.parameters()))");
   if (opts.train === undefined) throw new TypeError("fit: train data is required");
@@ -83,12 +102,14 @@ export async function fit(model: Module, opts: FitOptions): Promise<History> {
   if (opts.resumeFrom) await restoreCheckpoint(opts.resumeFrom, ctx, trainLoader);
 
   const penalty = makePenalty(model, opts.regularization);
+  // The fused copy shares every parameter and buffer with `model`; callbacks see `model` itself.
+  const net = opts.fuse === false ? model : fuse(model);
   await runHook(callbacks, "onTrainBegin", {}, ctx);
   for (let epoch = ctx.initialEpoch; epoch < opts.epochs && !ctx.stopTraining; epoch++) {
     await runHook(callbacks, "onEpochBegin", epoch, {}, ctx);
-    const logs = await trainEpoch(model, trainLoader, lossFn, opts, metrics, penalty, callbacks, ctx);
+    const logs = await trainEpoch(net, trainLoader, lossFn, opts, metrics, penalty, callbacks, ctx);
     if (valLoader) {
-      const val = evaluateLoader(model, valLoader, lossFn, metrics.map((m) => m));
+      const val = evaluateLoader(net, valLoader, lossFn, metrics.map((m) => m));
       for (const [k, v] of Object.entries(val)) logs[`val_${k}`] = v;
     }
     logs.lr = opts.optimizer.paramGroups[0].lr; // the rate this epoch used (Keras logs it so); schedules step after
@@ -103,6 +124,7 @@ export async function fit(model: Module, opts: FitOptions): Promise<History> {
     }
   }
   await runHook(callbacks, "onTrainEnd", {}, ctx);
+  model.train(net.training);
   return ctx.history;
 }
 

@@ -8,6 +8,7 @@ import type { Tensor } from "../tensor/tensor.js";
 import { tidy } from "../tensor/scope.js";
 import { noGrad } from "../autograd/grad-mode.js";
 import { Module } from "../nn/module.js";
+import { checkOptions, optionNames } from "../core/options.js";
 import { cat } from "../ops/indexing.js";
 import { flatten as flattenOp } from "../ops/view.js";
 import { type DataSource, toLoader } from "../train/data-source.js";
@@ -23,6 +24,8 @@ export interface FeatureExtractorOptions {
   flatten?: boolean;
 }
 
+export const FEATURE_EXTRACTOR_OPTIONS = optionNames<FeatureExtractorOptions>({ layer: 1, head: 1, flatten: 1 });
+
 /**
  * A module computing a model's CNN codes: its forward runs the model only as far as the head
  * (or `layer`) and returns the activations, [N, features]. It shares the model's parameters.
@@ -37,6 +40,7 @@ export class FeatureExtractor extends Module {
     super();
     const where = "featureExtractor";
     if (!(model instanceof Module)) throw new TypeError(`${where}: model must be an nb.nn.Module`);
+    checkOptions(where, opts, FEATURE_EXTRACTOR_OPTIONS);
     if (opts.layer !== undefined) moduleNamed(model, opts.layer, where);
     this.model = model;
     this._layer = opts.layer ?? findHead(model, opts.head, where).name;
@@ -70,15 +74,18 @@ export interface ExtractFeaturesOptions extends FeatureExtractorOptions {
   batchSize?: number;
 }
 
+export const EXTRACT_FEATURES_OPTIONS = optionNames<ExtractFeaturesOptions>({ layer: 1, head: 1, flatten: 1, batchSize: 1 });
+
 /**
  * The codes of every sample of a dataset, in order, computed in eval mode without gradients:
  * `{ x: [N, features], y: labels }`, ready for nb.fit on a linear classifier.
  */
 export function extractFeatures(model: Module, data: DataSource, opts: ExtractFeaturesOptions = {}): { x: Tensor; y: Tensor } {
   const where = "extractFeatures";
+  checkOptions(where, opts, EXTRACT_FEATURES_OPTIONS);
   const batchSize = opts.batchSize ?? 64;
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError(`${where}: batchSize must be a positive integer, got ${opts.batchSize}`);
-  const extractor = featureExtractor(model, opts);
+  const extractor = featureExtractor(model, { layer: opts.layer, head: opts.head, flatten: opts.flatten });
   const loader = toLoader(data, { batchSize, shuffle: false }, where);
   if (loader.dataset.length === 0) throw new RangeError(`${where}: the dataset is empty`);
   const modes = model.namedModules().map(([, m]) => [m, m.training] as const);

@@ -4,6 +4,7 @@
 
 import type { Tensor } from "../tensor/tensor.js";
 import { Module } from "../nn/module.js";
+import { checkOptions, optionNames } from "../core/options.js";
 import type { Optimizer, ParamGroupInput } from "../optim/optimizer.js";
 import { findHead, inHead } from "./head.js";
 import { type BatchNormMode, unfreeze } from "./freeze.js";
@@ -22,6 +23,11 @@ export interface FineTuneOptions {
   batchNorm?: BatchNormMode;
   head?: string;
 }
+
+/** fineTune's option names: FineTuneOptions plus the optimizer pair. */
+export const FINE_TUNE_OPTIONS = optionNames<FineTuneOptions & { optimizer?: unknown; optimizerOptions?: unknown }>({
+  baseLr: 1, headLr: 1, unfreeze: 1, batchNorm: 1, head: 1, optimizer: 1, optimizerOptions: 1,
+});
 
 /** The groups fineTune makes: `name` is "base" or "head" (optimizers keep extra keys). */
 export type FineTuneGroup = ParamGroupInput<{ lr: number }> & { params: Tensor[]; lr: number; name: "base" | "head" };
@@ -43,6 +49,7 @@ export function fineTune<O extends Optimizer>(
   const where = "fineTune";
   if (!(model instanceof Module)) throw new TypeError(`${where}: model must be an nb.nn.Module`);
   if (opts === null || typeof opts !== "object") throw new TypeError(`${where}: options { baseLr, headLr? } are required`);
+  checkOptions(where, opts, FINE_TUNE_OPTIONS, { lr: "baseLr (and headLr)" });
   const checkLr = (name: string, v: unknown): number => {
     if (typeof v !== "number" || !Number.isFinite(v) || v < 0) throw new RangeError(`${where}: ${name} must be a non-negative number, got ${String(v)}`);
     return v;

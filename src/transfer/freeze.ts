@@ -7,6 +7,7 @@
 
 import { Tensor } from "../tensor/tensor.js";
 import { Module } from "../nn/module.js";
+import { checkOptions, optionNames } from "../core/options.js";
 import { ModuleDict, ModuleList, Sequential } from "../nn/containers.js";
 import { describeNames } from "./capture.js";
 import { findHead, inHead } from "./head.js";
@@ -38,6 +39,16 @@ export interface FreezeOptions {
   batchNorm?: BatchNormMode;
 }
 
+export const FREEZE_OPTIONS = optionNames<FreezeOptions>({ strategy: 1, base: 1, upTo: 1, except: 1, head: 1, batchNorm: 1 });
+
+/** The `{ head }` option of baseLayers and freezeState. */
+export interface HeadOption {
+  /** The head's module name (default: see findHead). */
+  head?: string;
+}
+
+export const HEAD_OPTION = optionNames<HeadOption>({ head: 1 });
+
 export interface FreezeState {
   head: string;
   /** Names of the parameters that do not train. */
@@ -59,7 +70,8 @@ const isContainer = (m: Module): boolean => CONTAINERS.some((c) => m instanceof 
  * leaving out the head. ResNet-18: conv1, bn1, layer1.0, layer1.1, ..., layer4.1; LeNet-5:
  * features.0, features.3, classifier.1, classifier.3. Auxiliary classifiers are not counted.
  */
-export function baseLayers(model: Module, opts: { head?: string } = {}): string[] {
+export function baseLayers(model: Module, opts: HeadOption = {}): string[] {
+  checkOptions("baseLayers", opts, HEAD_OPTION);
   const head = findHead(model, opts.head, "baseLayers").name;
   const out: string[] = [];
   const visit = (m: Module, prefix: string): void => {
@@ -97,7 +109,8 @@ function apply(model: Module, head: string, frozen: Set<string>, batchNorm: Batc
 }
 
 /** Which parameters train and which normalization layers are held in inference mode, now. */
-export function freezeState(model: Module, opts: { head?: string } = {}): FreezeState {
+export function freezeState(model: Module, opts: HeadOption = {}): FreezeState {
+  checkOptions("freezeState", opts, HEAD_OPTION);
   const head = findHead(model, opts.head, "freezeState").name;
   const frozen: string[] = [], trainable: string[] = [];
   for (const [name, p] of model.namedParameters()) (p.requiresGrad ? trainable : frozen).push(name);
@@ -153,6 +166,7 @@ export function freeze(model: Module, opts: FreezeOptions = {}): FreezeState {
   const where = "freeze";
   if (!(model instanceof Module)) throw new TypeError(`${where}: model must be an nb.nn.Module`);
   if (opts === null || typeof opts !== "object") throw new TypeError(`${where}: options must be an object`);
+  checkOptions(where, opts, FREEZE_OPTIONS);
   const batchNorm = checkBatchNorm(where, opts.batchNorm);
   if (opts.strategy !== undefined && !STRATEGIES.includes(opts.strategy)) {
     throw new RangeError(`${where}: strategy must be one of ${STRATEGIES.map((s) => `"${s}"`).join(", ")}, got ${JSON.stringify(opts.strategy)}`);
@@ -188,10 +202,13 @@ export interface UnfreezeOptions {
   batchNorm?: BatchNormMode;
 }
 
+export const UNFREEZE_OPTIONS = optionNames<UnfreezeOptions>({ only: 1, head: 1, batchNorm: 1 });
+
 /** Make (part of) a frozen model trainable again, for fine-tuning; the rest keeps its state. */
 export function unfreeze(model: Module, opts: UnfreezeOptions = {}): FreezeState {
   const where = "unfreeze";
   if (!(model instanceof Module)) throw new TypeError(`${where}: model must be an nb.nn.Module`);
+  checkOptions(where, opts, UNFREEZE_OPTIONS);
   const batchNorm = checkBatchNorm(where, opts.batchNorm);
   const head = findHead(model, opts.head, where).name;
   const names = model.namedModules().map(([n]) => n);

@@ -4,6 +4,7 @@
 // trainable head for another number of classes.
 
 import { Module } from "../nn/module.js";
+import { checkOptions, optionNames } from "../core/options.js";
 import { Sequential } from "../nn/containers.js";
 import { Flatten, Linear } from "../nn/linear.js";
 import { ReLU } from "../nn/activation.js";
@@ -59,6 +60,8 @@ export interface ReplaceHeadOptions {
   dropout?: number;
 }
 
+export const REPLACE_HEAD_OPTIONS = optionNames<ReplaceHeadOptions>({ head: 1, hidden: 1, dropout: 1 });
+
 export interface ReplaceHeadResult<M extends Module> {
   /** The same model object, now with the new head. */
   model: M;
@@ -74,6 +77,7 @@ export interface ReplaceHeadResult<M extends Module> {
  */
 export function replaceHead<M extends Module>(model: M, numClasses: number, opts: ReplaceHeadOptions = {}): ReplaceHeadResult<M> {
   const where = "replaceHead";
+  checkOptions(where, opts, REPLACE_HEAD_OPTIONS);
   if (!Number.isInteger(numClasses) || numClasses < 1) throw new RangeError(`${where}: numClasses must be a positive integer, got ${numClasses}`);
   const hidden = opts.hidden ?? [];
   if (!Array.isArray(hidden) || !hidden.every((h) => Number.isInteger(h) && h > 0)) {

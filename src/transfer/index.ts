@@ -10,4 +10,4 @@ export { fineTune, type FineTuneOptions, type FineTuneGroup, type OptimizerClass
 export { FeatureExtractor, featureExtractor, extractFeatures, type FeatureExtractorOptions, type ExtractFeaturesOptions } from "./features.js";
 export { loadPretrained, type LoadPretrainedOptions, type LoadPretrainedResult } from "./load.js";
 export { captureActivation } from "./capture.js";
-export { selectClasses, ClassSubset } from "./select-classes.js";
+export { selectClasses, ClassSubset, type SelectClassesOptions } from "./select-classes.js";

@@ -5,6 +5,7 @@
 
 import type { Tensor } from "../tensor/tensor.js";
 import { Module, type StateDict } from "../nn/module.js";
+import { checkOptions, optionNames } from "../core/options.js";
 import { findHead, inHead } from "./head.js";
 
 export interface LoadPretrainedOptions {
@@ -13,6 +14,8 @@ export interface LoadPretrainedOptions {
   /** Load the head's weights too when their shapes match (default false: the head stays new). */
   includeHead?: boolean;
 }
+
+export const LOAD_PRETRAINED_OPTIONS = optionNames<LoadPretrainedOptions>({ head: 1, includeHead: 1 });
 
 export interface LoadPretrainedResult {
   /** Keys copied into the model. */
@@ -32,6 +35,7 @@ export function loadPretrained(model: Module, stateDict: StateDict | Record<stri
   const where = "loadPretrained";
   if (!(model instanceof Module)) throw new TypeError(`${where}: model must be an nb.nn.Module`);
   if (stateDict === null || typeof stateDict !== "object") throw new TypeError(`${where}: expected a state dict (from nb.load or model.stateDict())`);
+  checkOptions(where, opts, LOAD_PRETRAINED_OPTIONS, { strict: "includeHead (everything but the head is always loaded strictly)" });
   const head = findHead(model, opts.head, where).name;
   const source = stateDict instanceof Map ? stateDict : new Map(Object.entries(stateDict));
   const own = model.stateDict();

@@ -4,6 +4,7 @@
 
 import { Tensor } from "../tensor/tensor.js";
 import { tensor } from "../tensor/creation.js";
+import { checkOptions, optionNames } from "../core/options.js";
 import { type Dataset, type Sample, checkIndex, stackSamples } from "../data/dataset.js";
 
 /** Every sample's label, read without decoding images where the dataset allows. */
@@ -23,6 +24,13 @@ function labelsOf(ds: Dataset): ArrayLike<number> {
   });
 }
 
+export interface SelectClassesOptions {
+  /** Keep at most this many samples (the first ones in dataset order). */
+  limit?: number;
+}
+
+export const SELECT_CLASSES_OPTIONS = optionNames<SelectClassesOptions>({ limit: 1 });
+
 /** The samples of some classes of a dataset, relabelled 0..k-1. */
 export class ClassSubset implements Dataset {
   /** Indices into the source dataset. */
@@ -33,8 +41,9 @@ export class ClassSubset implements Dataset {
   readonly classes: readonly string[];
   private readonly _newLabel: Map<number, number>;
 
-  constructor(readonly dataset: Dataset, classes: readonly (number | string)[], opts: { limit?: number } = {}) {
+  constructor(readonly dataset: Dataset, classes: readonly (number | string)[], opts: SelectClassesOptions = {}) {
     const where = "selectClasses";
+    checkOptions(where, opts, SELECT_CLASSES_OPTIONS);
     if (!dataset || typeof dataset.get !== "function" || typeof dataset.length !== "number") throw new TypeError(`${where}: expected a dataset`);
     if (!Array.isArray(classes) || classes.length === 0) throw new RangeError(`${where}: give at least one class`);
     const names = (dataset as { classes?: readonly string[] }).classes;
@@ -90,6 +99,6 @@ export class ClassSubset implements Dataset {
  * The samples of the given classes (indices, or names from the dataset's `classes`), relabelled
  * 0..k-1 in that order; at most `limit` of them, the first ones in dataset order.
  */
-export function selectClasses(dataset: Dataset, classes: readonly (number | string)[], opts: { limit?: number } = {}): ClassSubset {
+export function selectClasses(dataset: Dataset, classes: readonly (number | string)[], opts: SelectClassesOptions = {}): ClassSubset {
   return new ClassSubset(dataset, classes, opts);
 }

@@ -4,6 +4,7 @@
 
 import type { Tensor } from "../tensor/tensor.js";
 import type { Generator } from "../tensor/random.js";
+import { checkOptions, optionNames } from "../core/options.js";
 import {
   allocImages, checkCenter, checkFill, checkFinite, fillValues, generatorOf, lerp, rangeOption, readImages, roundHalfEven, toTensor, type RandomTransformOptions,
 } from "./image.js";
@@ -26,6 +27,10 @@ export interface RandomAffineOptions extends RandomTransformOptions {
   /** Centre of the transform in pixel coordinates [x, y] (origin top-left); default the image centre. */
   center?: readonly [number, number];
 }
+
+export const RANDOM_AFFINE_OPTIONS = optionNames<RandomAffineOptions>({
+  degrees: 1, translate: 1, scale: 1, shear: 1, interpolation: 1, fill: 1, center: 1, generator: 1,
+});
 
 /** The parameters of one drawn affine transform. */
 export interface AffineParams {
@@ -51,9 +56,12 @@ export interface AffineOptions {
   center?: readonly [number, number];
 }
 
+export const AFFINE_OPTIONS = optionNames<AffineOptions>({ angle: 1, translate: 1, scale: 1, shear: 1, interpolation: 1, fill: 1, center: 1 });
+
 /** One fixed affine transform of every image (torchvision's transforms.functional.affine). */
 export function affine(x: Tensor, opts: AffineOptions = {}): Tensor {
   const where = "affine";
+  checkOptions(where, opts, AFFINE_OPTIONS);
   const angle = checkFinite(where, "angle", opts.angle ?? 0);
   const translate = opts.translate ?? [0, 0];
   if (!Array.isArray(translate) || translate.length !== 2 || !translate.every(Number.isFinite)) {
@@ -104,6 +112,7 @@ export class RandomAffine extends Transform {
   constructor(opts: RandomAffineOptions = {}) {
     super();
     const where = "RandomAffine";
+    checkOptions(where, opts, RANDOM_AFFINE_OPTIONS);
     this.degrees = rangeOption(where, "degrees", opts.degrees ?? 0);
     this.translate = null;
     if (opts.translate !== undefined) {

@@ -4,7 +4,8 @@
 
 import type { Tensor } from "../tensor/tensor.js";
 import type { Generator } from "../tensor/random.js";
-import { allocImages, generatorOf, lerp, readImages, toTensor, type FloatArray, type RandomTransformOptions } from "./image.js";
+import { checkOptions } from "../core/options.js";
+import { allocImages, generatorOf, lerp, readImages, toTensor, RANDOM_TRANSFORM_OPTIONS, type FloatArray, type RandomTransformOptions } from "./image.js";
 import { paddedAxis } from "./padding.js";
 import { Transform } from "./transform.js";
 
@@ -63,6 +64,7 @@ export class GaussianBlur extends Transform {
   constructor(kernelSize: number | readonly [number, number], sigma: number | readonly [number, number] = [0.1, 2], opts: RandomTransformOptions = {}) {
     super();
     const where = "GaussianBlur";
+    checkOptions(where, opts, RANDOM_TRANSFORM_OPTIONS);
     const ks = typeof kernelSize === "number" ? [kernelSize, kernelSize] : Array.isArray(kernelSize) ? [...kernelSize] : [];
     if (ks.length !== 2 || ks.some((k) => !Number.isInteger(k) || k <= 0 || k % 2 === 0)) {
       throw new RangeError(`${where}: kernelSize must be an odd positive integer or [kx, ky] of them, got ${JSON.stringify(kernelSize)}`);

@@ -3,6 +3,7 @@
 
 import type { Tensor } from "../tensor/tensor.js";
 import type { Generator } from "../tensor/random.js";
+import { checkOptions, optionNames } from "../core/options.js";
 import { allocImages, generatorOf, lerp, rangeOption, readImages, toTensor, type RandomTransformOptions } from "./image.js";
 import { brightnessInPlace, checkColorChannels, contrastInPlace, hueInPlace, saturationInPlace } from "./color.js";
 import { Transform } from "./transform.js";
@@ -18,6 +19,8 @@ export interface ColorJitterOptions extends RandomTransformOptions {
   hue?: number | readonly [number, number];
 }
 
+export const COLOR_JITTER_OPTIONS = optionNames<ColorJitterOptions>({ brightness: 1, contrast: 1, saturation: 1, hue: 1, generator: 1 });
+
 type Range = [number, number] | null;
 
 export class ColorJitter extends Transform {
@@ -30,6 +33,7 @@ export class ColorJitter extends Transform {
   constructor(opts: ColorJitterOptions = {}) {
     super();
     const where = "ColorJitter";
+    checkOptions(where, opts, COLOR_JITTER_OPTIONS);
     // A range that is exactly the identity switches that adjustment off, as in torchvision.
     const factor = (name: string, v: number | readonly [number, number] | undefined): Range => {
       if (v === undefined) return null;

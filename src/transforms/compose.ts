@@ -2,7 +2,7 @@
 
 import type { Tensor } from "../tensor/tensor.js";
 import { tidy } from "../tensor/scope.js";
-import { Transform, type TransformLike } from "./transform.js";
+import { Transform, isTransformLike, type TransformLike } from "./transform.js";
 
 export class Compose extends Transform {
   readonly transforms: readonly TransformLike[];
@@ -11,7 +11,7 @@ export class Compose extends Transform {
     super();
     if (!Array.isArray(transforms)) throw new TypeError(`Compose: expected an array of transforms, got ${typeof transforms}`);
     transforms.forEach((t, i) => {
-      if (!(t instanceof Transform) && typeof t !== "function") {
+      if (!isTransformLike(t)) {
         throw new TypeError(`Compose: element ${i} is not a transform (an object with apply(x) or a function), got ${t === null ? "null" : typeof t}`);
       }
     });
@@ -21,7 +21,7 @@ export class Compose extends Transform {
   apply(x: Tensor): Tensor {
     return tidy(() => {
       let y = x;
-      for (const t of this.transforms) y = t instanceof Transform ? t.apply(y) : t(y);
+      for (const t of this.transforms) y = typeof t === "function" ? t(y) : t.apply(y);
       return y;
     });
   }

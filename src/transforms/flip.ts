@@ -3,7 +3,8 @@
 
 import type { Tensor } from "../tensor/tensor.js";
 import type { Generator } from "../tensor/random.js";
-import { allocImages, checkProbability, generatorOf, readImages, toTensor, type RandomTransformOptions } from "./image.js";
+import { checkOptions } from "../core/options.js";
+import { allocImages, checkProbability, generatorOf, readImages, toTensor, RANDOM_TRANSFORM_OPTIONS, type RandomTransformOptions } from "./image.js";
 import { Transform } from "./transform.js";
 
 abstract class RandomFlip extends Transform {
@@ -51,6 +52,7 @@ export class RandomHorizontalFlip extends RandomFlip {
   protected readonly name = "RandomHorizontalFlip";
   protected readonly horizontal = true;
   constructor(p = 0.5, opts: RandomTransformOptions = {}) {
+    checkOptions("RandomHorizontalFlip", opts, RANDOM_TRANSFORM_OPTIONS);
     super(checkProbability("RandomHorizontalFlip", "p", p), opts);
   }
 }
@@ -60,6 +62,7 @@ export class RandomVerticalFlip extends RandomFlip {
   protected readonly name = "RandomVerticalFlip";
   protected readonly horizontal = false;
   constructor(p = 0.5, opts: RandomTransformOptions = {}) {
+    checkOptions("RandomVerticalFlip", opts, RANDOM_TRANSFORM_OPTIONS);
     super(checkProbability("RandomVerticalFlip", "p", p), opts);
   }
 }

@@ -6,6 +6,7 @@ import type { Backend } from "../backend/backend.js";
 import { Storage } from "../tensor/storage.js";
 import { Tensor } from "../tensor/tensor.js";
 import { formatShape } from "../core/shape.js";
+import { optionNames } from "../core/options.js";
 import { defaultGenerator, Generator } from "../tensor/random.js";
 
 export type FloatArray = Float32Array | Float64Array;
@@ -62,6 +63,8 @@ export interface RandomTransformOptions {
   /** Where parameters are drawn from; default: the global generator (seeded by nb.manualSeed). */
   generator?: Generator;
 }
+
+export const RANDOM_TRANSFORM_OPTIONS = optionNames<RandomTransformOptions>({ generator: 1 });
 
 export function generatorOf(where: string, g: Generator | undefined): Generator {
   if (g === undefined) return defaultGenerator;

@@ -1,10 +1,10 @@
 // nb.transforms: data normalisation and augmentation for images [C, H, W] / [N, C, H, W]
 // (torchvision's transforms) and fitted feature scalers for tables and images.
 //
-// Convention: every transform is an object with apply(x), returning a new tensor, and `fn`, the
-// same as a plain function for DataLoader's transform option:
+// Convention: every transform is an object with apply(x), returning a new tensor (and `fn`, the
+// same as a plain function). DataLoader's transform options take the object itself:
 //   const augment = new nb.transforms.Compose([new nb.transforms.RandomCrop(28, { padding: 2 }), new nb.transforms.RandomRotation(10)]);
-//   new nb.data.DataLoader(ds, { batchSize: 64, shuffle: true, transform: augment.fn });
+//   new nb.data.DataLoader(ds, { batchSize: 64, shuffle: true, transform: augment });
 // Random transforms take { generator } (default: the global generator, so nb.manualSeed makes
 // them reproducible) and draw fresh parameters for every image of a batch.
 export { Transform, type TransformLike } from "./transform.js";

@@ -3,6 +3,7 @@
 
 import type { Tensor } from "../tensor/tensor.js";
 import type { Generator } from "../tensor/random.js";
+import { checkOptions, optionNames } from "../core/options.js";
 import { randn } from "../tensor/creation.js";
 import { tidy } from "../tensor/scope.js";
 import { add, mul, clamp } from "../ops/elementwise.js";
@@ -15,6 +16,8 @@ export interface GaussianNoiseOptions extends RandomTransformOptions {
   clip?: boolean | readonly [number, number];
 }
 
+export const GAUSSIAN_NOISE_OPTIONS = optionNames<GaussianNoiseOptions>({ mean: 1, clip: 1, generator: 1 });
+
 export class GaussianNoise extends Transform {
   readonly std: number;
   readonly mean: number;
@@ -24,6 +27,7 @@ export class GaussianNoise extends Transform {
   constructor(std: number, opts: GaussianNoiseOptions = {}) {
     super();
     const where = "GaussianNoise";
+    checkOptions(where, opts, GAUSSIAN_NOISE_OPTIONS);
     if (checkFinite(where, "std", std) < 0) throw new RangeError(`${where}: std must be non-negative, got ${std}`);
     this.std = std;
     this.mean = checkFinite(where, "mean", opts.mean ?? 0);

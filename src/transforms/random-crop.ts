@@ -4,6 +4,7 @@
 import type { Tensor } from "../tensor/tensor.js";
 import type { Generator } from "../tensor/random.js";
 import { formatShape } from "../core/shape.js";
+import { checkOptions, optionNames } from "../core/options.js";
 import { allocImages, checkFill, fillValues, generatorOf, readImages, sizePair, toTensor, type RandomTransformOptions } from "./image.js";
 import { checkPaddingMode, copyWindow, padAgain, paddedAxis, paddingLTRB, type PaddingMode } from "./padding.js";
 import { Transform } from "./transform.js";
@@ -19,6 +20,8 @@ export interface RandomCropOptions extends RandomTransformOptions {
   paddingMode?: PaddingMode;
 }
 
+export const RANDOM_CROP_OPTIONS = optionNames<RandomCropOptions>({ padding: 1, padIfNeeded: 1, fill: 1, paddingMode: 1, generator: 1 });
+
 export class RandomCrop extends Transform {
   readonly size: [number, number];
   readonly padding: [number, number, number, number] | null;
@@ -31,6 +34,7 @@ export class RandomCrop extends Transform {
   constructor(size: number | readonly [number, number], opts: RandomCropOptions = {}) {
     super();
     const where = "RandomCrop";
+    checkOptions(where, opts, RANDOM_CROP_OPTIONS);
     this.size = sizePair(where, "size", size);
     this.padding = opts.padding === undefined ? null : paddingLTRB(where, opts.padding);
     this.padIfNeeded = opts.padIfNeeded ?? false;

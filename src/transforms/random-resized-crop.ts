@@ -4,6 +4,7 @@
 
 import type { Tensor } from "../tensor/tensor.js";
 import type { Generator } from "../tensor/random.js";
+import { checkOptions, optionNames } from "../core/options.js";
 import { allocImages, generatorOf, lerp, readImages, roundHalfEven, sizePair, toTensor, type RandomTransformOptions } from "./image.js";
 import { checkResizeInterpolation, resampleRegion, type Region, type ResizeInterpolation } from "./resample.js";
 import { Transform } from "./transform.js";
@@ -17,6 +18,8 @@ export interface RandomResizedCropOptions extends RandomTransformOptions {
   interpolation?: ResizeInterpolation;
 }
 
+export const RANDOM_RESIZED_CROP_OPTIONS = optionNames<RandomResizedCropOptions>({ scale: 1, ratio: 1, interpolation: 1, generator: 1 });
+
 const ATTEMPTS = 10;
 
 export class RandomResizedCrop extends Transform {
@@ -29,6 +32,7 @@ export class RandomResizedCrop extends Transform {
   constructor(size: number | readonly [number, number], opts: RandomResizedCropOptions = {}) {
     super();
     const where = "RandomResizedCrop";
+    checkOptions(where, opts, RANDOM_RESIZED_CROP_OPTIONS);
     this.size = sizePair(where, "size", size);
     const pair = (name: string, v: readonly number[]): [number, number] => {
       if (!Array.isArray(v) || v.length !== 2 || !v.every((e) => typeof e === "number" && Number.isFinite(e) && e > 0) || v[0] > v[1]) {

@@ -1,6 +1,7 @@
 // Resize: scale images to a size (torchvision's transforms.Resize on tensors, without antialias).
 
 import type { Tensor } from "../tensor/tensor.js";
+import { checkOptions, optionNames } from "../core/options.js";
 import { allocImages, readImages, sizePair, toTensor } from "./image.js";
 import { checkResizeInterpolation, resampleRegion, type ResizeInterpolation } from "./resample.js";
 import { Transform } from "./transform.js";
@@ -12,6 +13,8 @@ export interface ResizeOptions {
   maxSize?: number;
 }
 
+export const RESIZE_OPTIONS = optionNames<ResizeOptions>({ interpolation: 1, maxSize: 1 });
+
 export class Resize extends Transform {
   readonly size: number | [number, number];
   readonly interpolation: ResizeInterpolation;
@@ -21,6 +24,7 @@ export class Resize extends Transform {
   constructor(size: number | readonly [number, number], opts: ResizeOptions = {}) {
     super();
     const where = "Resize";
+    checkOptions(where, opts, RESIZE_OPTIONS);
     if (typeof size === "number") {
       if (!Number.isInteger(size) || size <= 0) throw new RangeError(`${where}: size must be a positive integer or [height, width], got ${size}`);
       this.size = size;

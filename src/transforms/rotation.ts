@@ -3,6 +3,7 @@
 
 import type { Tensor } from "../tensor/tensor.js";
 import type { Generator } from "../tensor/random.js";
+import { checkOptions, optionNames } from "../core/options.js";
 import { checkCenter, checkFill, checkFinite, lerp, rangeOption, type RandomTransformOptions } from "./image.js";
 import { checkInterpolation, type Interpolation } from "./sampler.js";
 import { warpImages } from "./affine.js";
@@ -17,6 +18,8 @@ export interface RandomRotationOptions extends RandomTransformOptions {
   center?: readonly [number, number];
 }
 
+export const RANDOM_ROTATION_OPTIONS = optionNames<RandomRotationOptions>({ interpolation: 1, fill: 1, center: 1, generator: 1 });
+
 export class RandomRotation extends Transform {
   readonly degrees: [number, number];
   readonly interpolation: Interpolation;
@@ -28,6 +31,7 @@ export class RandomRotation extends Transform {
   constructor(degrees: number | readonly [number, number], opts: RandomRotationOptions = {}) {
     super();
     const where = "RandomRotation";
+    checkOptions(where, opts, RANDOM_ROTATION_OPTIONS);
     this.degrees = rangeOption(where, "degrees", degrees);
     this.interpolation = checkInterpolation(where, opts.interpolation ?? "nearest");
     this.fill = checkFill(where, opts.fill ?? 0);
@@ -49,9 +53,12 @@ export interface RotateOptions {
   center?: readonly [number, number];
 }
 
+export const ROTATE_OPTIONS = optionNames<RotateOptions>({ interpolation: 1, fill: 1, center: 1 });
+
 /** Rotate every image by angle degrees counter-clockwise (torchvision's transforms.functional.rotate). */
 export function rotate(x: Tensor, angle: number, opts: RotateOptions = {}): Tensor {
   const where = "rotate";
+  checkOptions(where, opts, ROTATE_OPTIONS);
   checkFinite(where, "angle", angle);
   const interpolation = checkInterpolation(where, opts.interpolation ?? "nearest");
   return warpImages(where, x, () => [-angle, [0, 0], 1, [0, 0]], interpolation, checkFill(where, opts.fill ?? 0), checkCenter(where, opts.center), 0);

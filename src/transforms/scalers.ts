@@ -7,6 +7,7 @@ import { tensor } from "../tensor/creation.js";
 import { Tensor } from "../tensor/tensor.js";
 import { tidy } from "../tensor/scope.js";
 import { formatShape } from "../core/shape.js";
+import { checkOptions, optionNames } from "../core/options.js";
 import { add, sub, mul, div } from "../ops/elementwise.js";
 import { Transform } from "./transform.js";
 
@@ -121,6 +122,8 @@ export interface StandardizeOptions {
   ddof?: number;
 }
 
+export const STANDARDIZE_OPTIONS = optionNames<StandardizeOptions>({ ddof: 1 });
+
 /**
  * Z-score standardization: (x - mean) / std per feature. A feature with zero spread is only
  * centred (its std counts as 1), as scikit-learn's StandardScaler does.
@@ -133,6 +136,7 @@ export class Standardize extends FittedScaler {
 
   constructor(opts: StandardizeOptions = {}) {
     super();
+    checkOptions("Standardize", opts, STANDARDIZE_OPTIONS);
     this.ddof = opts.ddof ?? 0;
     if (!Number.isInteger(this.ddof) || this.ddof < 0) throw new RangeError(`Standardize: ddof must be a non-negative integer, got ${opts.ddof}`);
   }
@@ -154,6 +158,8 @@ export interface MinMaxScaleOptions {
   featureRange?: readonly [number, number];
 }
 
+export const MIN_MAX_SCALE_OPTIONS = optionNames<MinMaxScaleOptions>({ featureRange: 1 });
+
 /**
  * Min-max scaling: (x - min) / (max - min) per feature, then into featureRange. A constant
  * feature maps to the range's lower end (scikit-learn's MinMaxScaler).
@@ -166,6 +172,7 @@ export class MinMaxScale extends FittedScaler {
 
   constructor(opts: MinMaxScaleOptions = {}) {
     super();
+    checkOptions("MinMaxScale", opts, MIN_MAX_SCALE_OPTIONS);
     const r = opts.featureRange ?? [0, 1];
     if (!Array.isArray(r) || r.length !== 2 || !r.every((v) => typeof v === "number" && Number.isFinite(v)) || !(r[0] < r[1])) {
       throw new RangeError(`MinMaxScale: featureRange must be [low, high] with low < high, got ${JSON.stringify(opts.featureRange)}`);

@@ -8,6 +8,7 @@ import { formatShape } from "../core/shape.js";
 import { tidy } from "../tensor/scope.js";
 import { noGrad } from "../autograd/grad-mode.js";
 import { Module } from "../nn/module.js";
+import { checkOptions, optionNames } from "../core/options.js";
 import { captureActivation } from "../transfer/capture.js";
 import { COLORMAPS, type Colormap, gridToPng, minMaxScale, positiveInt, type Tile, writeImage } from "./image-grid.js";
 
@@ -27,6 +28,8 @@ export interface FeatureMapsOptions {
   /** Default "viridis". */
   colormap?: Colormap;
 }
+
+export const FEATURE_MAPS_OPTIONS = optionNames<FeatureMapsOptions>({ path: 1, index: 1, scale: 1, columns: 1, gap: 1, normalize: 1, colormap: 1 });
 
 /** The activations [C, H, W] of `layerName` for one image, as a numeric array. */
 function activationsFor(where: string, model: Module, x: Tensor, layerName: string, index: number): { shape: number[]; data: Float32Array } {
@@ -52,6 +55,7 @@ export function featureMaps(model: Module, x: Tensor, layerName: string, opts: F
   if (!(model instanceof Module)) throw new TypeError(`${where}: model must be an nb.nn.Module`);
   if (!(x instanceof Tensor)) throw new TypeError(`${where}: x must be an image tensor [C, H, W] or a batch [N, C, H, W]`);
   if (x.ndim !== 3 && x.ndim !== 4) throw new RangeError(`${where}: x must be an image [C, H, W] or a batch [N, C, H, W], got ${formatShape(x.shape)}`);
+  checkOptions(where, opts, FEATURE_MAPS_OPTIONS, { cmap: "colormap" });
   const index = opts.index ?? 0;
   const n = x.ndim === 4 ? x.shape[0] : 1;
   if (!Number.isInteger(index) || index < 0 || index >= n) throw new RangeError(`${where}: index must be an integer from 0 to ${n - 1}, got ${index}`);

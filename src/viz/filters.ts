@@ -7,6 +7,7 @@
 import { Tensor } from "../tensor/tensor.js";
 import { formatShape } from "../core/shape.js";
 import { Module } from "../nn/module.js";
+import { checkOptions, optionNames } from "../core/options.js";
 import { COLORMAPS, type Colormap, gridToPng, minMaxScale, positiveInt, type Tile, writeImage } from "./image-grid.js";
 
 export interface FiltersOptions {
@@ -23,6 +24,8 @@ export interface FiltersOptions {
   /** Colouring of grayscale tiles (default "gray"). */
   colormap?: Colormap;
 }
+
+export const FILTERS_OPTIONS = optionNames<FiltersOptions>({ path: 1, scale: 1, columns: 1, gap: 1, normalize: 1, colormap: 1 });
 
 /** The 4-D weight [out, in, kH, kW] of a Conv2d (or any module with one), or the tensor itself. */
 function kernelsOf(where: string, source: unknown): Tensor {
@@ -41,6 +44,7 @@ function kernelsOf(where: string, source: unknown): Tensor {
 /** The kernels of a Conv2d (or a 4-D weight tensor) as a PNG image grid; writes `path` if given. */
 export function filters(conv: Module | Tensor, opts: FiltersOptions = {}): Uint8Array {
   const where = "filters";
+  checkOptions(where, opts, FILTERS_OPTIONS, { cmap: "colormap" });
   const w = kernelsOf(where, conv);
   const [out, inCh, kh, kw] = w.shape;
   const normalize = opts.normalize ?? "filter";

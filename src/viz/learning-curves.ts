@@ -7,6 +7,7 @@ import { mkdir, rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { escapeXml, FONT_FAMILY, PANEL_MARGIN, renderPanel, type ChartSeries, type PanelSpec } from "./svg-chart.js";
 import { svgToPng } from "./raster.js";
+import { checkOptions, optionNames } from "../core/options.js";
 
 export interface LearningCurvesOptions {
   /** A title across the top of the image. */
@@ -17,10 +18,14 @@ export interface LearningCurvesOptions {
   height?: number;
 }
 
+export const LEARNING_CURVES_OPTIONS = optionNames<LearningCurvesOptions>({ title: 1, width: 1, height: 1 });
+
 export interface WriteLearningCurvesOptions extends LearningCurvesOptions {
   /** File name without extension (default "learning-curves"). */
   basename?: string;
 }
+
+export const WRITE_LEARNING_CURVES_OPTIONS = optionNames<WriteLearningCurvesOptions>({ title: 1, width: 1, height: 1, basename: 1 });
 
 /** Line colours (matplotlib's first two, and red for the best-epoch marker). */
 export const CURVE_COLORS = { training: "#1f77b4", validation: "#ff7f0e", marker: "#d62728" } as const;
@@ -51,12 +56,13 @@ export async function writeLearningCurves(
   opts: WriteLearningCurvesOptions = {},
 ): Promise<{ svg: string; png: string }> {
   const fn = "writeLearningCurves";
+  checkOptions(fn, opts, WRITE_LEARNING_CURVES_OPTIONS);
   if (typeof dir !== "string" || dir === "") throw new TypeError(`${fn}: dir must be a non-empty path string, got ${describe(dir)}`);
   const basename = opts?.basename ?? "learning-curves";
   if (typeof basename !== "string" || basename === "" || /[\\/]/.test(basename) || basename === "." || basename === "..") {
     throw new TypeError(`${fn}: basename must be a file name without a directory, got ${describe(basename)}`);
   }
-  const svg = buildSvg(fn, history, opts);
+  const svg = buildSvg(fn, history, opts, WRITE_LEARNING_CURVES_OPTIONS);
   const png = svgToPng(svg, fn);
   await mkdir(dir, { recursive: true });
   const paths = { svg: join(dir, `${basename}.svg`), png: join(dir, `${basename}.png`) };
@@ -72,10 +78,11 @@ async function writeAtomically(path: string, data: string | Uint8Array): Promise
   await rename(tmp, path);
 }
 
-function buildSvg(fn: string, history: Record<string, ArrayLike<number | null>>, opts: LearningCurvesOptions | undefined): string {
+function buildSvg(fn: string, history: Record<string, ArrayLike<number | null>>, opts: LearningCurvesOptions | undefined, known: readonly string[] = LEARNING_CURVES_OPTIONS): string {
   const curves = readHistory(fn, history);
   const o = opts ?? {};
   if (typeof o !== "object") throw new TypeError(`${fn}: options must be an object, got ${describe(o)}`);
+  checkOptions(fn, o, known, { figsize: "width and height (pixels)" });
   if (o.title !== undefined && typeof o.title !== "string") throw new TypeError(`${fn}: title must be a string, got ${describe(o.title)}`);
   const count = curves.panels.length;
   const width = checkSide(fn, "width", o.width, count === 2 ? 960 : 520);

@@ -20,7 +20,7 @@ const RANK: Record<string, number> = {
   autograd: 5,
   ops: 6,
   nn: 7, optim: 7, data: 7, metrics: 7, io: 7, transforms: 7,
-  regularizers: 8, datasets: 8, summary: 8,
+  regularizers: 8, datasets: 8, summary: 8, losses: 8,
   models: 9, train: 9,
   ensemble: 10, transfer: 10, tune: 10,
   viz: 11,

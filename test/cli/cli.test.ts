@@ -51,11 +51,12 @@ test("a truncated IDX file is reported with its path", async () => {
 
 test("train on 3,000 MNIST images: ≥ 90% test accuracy, writes weights, history and curves", async () => {
   const out = mkdtempSync(join(tmpdir(), "nabla-run-"));
-  const r = await run("train", "--model", "typical-cnn", "--dataset", "mnist", "--limit", "3000", "--epochs", "3", "--batch-size", "32", "--out", out, "--quiet", "--seed", "1");
+  const r = await run("train", "--model", "typical-cnn", "--dataset", "mnist", "--limit", "3000", "--test-limit", "500", "--epochs", "3", "--batch-size", "32", "--out", out, "--quiet", "--seed", "1");
   assert.equal(r.code, 0, r.err);
   const acc = Number(/test accuracy: ([\d.]+)%/.exec(r.out)?.[1]);
   assert.ok(acc >= 90, `test accuracy ${acc}% (500 test images)`);
-  assert.match(r.out, /diagnosis: /);
+  assert.match(r.out, /\(2700 training, 300 validation, 500 test images\)/);
+  assert.match(r.out, /diagnosis: .* \((low|medium|high) confidence\)/);
   assert.match(r.out, /precision\s+recall\s+f1-score\s+support/);
   for (const f of ["best.safetensors", "history.csv", "history.json", "learning-curves.svg", "learning-curves.png", "test-report.txt", "diagnosis.json"]) {
     assert.ok(existsSync(join(out, f)), `${f} written`);

@@ -211,7 +211,8 @@ test("errors name the metric and the offending shapes or values", () => {
   assertThrowsMatching(() => M.f1(yPred, yTrue, { zeroDivision: 2 as 0 }), /^f1: zeroDivision must be 0 or 1, got 2/);
   assertThrowsMatching(() => M.f1(yPred, yTrue, { labels: [0, -1] }), /^f1: labels must be class indices/);
   assertThrowsMatching(() => M.accuracy(nb.zeros([2, 3, 4]), int([0, 1])), /^accuracy: yPred must be scores \[N, C\].*got float32 of shape \[2, 3, 4\]/);
-  assertThrowsMatching(() => M.accuracy(scores, nb.zeros([4, 5], { dtype: "int32" })), /^accuracy: yTrue must hold one class index per sample, shape \[N\] or \[N, 1\]; got shape \[4, 5\]/);
+  assertThrowsMatching(() => M.accuracy(scores, nb.zeros([4, 5, 2], { dtype: "int32" })), /^accuracy: yTrue must hold one class index per sample, shape \[N\] or \[N, 1\], or one-hot rows \[N, C\]; got shape \[4, 5, 2\]/);
+  assertThrowsMatching(() => M.accuracy(scores, nb.zeros([4, 3])), /^accuracy: yTrue is one-hot for 3 classes \(shape \[4, 3\]\) but yPred scores 5 \(shape \[4, 5\]\)/);
   assertThrowsMatching(() => M.accuracy([0, 1] as unknown as nb.Tensor, y4), /^accuracy: yPred must be a Tensor/);
   assertThrowsMatching(() => M.confusionMatrix(yPred, yTrue, { numClasses: 0 }), /^confusionMatrix: numClasses must be a positive integer, got 0/);
   assertThrowsMatching(

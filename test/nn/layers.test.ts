@@ -325,7 +325,7 @@ test("invalid hyper-parameters are rejected at construction, naming the paramete
     [() => new nn.Conv2d(3, 8, 0), /Conv2d: kernelSize must be a positive integer or an array of 2/],
     [() => new nn.Conv2d(3, 8, 3, { groups: 2 }), /Conv2d: groups=2 must divide inChannels=3/],
     [() => new nn.Conv2d(4, 6, 3, { groups: 4 }), /Conv2d: groups=4 must divide outChannels=6/],
-    [() => new nn.Conv2d(3, 8, 3, { padding: "same", stride: 2 }), /Conv2d: padding="same" is not supported for strided convolutions/],
+    [() => new nn.Conv2d(3, 8, 3, { padding: "same", stride: 2 }), /Conv2d: padding "same" is not supported for strided convolutions \(stride \[2, 2\]\); give the padding explicitly/],
     [() => new nn.Conv1d(3, 8, 3, { padding: -1 }), /Conv1d: padding must be a non-negative integer/],
     [() => new nn.Conv2d(3, 8, 3, { paddingMode: "mirror" as "reflect" }), /Conv2d: paddingMode must be one of "zeros", "reflect", "replicate", "circular"/],
     [() => new nn.MaxPool2d(2, { padding: 2 }), /MaxPool2d: padding should be at most half of kernelSize/],

@@ -6,10 +6,12 @@ import { assertThrowsMatching } from "../helpers/assert.js";
 test("summary of the course's typical CNN matches its Keras table: 27,562 parameters", () => {
   const s = nb.summary(nb.models.typicalCnn(), [1, 28, 28], { print: false });
   assert.deepEqual(s.rows.map((r) => [r.outputShape, r.params]), [
-    [[-1, 8, 26, 26], 80], [[-1, 8, 13, 13], 0], [[-1, 16, 11, 11], 1168], [[-1, 16, 5, 5], 0],
-    [[-1, 400], 0], [[-1, 64], 25664], [[-1, 64], 0], [[-1, 10], 650],
+    [[-1, 8, 26, 26], 80], [[-1, 8, 26, 26], 0], [[-1, 8, 13, 13], 0], [[-1, 16, 11, 11], 1168], [[-1, 16, 11, 11], 0], [[-1, 16, 5, 5], 0],
+    [[-1, 400], 0], [[-1, 64], 25664], [[-1, 64], 0], [[-1, 64], 0], [[-1, 10], 650],
   ]);
-  assert.deepEqual(s.rows.map((r) => r.type), ["Conv2d", "MaxPool2d", "Conv2d", "MaxPool2d", "Flatten", "Linear", "Dropout", "Linear"]);
+  assert.deepEqual(s.rows.map((r) => r.type), [
+    "Conv2d", "ReLU", "MaxPool2d", "Conv2d", "ReLU", "MaxPool2d", "Flatten", "Linear", "ReLU", "Dropout", "Linear",
+  ]);
   assert.equal(s.totalParams, 27562);
   assert.equal(s.trainableParams, 27562);
   assert.equal(s.nonTrainableParams, 0);
@@ -57,10 +59,10 @@ test("explain fills the formulas in with the layer's numbers", () => {
   assert.deepEqual(conv1.receptiveField, [3, 3]);
   assert.equal(conv1.macs, 26 * 26 * 8 * 9);
   assert.equal(conv1.activationBytes, 8 * 26 * 26 * 4);
-  assert.equal(e.rows[2].paramFormula, "3·3·8·16 + 16 = 1,168");
-  // Receptive field grows 3 → 4 (pool 2) → 8 (conv 3 at jump 2) → 10 (pool 2 at jump 2).
-  assert.deepEqual(e.rows.slice(0, 4).map((r) => r.receptiveField![0]), [3, 4, 8, 10]);
-  assert.equal(e.rows[5].paramFormula, "400·64 + 64 = 25,664");
+  assert.equal(e.rows[3].paramFormula, "3·3·8·16 + 16 = 1,168");
+  // Receptive field grows 3 → 4 (pool 2) → 8 (conv 3 at jump 2) → 10 (pool 2 at jump 2); ReLU keeps it.
+  assert.deepEqual(e.rows.slice(0, 6).map((r) => r.receptiveField![0]), [3, 3, 4, 8, 8, 10]);
+  assert.equal(e.rows[7].paramFormula, "400·64 + 64 = 25,664");
   assert.equal(e.totalParams, 27562);
 });
 

@@ -76,7 +76,7 @@ test("gridSearch with an nb.fit objective: the params set the optimizer, lr and 
     build: () => new nb.nn.Linear(2, 2), train, validation, epochs: 1, loss: "crossEntropy",
     fitOptions: { callbacks: [{ onTrainBegin: (_l, ctx) => { sgdRuns.push(`${ctx.optimizer.constructor.name} ${ctx.stepsPerEpoch} ${ctx.optimizer.paramGroups[0].lr}`); } }] },
   }, { verbose: 0 });
-  assert.deepEqual(sgdRuns, ["SGD 2 0.01"], "SGD with its default lr, batches of 64");
+  assert.deepEqual(sgdRuns, ["SGD 2 0.001"], "SGD with torch's default lr (nb.optim's registry), batches of 64");
   assert.equal(result.metric, "val_loss");
   assert.equal(result.mode, "min", "a loss is minimised");
   assert.equal(result.best.params.lr, 0.05, "in 3 epochs the larger lr gets further");

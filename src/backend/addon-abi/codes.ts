@@ -1,42 +1,28 @@
-// Op codes of the native addon: each op's index in these lists is its number on the C++ side
-// (native/src/ops.h lists them in the same order; the loader checks the two agree).
+// Op codes of the addons, derived from the op vocabulary (../op-vocabulary.ts): an op's number is
+// its index in its family's list there. native/src/ops.h and cuda/src/ops.h are generated from the
+// same table (scripts/generate-op-headers.ts); the loaders compare the names a compiled addon
+// reports with these lists, which catches an addon built before the table changed.
 
-import type { BinaryOp, ParamUnaryOp, ReduceOp, UnaryOp } from "../backend.js";
 import type { DType } from "../../core/dtype.js";
+import { ARG_REDUCE_OPS, BINARY_OPS, PARAM_UNARY_OPS, REDUCE_OPS, UNARY_OPS } from "../op-vocabulary.js";
 
-export const UNARY_CODES: readonly UnaryOp[] = [
-  "neg", "abs", "exp", "log", "sqrt", "rsqrt", "square", "sin", "cos", "tan", "atan", "relu", "sigmoid",
-  "tanh", "sign", "reciprocal", "floor", "ceil", "round", "trunc", "logicalNot", "expm1", "log1p", "erf",
-  "softplus", "softsign", "gelu", "geluTanh", "isnan", "isinf",
-];
+export { BINARY_PREDICATES, INT32_BINARY, INT32_REDUCE } from "../op-vocabulary.js";
+/** Unary ops the addon can write as bool (the predicates); the others write float32. */
+export { UNARY_PREDICATES as UNARY_BOOL_OUT } from "../op-vocabulary.js";
 
-export const PARAM_CODES: readonly ParamUnaryOp[] = ["powScalar", "clamp", "leakyRelu", "elu", "hardtanh", "step", "affine"];
+export const UNARY_CODES = UNARY_OPS;
+export const PARAM_CODES = PARAM_UNARY_OPS;
+export const BINARY_CODES = BINARY_OPS;
+export const REDUCE_CODES = REDUCE_OPS;
 
-export const BINARY_CODES: readonly BinaryOp[] = [
-  "add", "sub", "mul", "div", "pow", "maximum", "minimum", "atan2", "eq", "ne", "lt", "le", "gt", "ge",
-  "logicalAnd", "logicalOr", "logicalXor", "reluGrad",
-];
+const index = <T extends string>(list: readonly T[]): Readonly<Record<T, number>> =>
+  Object.freeze(Object.fromEntries(list.map((name, i) => [name, i])) as Record<T, number>);
 
-export const REDUCE_CODES: readonly ReduceOp[] = ["sum", "prod", "max", "min"];
-
-const index = <T extends string>(list: readonly T[]): Record<T, number> =>
-  Object.fromEntries(list.map((name, i) => [name, i])) as Record<T, number>;
-
-export const UNARY = index(UNARY_CODES);
-export const PARAM = index(PARAM_CODES);
-export const BINARY = index(BINARY_CODES);
-export const REDUCE = index(REDUCE_CODES);
+export const UNARY = index(UNARY_OPS);
+export const PARAM = index(PARAM_UNARY_OPS);
+export const BINARY = index(BINARY_OPS);
+export const REDUCE = index(REDUCE_OPS);
+/** argReduce's op number on the native addon (the cuda addon takes an argmax flag). */
+export const ARG_REDUCE = index(ARG_REDUCE_OPS);
 
 export const DTYPE_CODE: Record<DType, number> = { float32: 0, float64: 1, int32: 2, bool: 3 };
-
-/** Unary ops the addon can write as bool (the predicates); the others write float32. */
-export const UNARY_BOOL_OUT = new Set<UnaryOp>(["isnan", "isinf", "logicalNot"]);
-/** Binary ops that write bool; the rest are float32 arithmetic. */
-export const BINARY_PREDICATES = new Set<BinaryOp>(["eq", "ne", "lt", "le", "gt", "ge", "logicalAnd", "logicalOr", "logicalXor"]);
-
-/** argReduce's op number. */
-export const ARG_REDUCE: Record<"argmax" | "argmin", number> = { argmax: 0, argmin: 1 };
-/** Binary ops the addon computes on int32 operands (wrapping arithmetic to int32, the predicates to bool). */
-export const INT32_BINARY = new Set<BinaryOp>(["add", "sub", "mul", "maximum", "minimum", "eq", "ne", "lt", "le", "gt", "ge", "logicalAnd", "logicalOr", "logicalXor"]);
-/** Reductions the addon computes on int32 (prod's float64 product rounds past 2^53: cpu's). */
-export const INT32_REDUCE = new Set<ReduceOp>(["sum", "max", "min"]);

@@ -3,6 +3,7 @@
 // correctly rounded float32 results for + - * / and sqrt.
 
 import type { BinaryOp, ParamUnaryOp, UnaryOp, View } from "../backend.js";
+import { BINARY_PREDICATES } from "../op-vocabulary.js";
 import { arr, forEachRow } from "./strided.js";
 import { isDense, numelOf } from "../../core/shape.js";
 import { type StoreMode, binaryRow, unaryRow } from "./loops.js";
@@ -194,12 +195,10 @@ const BINARY: Record<BinaryOp, (a: number, b: number) => number> = {
   reluGrad: (a, b) => a * (b > 0 ? 1 : 0),
 };
 
-const COMPARISONS = new Set<BinaryOp>(["eq", "ne", "lt", "le", "gt", "ge", "logicalAnd", "logicalOr", "logicalXor"]);
-
 export function binary(op: BinaryOp, a: View, b: View, out: View): void {
   const as = arr(a), bs = arr(b), os = arr(out);
   // Arithmetic on bools (add is "or", mul is "and", as in torch): any non-zero result is true.
-  const mode: StoreMode = out.dtype === "bool" && !COMPARISONS.has(op) ? "bool" : "plain";
+  const mode: StoreMode = out.dtype === "bool" && !BINARY_PREDICATES.has(op) ? "bool" : "plain";
   const intMul = op === "mul" && out.dtype === "int32";
   const f = intMul ? Math.imul : BINARY[op];
   const loop = binaryRow(intMul ? "imul" : op, as, bs, os, mode);

@@ -1,7 +1,7 @@
 // Reductions of the cpu backend. One pass over x in memory order, combining each element into its
 // output slot (out's strides are zero along the reduced axes). Float sums accumulate in float64.
 
-import type { ReduceOp, View } from "../backend.js";
+import type { ArgReduceOp, ReduceOp, View } from "../backend.js";
 import { arr, forEachRow } from "./strided.js";
 import { numelOf } from "../../core/shape.js";
 
@@ -60,7 +60,7 @@ export function reduce(op: ReduceOp, x: View, axes: readonly number[], out: View
   });
 }
 
-export function argReduce(op: "argmax" | "argmin", x: View, axis: number, out: View): void {
+export function argReduce(op: ArgReduceOp, x: View, axis: number, out: View): void {
   const xs = arr(x), os = arr(out);
   const len = x.shape[axis];
   if (len === 0) throw new RangeError(`${op}: cannot take ${op} over a zero-size dimension ${axis}`);

@@ -4,12 +4,23 @@
 import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { type Callback, type FitContext, type Logs } from "./callback.js";
+import { checkOptions, optionNames } from "../../core/options.js";
+
+export interface CSVLoggerOptions {
+  /** Between the values of a row (default ","). */
+  separator?: string;
+  /** Add to an existing file instead of starting afresh (default false; resuming always appends). */
+  append?: boolean;
+}
+
+export const CSV_LOGGER_OPTIONS = optionNames<CSVLoggerOptions>({ separator: 1, append: 1 });
 
 export class CSVLogger implements Callback {
   private keys: string[] | null = null;
 
-  constructor(readonly path: string, readonly opts: { separator?: string; append?: boolean } = {}) {
+  constructor(readonly path: string, readonly opts: CSVLoggerOptions = {}) {
     if (typeof path !== "string" || path.length === 0) throw new TypeError("CSVLogger: path must be a non-empty string");
+    checkOptions("CSVLogger", opts, CSV_LOGGER_OPTIONS);
   }
 
   onTrainBegin(_logs: Logs, ctx: FitContext): void {

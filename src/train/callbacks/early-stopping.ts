@@ -5,6 +5,7 @@
 import type { Tensor } from "../../tensor/tensor.js";
 import { noGrad } from "../../autograd/grad-mode.js";
 import { keep } from "../../tensor/scope.js";
+import { checkOptions, optionNames } from "../../core/options.js";
 import { type Callback, type FitContext, type Logs, improves, resolveMode } from "./callback.js";
 
 export interface EarlyStoppingOptions {
@@ -16,6 +17,10 @@ export interface EarlyStoppingOptions {
   /** Value the monitored metric must beat before patience starts counting. */
   baseline?: number;
 }
+
+export const EARLY_STOPPING_OPTIONS = optionNames<EarlyStoppingOptions>({
+  monitor: 1, minDelta: 1, patience: 1, mode: 1, restoreBestWeights: 1, baseline: 1,
+});
 
 export class EarlyStopping implements Callback {
   readonly monitor: string;
@@ -32,6 +37,7 @@ export class EarlyStopping implements Callback {
   private bestWeights: Map<string, Tensor> | null = null;
 
   constructor(opts: EarlyStoppingOptions = {}) {
+    checkOptions("EarlyStopping", opts, EARLY_STOPPING_OPTIONS);
     this.monitor = opts.monitor ?? "val_loss";
     this.minDelta = Math.abs(opts.minDelta ?? 0);
     this.patience = opts.patience ?? 0;

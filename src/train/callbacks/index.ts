@@ -4,5 +4,5 @@ export { EarlyStopping, type EarlyStoppingOptions } from "./early-stopping.js";
 export { ModelCheckpoint, type ModelCheckpointOptions } from "./model-checkpoint.js";
 export { ReduceLROnPlateau, type ReduceLROnPlateauOptions } from "./reduce-lr-on-plateau.js";
 export { LearningRateScheduler } from "./learning-rate-scheduler.js";
-export { CSVLogger } from "./csv-logger.js";
-export { ProgressBar } from "./progress-bar.js";
+export { CSVLogger, type CSVLoggerOptions } from "./csv-logger.js";
+export { ProgressBar, type ProgressBarOptions } from "./progress-bar.js";

@@ -4,6 +4,7 @@
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { save } from "../../io/save-load.js";
+import { checkOptions, optionNames } from "../../core/options.js";
 import { writeCheckpoint } from "../checkpoint.js";
 import { type Callback, type FitContext, type Logs, improves, resolveMode } from "./callback.js";
 
@@ -16,6 +17,8 @@ export interface ModelCheckpointOptions {
   weightsOnly?: boolean;
 }
 
+export const MODEL_CHECKPOINT_OPTIONS = optionNames<ModelCheckpointOptions>({ path: 1, monitor: 1, saveBestOnly: 1, mode: 1, weightsOnly: 1 });
+
 export class ModelCheckpoint implements Callback {
   readonly path: string;
   readonly monitor: string;
@@ -27,6 +30,9 @@ export class ModelCheckpoint implements Callback {
   readonly saved: string[] = [];
 
   constructor(opts: ModelCheckpointOptions) {
+    checkOptions("ModelCheckpoint", opts, MODEL_CHECKPOINT_OPTIONS, {
+      filepath: "path", save_weights_only: "weightsOnly", saveWeightsOnly: "weightsOnly",
+    });
     if (!opts || typeof opts.path !== "string" || !opts.path) throw new TypeError("ModelCheckpoint: a path is required, e.g. { path: \"runs/best.safetensors\" }");
     this.path = opts.path;
     this.monitor = opts.monitor ?? "val_loss";

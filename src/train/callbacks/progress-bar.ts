@@ -2,6 +2,7 @@
 // that is redrawn in place; otherwise (a file, a CI log) one summary line per epoch.
 
 import { type Callback, type FitContext, type Logs } from "./callback.js";
+import { checkOptions, optionNames } from "../../core/options.js";
 
 const WIDTH = 30;
 
@@ -17,13 +18,23 @@ export function formatLogs(logs: Logs): string {
     .join(" - ");
 }
 
+export interface ProgressBarOptions {
+  /** Redraw a live bar in place (default: when the stream is a terminal). */
+  live?: boolean;
+  /** Where to write (default process.stdout). */
+  stream?: NodeJS.WriteStream;
+}
+
+export const PROGRESS_BAR_OPTIONS = optionNames<ProgressBarOptions>({ live: 1, stream: 1 });
+
 export class ProgressBar implements Callback {
   private start = 0;
   private lastDraw = 0;
   private readonly live: boolean;
   private readonly write: (s: string) => void;
 
-  constructor(opts: { live?: boolean; stream?: NodeJS.WriteStream } = {}) {
+  constructor(opts: ProgressBarOptions = {}) {
+    checkOptions("ProgressBar", opts, PROGRESS_BAR_OPTIONS);
     const stream = opts.stream ?? process.stdout;
     this.live = opts.live ?? Boolean(stream.isTTY);
     this.write = (s) => stream.write(s);

@@ -3,6 +3,7 @@
 
 import { ReduceLROnPlateau as PlateauScheduler } from "../../optim/lr-scheduler/reduce-lr-on-plateau.js";
 import { type Callback, type FitContext, type Logs, resolveMode } from "./callback.js";
+import { checkOptions, optionNames } from "../../core/options.js";
 
 export interface ReduceLROnPlateauOptions {
   monitor?: string;
@@ -15,11 +16,16 @@ export interface ReduceLROnPlateauOptions {
   minLr?: number;
 }
 
+export const REDUCE_LR_ON_PLATEAU_OPTIONS = optionNames<ReduceLROnPlateauOptions>({
+  monitor: 1, mode: 1, factor: 1, patience: 1, threshold: 1, thresholdMode: 1, cooldown: 1, minLr: 1,
+});
+
 export class ReduceLROnPlateau implements Callback {
   readonly monitor: string;
   private scheduler: PlateauScheduler | null = null;
 
   constructor(readonly opts: ReduceLROnPlateauOptions = {}) {
+    checkOptions("ReduceLROnPlateau", opts, REDUCE_LR_ON_PLATEAU_OPTIONS, { min_delta: "threshold", minDelta: "threshold" });
     this.monitor = opts.monitor ?? "val_loss";
   }
 

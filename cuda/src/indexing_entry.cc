@@ -1,4 +1,4 @@
-// Entry points of the index kernels (index.cu) and of random fills (random.cu). Shape rules are
+// Entry points of the index kernels (indexing.cu) and of random fills (random.cu). Shape rules are
 // the cpu backend's (src/backend/cpu/indexing.ts); index values are checked on the device.
 
 #include "entries.h"

@@ -1,8 +1,8 @@
-// The AVX2/FMA build of the stride-1 direct convolution kernels (see conv_direct.inc): the same
+// The AVX2/FMA build of the stride-1 direct convolution kernels (see direct_kernels.inc): the same
 // source compiled through target attributes, with multiply-adds fused. Used only when the CPU
 // has AVX2 and FMA.
 
-#include "conv_direct.h"
+#include "direct_kernels.h"
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 
@@ -14,7 +14,7 @@
 
 #define NABLA_TARGET __attribute__((target("avx2,fma")))
 #define NABLA_NAME(name) name##Avx2
-#include "conv_direct.inc"
+#include "direct_kernels.inc"
 
 namespace nabla {
 const DirectKernels* directKernelsAvx2() {

@@ -1,11 +1,11 @@
-// The portable build of the stride-1 direct convolution kernels (see conv_direct.inc).
+// The portable build of the stride-1 direct convolution kernels (see direct_kernels.inc).
 
-#include "conv_direct.h"
-#include "gemm.h"
+#include "direct_kernels.h"
+#include "../gemm.h"
 
 #define NABLA_TARGET
 #define NABLA_NAME(name) name##Generic
-#include "conv_direct.inc"
+#include "direct_kernels.inc"
 
 namespace nabla {
 

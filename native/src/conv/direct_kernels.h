@@ -1,5 +1,6 @@
-// Stride-1 direct convolution kernels (conv_direct.inc), in a portable and an AVX2/FMA build;
-// directKernels() picks one at run time (the portable one when forcePortableKernels(true)).
+// Stride-1 direct convolution kernels on a padded image (direct_kernels.inc; used by padded.cc),
+// in a portable and an AVX2/FMA build; directKernels() picks one at run time, following the GEMM's
+// choice (so forceGenericGemm(true) selects the portable ones too).
 
 #pragma once
 
