@@ -1,5 +1,7 @@
 #!/usr/bin/env node
-// Runs every test/**/*.test.ts with Node's own test runner (TypeScript through tsx).
+// Runs every test/**/*.test.ts with Node's own test runner (TypeScript through tsx). The whole run
+// (no filter) first type-checks src/, test/, bench/, examples/ and scripts/ (tsconfig.json), since
+// tsx strips types without checking them.
 // Usage: node scripts/run-tests.mjs [filter-substring ...]
 import { readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
@@ -17,6 +19,14 @@ const files = find("test").sort().filter((f) => filters.length === 0 || filters.
 if (files.length === 0) {
   console.error(`no test files match ${filters.join(" ")}`);
   process.exit(1);
+}
+if (filters.length === 0) {
+  const tsc = spawnSync(process.execPath, ["node_modules/typescript/bin/tsc", "--noEmit", "-p", "."], { stdio: "inherit" });
+  if (tsc.status !== 0) {
+    console.error("type-check failed (tsc --noEmit -p .): fix the errors above");
+    process.exit(tsc.status ?? 1);
+  }
+  console.log("type-check: src, test, bench, examples and scripts are clean");
 }
 const r = spawnSync(process.execPath, ["--import", "tsx", "--test", "--test-concurrency=2", ...files], { stdio: "inherit" });
 process.exit(r.status ?? 1);

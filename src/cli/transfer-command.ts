@@ -1,4 +1,4 @@
-// `nabla transfer`: seed 000's transfer-learning steps from the command line — load pretrained
+// `nabla transfer`: the transfer-learning steps from the command line — load pretrained
 // weights into a model (all but the old classifier), put a new head on it for the dataset's
 // classes, freeze the base (all of it, part of it, or none), train the head, optionally
 // fine-tune everything at a lower learning rate, and report accuracy after each stage.

@@ -1,4 +1,4 @@
-// nb.ensemble.bagging (bootstrap aggregating, seed 002): train n models, each on its own bootstrap
+// nb.ensemble.bagging (bootstrap aggregating): train n models, each on its own bootstrap
 // sample of the training set (drawn with replacement), and combine them by averaged probabilities
 // or by vote.
 //

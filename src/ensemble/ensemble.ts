@@ -1,6 +1,6 @@
-// An ensemble of classifiers (seed 002: "perform classification based on the average vote of all
-// classifiers"). Soft voting averages the members' class probabilities; hard voting counts each
-// member's predicted class, ties going to the lowest class index (as scikit-learn's VotingClassifier).
+// An ensemble of classifiers: classify by the average vote of all its members. Soft voting
+// averages the members' class probabilities; hard voting counts each member's predicted class,
+// ties going to the lowest class index (as scikit-learn's VotingClassifier).
 
 import type { Tensor } from "../tensor/tensor.js";
 import { tidy } from "../tensor/scope.js";

@@ -1,4 +1,4 @@
-// Seed 001's Fashion-MNIST CNN: [CONV 16@5x5 p2 → BATCH NORM → ReLU → POOL 2] →
+// A Fashion-MNIST CNN with batch norm: [CONV 16@5x5 p2 → BATCH NORM → ReLU → POOL 2] →
 // [CONV 32@5x5 p2 → BATCH NORM → ReLU → POOL 2] → FC 10 (7·7·32 inputs).
 
 import type { Tensor } from "../tensor/tensor.js";

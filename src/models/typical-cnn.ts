@@ -1,4 +1,4 @@
-// The course's typical CNN (seed 000): Conv 8@3x3 valid → ReLU → MaxPool 2 → Conv 16@3x3 → ReLU →
+// The course's typical CNN: Conv 8@3x3 valid → ReLU → MaxPool 2 → Conv 16@3x3 → ReLU →
 // MaxPool 2 → Flatten → Dense 64 → ReLU → Dropout → Dense 10, on 28x28x1 — 27,562 parameters.
 // A Sequential with named layers, as it would be written in PyTorch: nb.nn.fuse (which nb.fit
 // applies) runs each conv → relu → pool block as one fused op.

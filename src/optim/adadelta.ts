@@ -32,9 +32,9 @@ const DEFAULTS: AdadeltaOptions = { lr: 1, rho: 0.9, eps: 1e-6, weightDecay: 0, 
  * u ← ρ·u + (1 − ρ)·Δ²
  * θ ← θ − η·Δ
  * ```
- * RMSprop's per-weight scaling (seed 000's r_t, see RMSprop) with the learning rate replaced by
- * the root of a running average u of past squared steps, so the step has the units of θ; ε sits
- * under both roots as in the paper. The seeds list Adadelta by name only.
+ * RMSprop's per-weight scaling (its r, see RMSprop) with the learning rate replaced by the root
+ * of a running average u of past squared steps, so the step has the units of θ; ε sits under both
+ * roots as in the paper.
  */
 export class Adadelta extends Optimizer<AdadeltaOptions> {
   constructor(params: ParamsInput<AdadeltaOptions>, options: Partial<AdadeltaOptions> = {}) {

@@ -32,9 +32,9 @@ const DEFAULTS: AdagradOptions = { lr: 1e-2, lrDecay: 0, weightDecay: 0, eps: 1e
  * r ← r + g²                          (r starts at initialAccumulatorValue)
  * θ ← θ − η/(1 + (t − 1)·κ) · g/(√r + ε)
  * ```
- * Seed 000 writes r_t = Σ_τ g_τ·g_τ and W ← W − η/√(εI + r_t)·g_t: the same accumulation and
+ * The textbook form r_t = Σ_τ g_τ·g_τ, W ← W − η/√(εI + r_t)·g_t is the same accumulation and
  * per-weight step, except that torch adds ε after the square root instead of under it (near
- * r = 0 its default 1e-10 acts like the notes' ε = 1e-20), and adds the optional lr decay and
+ * r = 0 its default 1e-10 acts like ε = 1e-20 under the root), and adds the optional lr decay and
  * starting value. Like torch, the state (step 0 and the accumulator) exists from construction;
  * each group's own initialAccumulatorValue is used (torch uses the constructor's for all groups).
  */

@@ -46,13 +46,13 @@ export function checkAdamOptions(o: AdamOptions, check: OptionCheck): void {
  * ```
  * i.e. θ ← θ − η·m̂/(√v̂ + ε) with the bias corrections m̂ = m/(1 − β1^t), v̂ = v/(1 − β2^t).
  *
- * In the course notes: seed 002 writes V (first moment, β1) and U (second moment, β2) the same
- * way and θ ← θ − α·V̂/√(Û + ε). Seed 000 writes r_t = β1·r + (1 − β1)·g·g, s_t = β2·s + (1 − β2)·g²
- * and W ← W − η/√(ε + r̂)·ŝ: read by their decay rates, r is the first moment (its g·g should be
- * g) and s the second, so as written it divides the second moment by the root of the first, the
- * names swapped. The intended rule, torch's and this one (Kingma & Ba), divides the first moment
- * m (β1) by the root of the second v (β2). Both seeds also correct the bias with 1 − β instead
- * of 1 − β^t and put ε under the square root; here ε is added after it.
+ * Other notations: V (first moment, β1) and U (second moment, β2) with θ ← θ − α·V̂/√(Û + ε) is
+ * the same rule. r_t = β1·r + (1 − β1)·g·g, s_t = β2·s + (1 − β2)·g², W ← W − η/√(ε + r̂)·ŝ has the
+ * names swapped: read by their decay rates, r is the first moment (its g·g should be g) and s the
+ * second, so as written it divides the second moment by the root of the first. The intended rule,
+ * torch's and this one (Kingma & Ba), divides the first moment m (β1) by the root of the second
+ * v (β2). Bias correction here divides by 1 − β^t (not 1 − β), and ε is added after the square
+ * root, not under it.
  */
 export class Adam extends Optimizer<AdamOptions> {
   constructor(params: ParamsInput<AdamOptions>, options: Partial<AdamOptions> = {}) {

@@ -21,7 +21,7 @@ const DEFAULTS: AdamWOptions = { ...ADAM_DEFAULTS, weightDecay: 1e-2 };
  * ```
  * With Adam's coupled L2 decay, λθ passes through the moment averages and is divided by √v̂, so
  * weights with large gradients are barely decayed; here every weight shrinks by the same factor.
- * The course notes' L2 regularisation (a λ‖W‖² term in the loss) is the coupled form.
+ * L2 regularisation as a λ‖W‖² term in the loss (nb.regularizers.l2) is the coupled form.
  */
 export class AdamW extends Optimizer<AdamWOptions> {
   constructor(params: ParamsInput<AdamWOptions>, options: Partial<AdamWOptions> = {}) {

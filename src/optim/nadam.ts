@@ -38,8 +38,7 @@ const fround = Math.fround;
  * ```
  * It is Adam (see Adam) with the first moment replaced by a Nesterov look-ahead: the update uses
  * the momentum the next step will have (μ_{t+1}·m) plus the current gradient, the adaptive form
- * of the notes' "evaluate ahead of the momentum" NAG (seed 000's v ← αv + η∇E(W − αv)). Seed 002
- * lists Nadam by name only.
+ * of NAG's "evaluate ahead of the momentum" (v ← αv + η∇E(W − αv), see SGD's nesterov).
  *
  * This follows torch 2.x, where Π_{t+1} = Π_t·μ_{t+1}. torch 1.13 multiplied μ_t in once more
  * (Π_t·μ_t·μ_{t+1}), a bug fixed in torch 2.0 (pytorch/pytorch#92699); the two differ slightly in

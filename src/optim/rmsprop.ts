@@ -35,9 +35,9 @@ const DEFAULTS: RMSpropOptions = { lr: 1e-2, alpha: 0.99, eps: 1e-8, weightDecay
  * if centered:  ḡ ← α·ḡ + (1 − α)·g;  d = √(r − ḡ²) + ε    else  d = √r + ε
  * if μ > 0:     b ← μ·b + g/d;  θ ← θ − η·b                 else  θ ← θ − η·g/d
  * ```
- * Seed 000 writes r_t = β·r_{t−1} + (1 − β)·g·g and W ← W − η/√(ε + r_t)·g: the same update with
+ * The textbook form r_t = β·r_{t−1} + (1 − β)·g·g, W ← W − η/√(ε + r_t)·g is the same update with
  * β = alpha, except that torch adds ε after the square root (√r + ε) instead of under it, so the
- * ε values are not interchangeable (near r = 0 torch's 1e-8 acts like the notes' ε = 1e-16).
+ * ε values are not interchangeable (near r = 0 torch's 1e-8 acts like ε = 1e-16 under the root).
  * `centered` and `momentum` are torch's extensions (Graves 2013): centering divides by an
  * estimate of the gradient's standard deviation instead of its root mean square.
  */

@@ -35,19 +35,19 @@ const DEFAULTS: SGDOptions = { lr: 1e-3, momentum: 0, dampening: 0, nesterov: fa
  *            g ← g + μ·b if nesterov, else g ← b
  * θ ← θ − η·g
  * ```
- * Batch GD, SGD and mini-batch GD (seed 000's three update rules, W ← W − η·Σ∇E) are all this
- * optimizer: they differ only in which examples the loss (and so the gradient) is computed over.
+ * Batch GD, SGD and mini-batch GD (W ← W − η·Σ∇E over all examples, one, or a mini-batch) are all
+ * this optimizer: they differ only in which examples the loss (and so the gradient) is computed over.
  *
- * Momentum in the course notes: seed 000 writes v ← αv − ηg, W ← W + v, and seed 002
- * V ← βV + α∇L, θ ← θ − V. torch keeps the buffer without the learning rate: with α = μ = β and a
- * constant η, the notes' velocity is η·b (seed 002) or −η·b (seed 000), so the trajectories are
+ * Momentum is often written with the learning rate inside the velocity: v ← αv − ηg, W ← W + v,
+ * or V ← βV + α∇L, θ ← θ − V. torch keeps the buffer without the learning rate: with α = μ = β and
+ * a constant η, that velocity is −η·b (first form) or η·b (second form), so the trajectories are
  * the same. They differ when η changes (a scheduler): torch applies the new η to the whole
- * buffer, the notes' velocity keeps the old η in its history. torch's first step also starts the
- * buffer at g instead of (1 − τ)·g.
+ * buffer, a velocity with η inside keeps the old η in its history. torch's first step also starts
+ * the buffer at g instead of (1 − τ)·g.
  *
- * Nesterov: the notes evaluate the gradient at the look-ahead point where momentum alone would
- * carry the weights (seed 000: v ← αv + η∇E(W − αv), seed 002: V ← βV + α∇L(θ + βV); with the
- * step subtracted, the look-ahead is θ − αv). torch uses the equivalent reformulation of
+ * Nesterov: the textbook form evaluates the gradient at the look-ahead point where momentum alone
+ * would carry the weights (v ← αv + η∇E(W − αv), or V ← βV + α∇L(θ + βV); with the step
+ * subtracted, the look-ahead is θ − αv). torch uses the equivalent reformulation of
  * Sutskever et al.: it stores the look-ahead point itself as θ, so the gradient computed at θ is
  * already the look-ahead gradient and no second evaluation is needed; the update then becomes
  * b ← μb + g, θ ← θ − η(g + μb).

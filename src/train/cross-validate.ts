@@ -1,4 +1,4 @@
-// nb.crossValidate: k-fold cross-validation (seed 002's recipe). The data is cut into k folds; for
+// nb.crossValidate: k-fold cross-validation. The data is cut into k folds; for
 // each fold a fresh model is built, trained with nb.fit on the other k − 1 folds, and evaluated on
 // the held-out fold. The report gives every fold's scores and their mean ± std.
 //

@@ -1,6 +1,6 @@
-// Reading learning curves the way seed 004 teaches: underfitting (no capacity, or stopped too
-// early), overfitting (with the epoch where validation loss turned up), a good fit, or an
-// unrepresentative validation set — each with the remedies the course lists.
+// Reading learning curves: underfitting (no capacity, or stopped too early), overfitting (with
+// the epoch where validation loss turned up), a good fit, or an unrepresentative validation
+// set — each with its usual remedies.
 //
 // The curves are read from trends, not from single epochs: the slope over the last epochs is
 // compared with the epoch-to-epoch noise of the same curve (one uptick is not a trend), and the
@@ -206,7 +206,7 @@ function finitePrefix(xs: readonly number[] | undefined): number[] {
 const epochs = (n: number): string => `${n} epoch${n === 1 ? "" : "s"}`;
 
 /**
- * Read a training history (nb.fit's, or any `{ loss, val_loss }` per epoch) as seed 004 teaches:
+ * Read a training history (nb.fit's, or any `{ loss, val_loss }` per epoch) as learning curves:
  * underfitting, overfitting, a good fit or an unrepresentative data set, with the remedies, how
  * sure it is, and notes. `nb.diagnose(history, { model })` (or `{ dropout: true }`) tells it that
  * the training loss is measured with dropout on.

@@ -17,6 +17,7 @@ import { ProgressBar } from "./callbacks/progress-bar.js";
 import { type DataSource, splitTail, toDataset, toLoader } from "./data-source.js";
 import { type LossFn, type LossSpec, resolveLoss } from "./loss-fn.js";
 import { evaluateLoader } from "./evaluate.js";
+import { HISTORY_INFO, trainingInfo } from "./diagnose.js";
 import { restoreCheckpoint } from "./checkpoint.js";
 
 /** Values per epoch by Keras key: loss, accuracy, val_loss, val_accuracy, lr, ... */
@@ -125,6 +126,8 @@ export async function fit(model: Module, opts: FitOptions): Promise<History> {
   }
   await runHook(callbacks, "onTrainEnd", {}, ctx);
   model.train(net.training);
+  // What diagnose() needs to read the curves right (dropout, weight decay, a penalty), kept off the keys.
+  Object.defineProperty(ctx.history, HISTORY_INFO, { value: trainingInfo(model, opts.optimizer, { penalty: opts.regularization !== undefined }), enumerable: false });
   return ctx.history;
 }
 

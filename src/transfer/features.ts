@@ -1,4 +1,4 @@
-// The ConvNet as a fixed feature extractor (seed 003): remove the last fully-connected layer and
+// The ConvNet as a fixed feature extractor: remove the last fully-connected layer and
 // treat the rest as a function from images to "CNN codes" — the activations of the hidden layer
 // immediately before the classifier (4096 numbers per image in an AlexNet, 512 in a ResNet-18) —
 // then train a linear classifier on the codes. Or take the activations of an earlier layer, for

@@ -1,5 +1,5 @@
-// Fine-tuning (seed 000: "unfreeze some part of the base model and train the entire model again
-// at a very low learning rate"): unfreeze, then two optimizer parameter groups — the pretrained
+// Fine-tuning (unfreeze some part of the base model and train the entire model again at a very
+// low learning rate): unfreeze, then two optimizer parameter groups — the pretrained
 // base at a very low learning rate, the new head at a higher one.
 
 import type { Tensor } from "../tensor/tensor.js";

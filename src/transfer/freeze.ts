@@ -1,5 +1,5 @@
 // Freezing a pretrained base: which parameters train, and batch norm in inference mode.
-// Seed 000's three strategies: train the entire model, train some layers and freeze the rest,
+// Three strategies: train the entire model, train some layers and freeze the rest,
 // freeze the whole convolutional base. As in Keras' fine-tuning guide, batch norm layers in a
 // frozen base stay in inference mode — they normalise with their running statistics and never
 // update them, even while model.train() trains the head — so the base computes exactly what it
@@ -20,7 +20,7 @@ export type BatchNormMode = "inference" | "train";
 
 export interface FreezeOptions {
   /**
-   * Seed 000's strategies: "entire" trains everything, "frozen-base" freezes all but the head,
+   * Strategies: "entire" trains everything, "frozen-base" freezes all but the head,
    * "partial" freezes the base up to `upTo` (default: the first half of the base's layers).
    */
   strategy?: Strategy;

@@ -1,5 +1,5 @@
 // nb.transfer: reuse a pretrained model for a new task — find and replace its classifier head,
-// freeze all or part of the base (seed 000's three strategies, batch norm kept in inference
+// freeze all or part of the base (three strategies, batch norm kept in inference
 // mode), extract CNN codes for a linear classifier, and fine-tune with parameter groups.
 export { findHead, replaceHead, type HeadInfo, type ReplaceHeadOptions, type ReplaceHeadResult } from "./head.js";
 export {

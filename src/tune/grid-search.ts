@@ -1,5 +1,5 @@
-// nb.tune.gridSearch: score every combination of the space's values (seed 002: "check all values
-// in a range with a step value") and rank them.
+// nb.tune.gridSearch: score every combination of the space's values (e.g. all values in a range
+// with a step, listed) and rank them.
 //
 //   const { best, trials } = await nb.tune.gridSearch(
 //     { lr: [1e-3, 1e-2], batchSize: [32, 64], optimizer: ["adam", "sgd"] },

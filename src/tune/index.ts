@@ -1,4 +1,4 @@
-// nb.tune: hyper-parameter search (seed 002) — grid search over lists of values, random search
+// nb.tune: hyper-parameter search — grid search over lists of values, random search
 // over lists and distributions — scored on validation data and ranked best first.
 export { gridSearch } from "./grid-search.js";
 export { randomSearch, sampleSpace, type RandomSearchOptions } from "./random-search.js";

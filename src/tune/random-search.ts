@@ -1,5 +1,5 @@
-// nb.tune.randomSearch: score `trials` parameter sets drawn at random from the space (seed 002:
-// "often preferred to grid search") and rank them. Lists are sampled uniformly; distributions
+// nb.tune.randomSearch: score `trials` parameter sets drawn at random from the space (often
+// preferred to grid search) and rank them. Lists are sampled uniformly; distributions
 // (uniform, logUniform, choice, intRange) by their law. The draws depend only on the seed.
 //
 //   await nb.tune.randomSearch(

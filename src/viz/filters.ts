@@ -1,5 +1,5 @@
-// nb.viz.filters: a convolution layer's kernels as a picture — seed 003's "96 11x11 filters
-// learned by the first layer" of AlexNet. A kernel with 3 input channels is drawn as one RGB
+// nb.viz.filters: a convolution layer's kernels as a picture — like the 96 11x11
+// filters learned by the first layer of AlexNet. A kernel with 3 input channels is drawn as one RGB
 // tile; otherwise each input channel of each kernel is a grayscale tile, one row per filter.
 // Values are min-max scaled per filter (or over the whole layer), so the pattern shows whatever
 // the weights' magnitude.

@@ -25,7 +25,7 @@ test("registry: every zoo model by name, torchvision's spellings accepted, desig
   // The CLI trains through nb.fit (one output tensor): GoogLeNet and Inception v3 come without aux classifiers there.
   assert.equal((buildModel("googlenet", { initWeights: false }) as nb.models.GoogLeNet).aux1, null);
   assert.equal((buildModel("inception-v3", { initWeights: false }) as nb.models.Inception3).AuxLogits, null);
-  assert.throws(() => buildModel("resnet19", {}), /^Error: unknown model "resnet19"; choose one of typical-cnn, /);
+  assert.throws(() => buildModel("resnet19", {}), /^Error: unknown model "resnet19" \(did you mean "resnet18"\?\); choose one of typical-cnn, /);
 });
 
 test("nabla summary --model lenet5-1998: 60,000 trainable parameters and 840 fixed RBF codes", async () => {

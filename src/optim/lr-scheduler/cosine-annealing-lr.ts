@@ -11,7 +11,7 @@ export interface CosineAnnealingLROptions {
 }
 
 /**
- * lr = etaMin + (initialLr − etaMin)·(1 + cos(π·epoch/tMax))/2 (seed 002's cosine decay; SGDR
+ * lr = etaMin + (initialLr − etaMin)·(1 + cos(π·epoch/tMax))/2 (cosine decay; SGDR
  * without restarts). Like torch it is computed recursively from the current lr, so its values
  * equal torch's epoch by epoch, it composes with other schedulers, and past tMax it climbs back
  * up along the same cosine.

@@ -8,7 +8,7 @@ export interface ExponentialLROptions {
   lastEpoch?: number;
 }
 
-/** lr = initialLr · gamma^epoch (seed 002's exponential decay). */
+/** lr = initialLr · gamma^epoch (exponential decay). */
 export class ExponentialLR extends LRScheduler {
   readonly gamma: number;
 

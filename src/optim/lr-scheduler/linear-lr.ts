@@ -15,7 +15,7 @@ export interface LinearLROptions {
 
 /**
  * lr = initialLr · (startFactor + (endFactor − startFactor)·min(epoch, totalIters)/totalIters):
- * seed 002's warm-up (gradually increase the lr at first) with the defaults; follow it with
+ * a warm-up (gradually increase the lr at first) with the defaults; follow it with
  * another schedule through SequentialLR. Computed recursively like torch.
  */
 export class LinearLR extends LRScheduler {

@@ -40,7 +40,7 @@ interface Phase {
 
 /**
  * The lr rises from maxLr/divFactor to maxLr over the first pctStart of the steps, then anneals
- * to initialLr/finalDivFactor (seed 002's warm-up then cool-down, in one scheduler); momentum (or
+ * to initialLr/finalDivFactor (warm-up then cool-down, in one scheduler); momentum (or
  * Adam's beta1) moves the opposite way between maxMomentum and baseMomentum. Call step() after
  * every batch; values equal torch's. Writes initialLr, maxLr, minLr (and maxMomentum,
  * baseMomentum) into each parameter group, as torch does.

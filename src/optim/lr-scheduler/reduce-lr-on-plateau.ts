@@ -25,9 +25,9 @@ export interface ReduceLROnPlateauOptions {
 }
 
 /**
- * Seed 002's approach 3 (Keras' ReduceLROnPlateau): when the metric passed to step(metric) has not
- * improved for more than `patience` epochs, multiply every group's lr by `factor` (not below
- * minLr), then wait `cooldown` epochs. Behaves exactly like torch's.
+ * Cut the lr when the validation loss stops improving (Keras' ReduceLROnPlateau): when the metric
+ * passed to step(metric) has not improved for more than `patience` epochs, multiply every group's
+ * lr by `factor` (not below minLr), then wait `cooldown` epochs. Behaves exactly like torch's.
  */
 export class ReduceLROnPlateau {
   readonly optimizer: AnyOptimizer;

@@ -12,8 +12,8 @@ export interface SequentialLROptions {
 }
 
 /**
- * E.g. a 5-epoch LinearLR warm-up then CosineAnnealingLR: seed 002's "warm-up, then let it cool
- * down". As in torch, constructing it resets the lr to each group's initialLr and restarts the
+ * E.g. a 5-epoch LinearLR warm-up then CosineAnnealingLR: warm up, then let it cool
+ * down. As in torch, constructing it resets the lr to each group's initialLr and restarts the
  * first scheduler; at a milestone the next scheduler starts from its epoch 0 (its closed form).
  */
 export class SequentialLR extends LRScheduler {

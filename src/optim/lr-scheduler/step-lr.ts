@@ -12,8 +12,8 @@ export interface StepLROptions {
 }
 
 /**
- * lr = initialLr · gamma^⌊epoch / stepSize⌋ (seed 002's "reduce the learning rate by some factor
- * every few epochs", e.g. halve every 5 epochs: { stepSize: 5, gamma: 0.5 }). Computed from the
+ * lr = initialLr · gamma^⌊epoch / stepSize⌋ (reduce the learning rate by some factor every
+ * few epochs, e.g. halve every 5 epochs: { stepSize: 5, gamma: 0.5 }). Computed from the
  * current lr, like torch, so it chains with other schedulers.
  */
 export class StepLR extends LRScheduler {

@@ -1,6 +1,6 @@
 // EarlyStopping: stop when a monitored value has not improved for `patience` epochs, and
-// optionally put back the weights of the best epoch (the course's "stop, load previously saved
-// optimal weights").
+// optionally put back the weights of the best epoch (stop, and load the best weights saved so
+// far).
 
 import type { Tensor } from "../../tensor/tensor.js";
 import { noGrad } from "../../autograd/grad-mode.js";
