@@ -7,6 +7,7 @@
 // differ, where torch only warns and broadcasts (which almost always hides a bug, such as an
 // [N] target against [N, 1] predictions silently becoming an [N, N] loss).
 
+import { checkOptions } from "../core/options.js";
 import { Tensor } from "../tensor/tensor.js";
 import { tidy } from "../tensor/scope.js";
 import { isFloating } from "../core/dtype.js";
@@ -423,19 +424,23 @@ export function binaryCrossEntropyWithLogits(input: Tensor, target: Tensor, opts
 // ---------------------------------------------------------------------------------------------
 // modules
 
-/** Common base of the loss modules: a reduction and forward(input, target). */
+/** torch's deprecated reduction flags, pointed to `reduction`. */
+const LEGACY_REDUCTION = { size_average: 'reduction: "mean" or "sum"', reduce: 'reduction: "none"' };
+
+/** Common base of the loss modules: a reduction and forward(input, target); `known` lists the options the loss takes. */
 abstract class Loss extends Module {
   readonly reduction: Reduction;
-  constructor(name: string, reduction: Reduction | undefined) {
+  constructor(name: string, opts: ReductionOptions, known: readonly string[]) {
     super();
-    this.reduction = checkReduction(name, reduction);
+    checkOptions(name, opts, ["reduction", ...known], LEGACY_REDUCTION);
+    this.reduction = checkReduction(name, opts.reduction);
   }
   abstract override forward(input: Tensor, target: Tensor): Tensor;
 }
 
 export class MSELoss extends Loss {
   constructor(opts: ReductionOptions = {}) {
-    super("MSELoss", opts.reduction);
+    super("MSELoss", opts, []);
   }
   forward(input: Tensor, target: Tensor): Tensor {
     return mseLoss(input, target, { reduction: this.reduction });
@@ -444,7 +449,7 @@ export class MSELoss extends Loss {
 
 export class L1Loss extends Loss {
   constructor(opts: ReductionOptions = {}) {
-    super("L1Loss", opts.reduction);
+    super("L1Loss", opts, []);
   }
   forward(input: Tensor, target: Tensor): Tensor {
     return l1Loss(input, target, { reduction: this.reduction });
@@ -454,7 +459,7 @@ export class L1Loss extends Loss {
 export class HuberLoss extends Loss {
   readonly delta: number;
   constructor(opts: ReductionOptions & { delta?: number } = {}) {
-    super("HuberLoss", opts.reduction);
+    super("HuberLoss", opts, ["delta"]);
     this.delta = checkNumber("HuberLoss", "delta", opts.delta ?? 1, (v) => v > 0 && Number.isFinite(v), "a positive number");
   }
   forward(input: Tensor, target: Tensor): Tensor {
@@ -465,7 +470,7 @@ export class HuberLoss extends Loss {
 export class SmoothL1Loss extends Loss {
   readonly beta: number;
   constructor(opts: ReductionOptions & { beta?: number } = {}) {
-    super("SmoothL1Loss", opts.reduction);
+    super("SmoothL1Loss", opts, ["beta"]);
     this.beta = checkNumber("SmoothL1Loss", "beta", opts.beta ?? 1, (v) => v >= 0 && Number.isFinite(v), "a non-negative number");
   }
   forward(input: Tensor, target: Tensor): Tensor {
@@ -476,8 +481,9 @@ export class SmoothL1Loss extends Loss {
 /** Class weights are a buffer named "weight", as torch registers them (saved and moved with .to). */
 abstract class WeightedLoss extends Loss {
   declare readonly weight: Tensor | null;
-  constructor(name: string, reduction: Reduction | undefined, weight: Tensor | null | undefined) {
-    super(name, reduction);
+  constructor(name: string, opts: ReductionOptions & { weight?: Tensor | null }, known: readonly string[]) {
+    super(name, opts, ["weight", ...known]);
+    const weight = opts.weight;
     if (weight !== null && weight !== undefined) assertTensor(name, weight, "weight");
     this.registerBuffer("weight", weight ?? null);
   }
@@ -488,7 +494,7 @@ export class NLLLoss extends WeightedLoss {
   /** Whether the first input was checked for probabilities (a Softmax where LogSoftmax belongs). */
   private _inputChecked = false;
   constructor(opts: NllLossOptions = {}) {
-    super("NLLLoss", opts.reduction, opts.weight);
+    super("NLLLoss", opts, ["ignoreIndex"]);
     this.ignoreIndex = checkIgnoreIndex("NLLLoss", opts.ignoreIndex);
   }
   forward(input: Tensor, target: Tensor): Tensor {
@@ -506,7 +512,7 @@ export class CrossEntropyLoss extends WeightedLoss {
   /** Whether the first input was checked for probabilities (a model ending in Softmax). */
   private _inputChecked = false;
   constructor(opts: CrossEntropyOptions = {}) {
-    super("CrossEntropyLoss", opts.reduction, opts.weight);
+    super("CrossEntropyLoss", opts, ["ignoreIndex", "labelSmoothing"]);
     this.ignoreIndex = checkIgnoreIndex("CrossEntropyLoss", opts.ignoreIndex);
     this.labelSmoothing = checkNumber("CrossEntropyLoss", "labelSmoothing", opts.labelSmoothing ?? 0, (v) => v >= 0 && v <= 1, "in [0, 1]");
   }
@@ -524,7 +530,7 @@ export class CrossEntropyLoss extends WeightedLoss {
 
 export class BCELoss extends WeightedLoss {
   constructor(opts: BceOptions = {}) {
-    super("BCELoss", opts.reduction, opts.weight);
+    super("BCELoss", opts, []);
   }
   forward(input: Tensor, target: Tensor): Tensor {
     return binaryCrossEntropy(input, target, { weight: this.weight, reduction: this.reduction });
@@ -534,7 +540,7 @@ export class BCELoss extends WeightedLoss {
 export class BCEWithLogitsLoss extends WeightedLoss {
   declare readonly pos_weight: Tensor | null;
   constructor(opts: BceWithLogitsOptions = {}) {
-    super("BCEWithLogitsLoss", opts.reduction, opts.weight);
+    super("BCEWithLogitsLoss", opts, ["posWeight"]);
     if (opts.posWeight !== null && opts.posWeight !== undefined) assertTensor("BCEWithLogitsLoss", opts.posWeight, "posWeight");
     this.registerBuffer("pos_weight", opts.posWeight ?? null);
   }

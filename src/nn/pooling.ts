@@ -7,10 +7,11 @@ import {
   adaptiveAvgPool1d, adaptiveAvgPool2d, adaptiveAvgPool3d, adaptiveMaxPool1d, adaptiveMaxPool1dWithIndices, adaptiveMaxPool2d,
   adaptiveMaxPool2dWithIndices, adaptiveMaxPool3d, adaptiveMaxPool3dWithIndices, avgPool1d, avgPool2d, avgPool3d, lpPool1d,
   lpPool2d, maxPool1d, maxPool1dWithIndices, maxPool2d, maxPool2dWithIndices, maxPool3d, maxPool3dWithIndices, minPool1d,
-  minPool2d, minPool3d, type AdaptiveSize,
+  minPool2d, minPool3d, resolvePoolWindow, type AdaptiveSize,
 } from "../ops/pool.js";
 import { Module } from "./module.js";
 import { intTuple } from "../core/int-tuple.js";
+import { checkOptions } from "../core/options.js";
 import { checkBool, checkInput, checkNumber, reprTuple, type IntOrTuple } from "./checks.js";
 
 const LAYOUT = ["[N, C, L] or unbatched [C, L]", "[N, C, H, W] or unbatched [C, H, W]", "[N, C, D, H, W] or unbatched [C, D, H, W]"];
@@ -35,21 +36,6 @@ interface WindowOptions {
   ceilMode?: boolean;
 }
 
-/** Validated window geometry shared by max, min and average pooling. */
-class Window {
-  readonly kernel: number[];
-  readonly stride: number[];
-  readonly padding: number[];
-  constructor(layer: string, nd: number, kernelSize: IntOrTuple, opts: WindowOptions) {
-    this.kernel = intTuple(layer, "kernelSize", kernelSize, nd);
-    this.stride = opts.stride == null ? this.kernel : intTuple(layer, "stride", opts.stride, nd);
-    this.padding = intTuple(layer, "padding", opts.padding ?? 0, nd, 0);
-    this.padding.forEach((p, i) => {
-      if (p > this.kernel[i] / 2) throw new RangeError(`${layer}: padding should be at most half of kernelSize, got padding ${reprTuple(this.padding)} for kernelSize ${reprTuple(this.kernel)}`);
-    });
-  }
-}
-
 // ---------------------------------------------------------------------------------------------
 // max and min pooling
 
@@ -70,7 +56,8 @@ abstract class ExtremumPoolNd extends Module {
   constructor(nd: number, kernelSize: IntOrTuple, opts: MaxPoolOptions) {
     super();
     const layer = new.target.name;
-    const w = new Window(layer, nd, kernelSize, opts);
+    checkOptions(layer, opts, ["stride", "padding", "ceilMode", "dilation"]);
+    const w = resolvePoolWindow(layer, nd, kernelSize, opts);
     this.kernelSize = w.kernel;
     this.stride = w.stride;
     this.padding = w.padding;
@@ -164,7 +151,8 @@ abstract class AvgPoolNd extends Module {
   constructor(nd: number, kernelSize: IntOrTuple, opts: AvgPoolOptions) {
     super();
     const layer = new.target.name;
-    const w = new Window(layer, nd, kernelSize, opts);
+    checkOptions(layer, opts, ["stride", "padding", "ceilMode", "countIncludePad", "divisorOverride"]);
+    const w = resolvePoolWindow(layer, nd, kernelSize, opts);
     this.kernelSize = w.kernel;
     this.stride = w.stride;
     this.padding = w.padding;
@@ -230,6 +218,7 @@ abstract class LPPoolNd extends Module {
   constructor(nd: number, normType: number, kernelSize: IntOrTuple, opts: LPPoolOptions) {
     super();
     const layer = new.target.name;
+    checkOptions(layer, opts, ["stride", "ceilMode"]);
     this.normType = checkNumber(layer, "normType", normType);
     if (normType === 0) throw new RangeError(`${layer}: normType must be non-zero, got 0`);
     this.kernelSize = intTuple(layer, "kernelSize", kernelSize, nd);

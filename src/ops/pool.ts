@@ -66,7 +66,8 @@ function batched(op: string, x: Tensor, nd: number): { xb: Tensor; unbatched: bo
 
 const unbatch = (t: Tensor, unbatched: boolean): Tensor => (unbatched ? squeeze(t, 0) : t);
 
-interface Window {
+/** A pooling window resolved per spatial dim (the pooling layers resolve theirs here too). */
+export interface PoolWindow {
   kernel: number[];
   stride: number[];
   padding: number[];
@@ -74,10 +75,10 @@ interface Window {
   ceilMode: boolean;
 }
 
-function resolveWindow(
+export function resolvePoolWindow(
   op: string, nd: number, kernelSize: IntOrTuple,
   opts: { stride?: IntOrTuple | null; padding?: IntOrTuple; dilation?: IntOrTuple; ceilMode?: boolean },
-): Window {
+): PoolWindow {
   const kernel = intTuple(op, "kernelSize", kernelSize, nd);
   const noStride = opts.stride == null || (Array.isArray(opts.stride) && opts.stride.length === 0);
   const stride = noStride ? kernel : intTuple(op, "stride", opts.stride as IntOrTuple, nd);
@@ -96,7 +97,7 @@ function pooledLength(L: number, k: number, s: number, p: number, d: number, cei
   return o;
 }
 
-function pooledShape(op: string, xShape: readonly number[], w: Window): number[] {
+function pooledShape(op: string, xShape: readonly number[], w: PoolWindow): number[] {
   const spatial = xShape.slice(2);
   const out = spatial.map((L, i) => pooledLength(L, w.kernel[i], w.stride[i], w.padding[i], w.dilation[i], w.ceilMode));
   const shape = [xShape[0], xShape[1], ...out];
@@ -110,7 +111,7 @@ function pooledShape(op: string, xShape: readonly number[], w: Window): number[]
 }
 
 /** Kernel geometry: padAfter is the real (symmetric) padding; the kernel reads the window count from out. */
-function windowParams(w: Window): WindowParams {
+function windowParams(w: PoolWindow): WindowParams {
   return { kernel: w.kernel, stride: w.stride, padBefore: w.padding, padAfter: w.padding, dilation: w.dilation };
 }
 
@@ -178,14 +179,14 @@ function adaptiveMaxCore(xb: Tensor, outShape: number[], nd: number): [Tensor, T
 
 function maxPoolWithIndices(op: string, nd: number, x: Tensor, kernelSize: IntOrTuple, opts: MaxPoolOptions, afterRelu = false): [Tensor, Tensor] {
   const { xb, unbatched } = batched(op, x, nd);
-  const w = resolveWindow(op, nd, kernelSize, opts);
+  const w = resolvePoolWindow(op, nd, kernelSize, opts);
   const [out, indices] = maxPoolCore(xb, pooledShape(op, xb.shape, w), windowParams(w), nd, afterRelu);
   return [unbatch(out, unbatched), unbatch(indices, unbatched)];
 }
 
 /** A max pool's kernel geometry and output shape for a batched input of shape xShape (checked as maxPoolNd checks it). */
 export function maxPoolPlan(op: string, nd: number, xShape: readonly number[], kernelSize: IntOrTuple, opts: MaxPoolOptions): { params: WindowParams; outShape: number[] } {
-  const w = resolveWindow(op, nd, kernelSize, opts);
+  const w = resolvePoolWindow(op, nd, kernelSize, opts);
   return { params: windowParams(w), outShape: pooledShape(op, xShape, w) };
 }
 
@@ -251,7 +252,7 @@ export const minPool3d = (x: Tensor, kernelSize: IntOrTuple, opts: MaxPoolOption
 
 function avgPool(op: string, nd: number, x: Tensor, kernelSize: IntOrTuple, opts: AvgPoolOptions): Tensor {
   const { xb, unbatched } = batched(op, x, nd);
-  const w = resolveWindow(op, nd, kernelSize, { stride: opts.stride, padding: opts.padding, ceilMode: opts.ceilMode });
+  const w = resolvePoolWindow(op, nd, kernelSize, { stride: opts.stride, padding: opts.padding, ceilMode: opts.ceilMode });
   const divisorOverride = opts.divisorOverride ?? undefined;
   if (divisorOverride !== undefined && (!Number.isFinite(divisorOverride) || divisorOverride === 0)) {
     throw new RangeError(`${op}: divisorOverride must be a non-zero finite number, got ${divisorOverride}`);

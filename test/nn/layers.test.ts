@@ -328,7 +328,7 @@ test("invalid hyper-parameters are rejected at construction, naming the paramete
     [() => new nn.Conv2d(3, 8, 3, { padding: "same", stride: 2 }), /Conv2d: padding "same" is not supported for strided convolutions \(stride \[2, 2\]\); give the padding explicitly/],
     [() => new nn.Conv1d(3, 8, 3, { padding: -1 }), /Conv1d: padding must be a non-negative integer/],
     [() => new nn.Conv2d(3, 8, 3, { paddingMode: "mirror" as "reflect" }), /Conv2d: paddingMode must be one of "zeros", "reflect", "replicate", "circular"/],
-    [() => new nn.MaxPool2d(2, { padding: 2 }), /MaxPool2d: padding should be at most half of kernelSize/],
+    [() => new nn.MaxPool2d(2, { padding: 2 }), /MaxPool2d: padding 2 must be at most half of kernel size 2/],
     [() => new nn.AvgPool1d(-2), /AvgPool1d: kernelSize must be a positive integer/],
     [() => new nn.LPPool2d(0, 2), /LPPool2d: normType must be non-zero/],
     [() => new nn.AdaptiveAvgPool2d([2, 0]), /AdaptiveAvgPool2d: outputSize must be a positive integer/],

@@ -56,3 +56,15 @@ test("init and clipGradNorm: unknown options are errors", () => {
   // @ts-expect-error
   assertThrowsMatching(() => nb.regularizers.l2(new nb.nn.Linear(2, 2), 1e-4, { exclude_bias: true }), /^l2: unknown option "exclude_bias"; the options are exclude$/);
 });
+
+test("pooling layers and loss modules reject unknown options, pointing to the name to use", () => {
+  assertThrowsMatching(() => new nb.nn.MaxPool2d(2, { strides: 2 } as never), /^MaxPool2d: unknown option "strides" \(did you mean "stride"\?\); the options are stride, padding, ceilMode, dilation/);
+  assertThrowsMatching(() => new nb.nn.AvgPool2d(2, { count_include_pad: false } as never), /^AvgPool2d: unknown option "count_include_pad" \(did you mean "countIncludePad"\?\)/);
+  assertThrowsMatching(() => new nb.nn.LPPool2d(2, 2, { padding: 1 } as never), /^LPPool2d: unknown option "padding"; the options are stride, ceilMode/);
+  assertThrowsMatching(() => new nb.nn.CrossEntropyLoss({ label_smoothing: 0.1 } as never), /^CrossEntropyLoss: unknown option "label_smoothing" \(did you mean "labelSmoothing"\?\)/);
+  assertThrowsMatching(() => new nb.nn.MSELoss({ size_average: false } as never), /^MSELoss: unknown option "size_average" \(use reduction: "mean" or "sum"\)/);
+  assertThrowsMatching(() => new nb.nn.Conv2d(1, 2, 3, { strides: 2 } as never), /^Conv2d: unknown option "strides" \(did you mean "stride"\?\)/);
+  // Given options still work.
+  assert.equal(new nb.nn.CrossEntropyLoss({ labelSmoothing: 0.1, reduction: "sum" }).labelSmoothing, 0.1);
+  assert.deepEqual(new nb.nn.MaxPool2d(3, { stride: 2, padding: 1 }).stride, [2, 2]);
+});
