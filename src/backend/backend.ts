@@ -41,6 +41,23 @@ export interface AvgPoolParams extends WindowParams {
   divisorOverride?: number;
 }
 
+/**
+ * One direction of one recurrent layer over a whole sequence (see Backend.recurrentForward).
+ * Sizes: T steps, N batch rows, H hidden units, G gates (rnn 1, gru 3, lstm 4).
+ */
+export interface RecurrentParams {
+  cell: "rnnTanh" | "rnnRelu" | "lstm" | "gru";
+  /**
+   * Rows active at each step, in step order (length T, non-increasing, each ≤ N): a packed batch
+   * sorted by decreasing length. Row b takes part in step t only when b < batchSizes[t]; rows that
+   * are not active keep their state (so a short sequence's final state is its own last step's)
+   * and get zeros in hs. A padded batch has batchSizes all N.
+   */
+  batchSizes: readonly number[];
+  /** Walk the steps from T − 1 down to 0 (the reverse direction of a bidirectional layer). */
+  reverse: boolean;
+}
+
 /** Hyper-parameters of one fused Adam/AdamW update (see Backend.adamStep). */
 export interface AdamStepParams {
   lr: number;
@@ -190,6 +207,33 @@ export interface Backend {
   adamStep?(param: View, grad: View, expAvg: View, expAvgSq: View, maxExpAvgSq: View | null, p: AdamStepParams): void;
   /** One SGD update in place; momentumBuffer is null without momentum. Same layout rules as adamStep. */
   sgdStep?(param: View, grad: View, momentumBuffer: View | null, p: SgdStepParams): void;
+  /**
+   * A recurrent layer's whole sequence in one call, one direction (torch's gate order: lstm i, f,
+   * g, o; gru r, z, n). All views contiguous float32, in distinct buffers:
+   * - xProj [T, N, G·H]: x_t·W_ihᵀ + b_ih for every step (plus b_hh, except for gru, whose n gate
+   *   needs b_hn inside r ⊙ (·));
+   * - whh [G·H, H]; bhh [G·H] for gru, else null;
+   * - h0 [N, H]; c0 [N, H] for lstm, else null;
+   * - writes hs [T, N, H] (zeros where a row is not active), cs [T, N, H] for lstm (else null), and
+   *   saved [T, N, S·H]: what the backward needs (rnn S = 1: nothing beyond hs, may be a 0-size
+   *   view; lstm S = 4: i, f, g, o after their nonlinearities; gru S = 4: r, z, n and W_hn·h + b_hn).
+   * Returns false, having written nothing, when it does not take these operands; the caller then
+   * runs the composite ops step by step (the reference, which the cpu backend always uses).
+   */
+  recurrentForward?(
+    p: RecurrentParams, xProj: View, whh: View, bhh: View | null, h0: View, c0: View | null, hs: View, cs: View | null, saved: View,
+  ): boolean;
+  /**
+   * Backward of recurrentForward through time. gHs [T, N, H] is the gradient of hs, with the final
+   * state's gradient already added at each row's last active step; gCs [T, N, H] (lstm, else null)
+   * likewise for the cell states (zeros but at the final steps). Writes gXProj [T, N, G·H], gWhh
+   * [G·H, H] and gBhh [G·H] (gru, else null) — overwritten, not accumulated — and gH0, gC0 [N, H].
+   * Same operand rules and return value as recurrentForward.
+   */
+  recurrentBackward?(
+    p: RecurrentParams, whh: View, bhh: View | null, h0: View, c0: View | null, hs: View, cs: View | null, saved: View,
+    gHs: View, gCs: View | null, gXProj: View, gWhh: View, gBhh: View | null, gH0: View, gC0: View | null,
+  ): boolean;
   /**
    * Softmax cross-entropy of logits [N, C] (contiguous float32) against int32 class indices [N]:
    * writes each row's log-sum-exp to logSumExp [N] and the loss to out ([N] for "none", one
