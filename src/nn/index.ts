@@ -14,4 +14,4 @@ export * from "./activation.js";
 export * from "./loss.js";
 export * as functional from "./functional.js";
 export * as init from "./init.js";
-export * as utils from "./utils.js";
+export * as utils from "./utils/gradients.js";

@@ -8,7 +8,7 @@ import { checkOptions, optionNames } from "../core/options.js";
 import { tidy } from "../tensor/scope.js";
 import { Module } from "../nn/module.js";
 import { Optimizer } from "../optim/optimizer.js";
-import { clipGradNorm, clipGradValue } from "../nn/utils.js";
+import { clipGradNorm, clipGradValue } from "../nn/utils/gradients.js";
 import { l1 as l1Penalty, l2 as l2Penalty } from "../regularizers.js";
 import { add } from "../ops/elementwise.js";
 import { type Metric, metricFromName } from "../metrics/index.js";

@@ -1,17 +1,17 @@
 // nb.nn.utils: gradient clipping and flattening parameters to one vector and back
 // (torch.nn.utils.clip_grad_norm_, clip_grad_value_, parameters_to_vector, vector_to_parameters).
 
-import { Tensor } from "../tensor/tensor.js";
-import { formatShape } from "../core/shape.js";
-import { checkOptions, optionNames } from "../core/options.js";
-import { noGrad } from "../autograd/grad-mode.js";
-import { tidy } from "../tensor/scope.js";
-import { assertTensor, scalar } from "../ops/util.js";
-import { abs, add, clamp, clamp_, copy_, div, maximum, mul_, pow, sqrt, square } from "../ops/elementwise.js";
-import { max, sum } from "../ops/reduce.js";
-import { flatten, narrow, reshape } from "../ops/view.js";
-import { cat } from "../ops/indexing.js";
-import { activeBackend } from "../backend/registry.js";
+import { Tensor } from "../../tensor/tensor.js";
+import { formatShape } from "../../core/shape.js";
+import { checkOptions, optionNames } from "../../core/options.js";
+import { noGrad } from "../../autograd/grad-mode.js";
+import { tidy } from "../../tensor/scope.js";
+import { assertTensor, scalar } from "../../ops/util.js";
+import { abs, add, clamp, clamp_, copy_, div, maximum, mul_, pow, sqrt, square } from "../../ops/elementwise.js";
+import { max, sum } from "../../ops/reduce.js";
+import { flatten, narrow, reshape } from "../../ops/view.js";
+import { cat } from "../../ops/indexing.js";
+import { activeBackend } from "../../backend/registry.js";
 
 /** One tensor or any iterable of them (a Module's parameters(), an array, a Set). */
 export type Params = Tensor | Iterable<Tensor>;
