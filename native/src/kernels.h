@@ -20,7 +20,7 @@ napi_value Where(napi_env env, napi_callback_info info);
 napi_value Reduce(napi_env env, napi_callback_info info);
 // matmul.cc
 napi_value Matmul(napi_env env, napi_callback_info info);
-// conv.cc
+// conv/entries.cc
 /** Tuning hook: output planes with fewer positions than n run the batched-planes path (default 64); returns the previous n. */
 int64_t setConvBatchedMaxPlane(int64_t n);
 napi_value Conv(napi_env env, napi_callback_info info);

@@ -3,6 +3,7 @@
 
 import assert from "node:assert/strict";
 import type { Backend, ConvParams, View } from "../../src/backend/backend.js";
+import "../../src/backends.js";
 import { backendUnavailableReason } from "../../src/backend/registry.js";
 import { cpuBackend } from "../../src/backend/cpu/index.js";
 import { nativeBackend } from "../../src/backend/native/index.js";
@@ -10,6 +11,8 @@ import type { DType, TypedArray } from "../../src/core/dtype.js";
 import { arrayFor } from "../../src/core/dtype.js";
 
 const reason = backendUnavailableReason("native");
+// "unknown backend" is a registration bug, not a machine without the addon: fail, never skip.
+if (reason === "unknown backend") throw new Error("native-helpers: the native backend is not registered (src/backends.ts)");
 /** node:test's skip option: false when the addon is built, else why the tests cannot run. */
 export const skipNative: string | false = reason ? `native backend unavailable: ${reason}` : false;
 export const native = (): Backend => nativeBackend(cpuBackend);
