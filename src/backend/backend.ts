@@ -98,6 +98,13 @@ export interface Backend {
    * buffers alive until the event loop turns, so a long synchronous loop would grow memory.
    */
   readonly gcManaged: boolean;
+  /**
+   * True when indexAdd/scatterAdd may add the contributions to one element in an unspecified order
+   * (atomics: cuda), so repeated indices can give results that differ run to run in the last bits.
+   * Absent or false: each element receives its contributions in ascending index position, as cpu.
+   * Ops that promise determinism (embedding's backward) check it.
+   */
+  readonly unorderedAdds?: boolean;
 
   // ---- storage -----------------------------------------------------------------------------
   /**

@@ -11,6 +11,7 @@ export {
 export { dropout, dropout1d, dropout2d, dropout3d, alphaDropout, featureAlphaDropout } from "../ops/dropout.js";
 export { batchNorm, layerNorm, groupNorm, instanceNorm, localResponseNorm } from "../ops/norm.js";
 export { pad, oneHot } from "../ops/indexing.js";
+export { embedding } from "../ops/embedding.js";
 export { softmax, logSoftmax } from "../ops/softmax.js";
 export {
   relu, leakyRelu, elu, selu, gelu, sigmoid, tanh, softsign, hardtanh, binaryStep, atan,
@@ -18,6 +19,7 @@ export {
 export { prelu, rrelu, softplus, maxout } from "./activation.js";
 
 export { linear } from "../ops/linalg.js";
+export { rnnCell, lstmCell, gruCell, recurrentSequence, type RecurrentWeights } from "../ops/recurrent.js";
 export { conv1d, conv2d, conv3d } from "../ops/conv.js";
 export { conv2dReluMaxPool2d } from "../ops/conv-relu-pool.js";
 

@@ -23,7 +23,7 @@ function assertIndex(op: string, index: unknown, name = "index"): Tensor {
 }
 
 /** Smallest and largest value of an int32 tensor, or null when it is empty or cannot be read synchronously. */
-function indexExtremes(index: Tensor): [number, number] | null {
+export function indexExtremes(index: Tensor): [number, number] | null {
   const b = index.backend;
   if (index.numel() === 0 || !b.syncReadable) return null;
   const axes = index.shape.map((_, i) => i);

@@ -7,7 +7,10 @@ import { Tensor } from "../tensor/tensor.js";
 import { Module } from "../nn/module.js";
 import { Conv1d, Conv2d, Conv3d } from "../nn/conv.js";
 import { Linear } from "../nn/linear.js";
-import { type InputShape, normalizeInputShapes, outputShapeOf, traceModel } from "./trace.js";
+import { RNNBase } from "../nn/recurrent.js";
+import { RNNCellBase } from "../nn/recurrent-cells.js";
+import { GATES } from "../ops/recurrent.js";
+import { type InputShape, inputBatchDim, mainOutput, normalizeInputShapes, outputShapeOf, traceModel, withBatch } from "./trace.js";
 import { checkOptions } from "../core/options.js";
 import { SUMMARY_OPTIONS, formatShape, type SummaryOptions } from "./summary.js";
 
@@ -84,12 +87,43 @@ function paramFormula(m: Module, params: number): string {
     return `${k}·${m.inChannels / m.groups}·${m.outChannels}${bias} = ${fmt(params)}`;
   }
   if (m instanceof Linear) return `${m.inFeatures}·${m.outFeatures}${m.bias ? ` + ${m.outFeatures}` : ""} = ${fmt(params)}`;
+  if (m instanceof RNNBase) return `${recurrentTerms(m).map((t) => t.formula).join(" + ")} = ${fmt(params)}`;
+  if (m instanceof RNNCellBase) {
+    const G = m.weight_ih.shape[0] / m.hiddenSize;
+    return `${gateProduct(G, m.hiddenSize)}·(${m.inputSize} + ${m.hiddenSize}${m.bias ? " + 2" : ""}) = ${fmt(params)}`;
+  }
   const ps = m.parameters();
   if (ps.length === 0) return "0";
   return `${ps.map((p) => (p.ndim > 1 ? p.shape.join("·") : String(p.numel()))).join(" + ")} = ${fmt(params)}`;
 }
 
+/** "4·128" for an LSTM's G·H (just "128" for a plain RNN's single gate). */
+function gateProduct(G: number, H: number): string {
+  return G === 1 ? `${H}` : `${G}·${H}`;
+}
+
+/**
+ * A recurrent layer's parameters per layer (both directions): G·H·(in + P + 2) for W_ih, W_hh and
+ * the two biases (LSTM G = 4, GRU 3, RNN 1; P = projSize or H), plus P·H for a projection.
+ */
+function recurrentTerms(m: RNNBase): { formula: string; macsPerStep: number }[] {
+  const G = GATES[m.cell], H = m.hiddenSize, P = m.stateSize, D = m.directions;
+  return Array.from({ length: m.numLayers }, (_, l) => {
+    const inSize = l === 0 ? m.inputSize : P * D;
+    const proj = m.projSize > 0 ? ` + ${P}·${H}` : "";
+    const one = `${gateProduct(G, H)}·(${inSize} + ${P}${m.bias ? " + 2" : ""})${proj}`;
+    const formula = D === 1 ? one : proj ? `2·(${one})` : `2·${one}`;
+    return { formula, macsPerStep: D * (G * H * (inSize + P) + (m.projSize > 0 ? P * H : 0)) };
+  });
+}
+
 function macsOf(m: Module, input: number[], output: number[]): number {
+  if (m instanceof RNNBase) {
+    // Per sample: every step multiplies by W_ih and W_hh (and W_hr) in each layer and direction.
+    const steps = input.length === 3 && m.batchFirst ? input[1] : input[0];
+    return steps * recurrentTerms(m).reduce((a, t) => a + t.macsPerStep, 0);
+  }
+  if (m instanceof RNNCellBase) return m.weight_ih.shape[0] * (m.inputSize + m.hiddenSize);
   const outPerSample = prod(output.slice(1));
   if (m instanceof Conv1d || m instanceof Conv2d || m instanceof Conv3d) return outPerSample * (m.inChannels / m.groups) * prod(m.kernelSize);
   if (m instanceof Linear) return prod(output.slice(1, -1)) * m.inFeatures * m.outFeatures;
@@ -109,8 +143,11 @@ export function explain(model: Module, inputShape: InputShape, opts: SummaryOpti
     for (const c of calls) {
       if (!c.isLeaf || c.module === model) continue;
       const input = c.inputs[0];
-      const outShape = outputShapeOf(c.output);
-      const outTensor = c.output instanceof Tensor ? c.output : null;
+      const outShape = outputShapeOf(c.output, c.module);
+      const main = mainOutput(c.module, c.output);
+      const outTensor = main?.tensor ?? null;
+      // Receptive fields in pixels mean nothing for a sequence's steps.
+      const sequential = c.module instanceof RNNBase || c.module instanceof RNNCellBase;
       const inField = (input && fields.get(input)) ?? latest;
       const inSpatial = input ? input.shape.slice(2) : [];
       const w = input ? windowOf(c.module, inSpatial) : null;
@@ -133,16 +170,16 @@ export function explain(model: Module, inputShape: InputShape, opts: SummaryOpti
       }
       const params = seen.has(c.module) ? 0 : c.module.parameters().reduce((a, p) => a + p.numel(), 0);
       seen.add(c.module);
-      const outNumel = outTensor ? prod(outTensor.shape.slice(1)) : 0;
+      const outNumel = outTensor ? prod(outTensor.shape.filter((_, i) => i !== main!.batchDim)) : 0;
       out.push({
         name: c.name,
         type: c.module.constructor.name,
-        inputShape: input ? [-1, ...input.shape.slice(1)] : [],
+        inputShape: input ? withBatch(input.shape, inputBatchDim(c.module, input)) : [],
         outputShape: outShape,
         outputSize,
         params,
         paramFormula: paramFormula(c.module, params),
-        receptiveField: field && shapes[0].length > 1 ? [...field.size] : null,
+        receptiveField: field && shapes[0].length > 1 && !sequential ? [...field.size] : null,
         macs: input && outTensor ? macsOf(c.module, input.shape, outTensor.shape) : 0,
         activationBytes: outNumel * 4,
       });

@@ -53,7 +53,7 @@ export function summary(model: Module, inputShape: InputShape, opts: SummaryOpti
         // A module called twice (shared weights) counts its parameters once.
         const params = seen.has(c.module) ? 0 : countParams(c.module);
         seen.add(c.module);
-        return { name: c.name, type: c.module.constructor.name, outputShape: outputShapeOf(c.output), params };
+        return { name: c.name, type: c.module.constructor.name, outputShape: outputShapeOf(c.output, c.module), params };
       }),
     "summary",
   );

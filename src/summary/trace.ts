@@ -7,6 +7,9 @@ import { zeros } from "../tensor/creation.js";
 import { tidy } from "../tensor/scope.js";
 import { noGrad } from "../autograd/grad-mode.js";
 import { Module } from "../nn/module.js";
+import { RNNBase } from "../nn/recurrent.js";
+import { RNNCellBase } from "../nn/recurrent-cells.js";
+import { PackedSequence } from "../nn/utils/packed-sequence.js";
 
 export interface TracedCall {
   name: string;
@@ -71,8 +74,38 @@ export function traceModel<T>(model: Module, inputShapes: number[][], use: (call
   }
 }
 
+/** A shape with its batch dimension (if any: -1 for none) shown as -1. */
+export function withBatch(shape: readonly number[], batchDim: number): number[] {
+  return shape.map((s, i) => (i === batchDim ? -1 : s));
+}
+
+/**
+ * The tensor a layer's row describes and where its batch dim is. For a recurrent layer that is its
+ * output sequence ([T, N, ·], [N, T, ·] with batchFirst, [T, ·] unbatched, or a PackedSequence's
+ * rows), not the final states it also returns; for other layers the output itself (dim 0).
+ */
+export function mainOutput(m: Module, out: unknown): { tensor: Tensor; batchDim: number } | null {
+  if (m instanceof RNNBase && Array.isArray(out)) {
+    const seq = out[0];
+    if (seq instanceof PackedSequence) return { tensor: seq.data, batchDim: 0 };
+    if (seq instanceof Tensor) return { tensor: seq, batchDim: seq.ndim === 3 ? (m.batchFirst ? 0 : 1) : -1 };
+    return null;
+  }
+  // LSTMCell's [h, c]: the row describes h.
+  if (m instanceof RNNCellBase && Array.isArray(out) && out[0] instanceof Tensor) return { tensor: out[0], batchDim: out[0].ndim === 2 ? 0 : -1 };
+  return out instanceof Tensor ? { tensor: out, batchDim: 0 } : null;
+}
+
+/** Where a layer's input has its batch dim (a recurrent layer's [T, N, in] has it at 1). */
+export function inputBatchDim(m: Module, input: Tensor): number {
+  if (m instanceof RNNBase) return input.ndim === 3 ? (m.batchFirst ? 0 : 1) : -1;
+  return 0;
+}
+
 /** The output's shape with the batch dimension shown as -1 (several shapes for tuple outputs). */
-export function outputShapeOf(out: unknown): number[] | number[][] {
+export function outputShapeOf(out: unknown, m?: Module): number[] | number[][] {
+  const main = m ? mainOutput(m, out) : null;
+  if (main) return withBatch(main.tensor.shape, main.batchDim);
   if (out instanceof Tensor) return [-1, ...out.shape.slice(1)];
   if (Array.isArray(out)) return out.filter((o): o is Tensor => o instanceof Tensor).map((t) => [-1, ...t.shape.slice(1)]);
   return [];

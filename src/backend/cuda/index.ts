@@ -69,6 +69,8 @@ function createCudaBackend(l: Loaded, host: Backend): Backend {
     name: "cuda",
     syncReadable: true,
     gcManaged: false,
+    // indexAdd/scatterAdd use atomicAdd (cuda/src/indexing.cu).
+    unorderedAdds: true,
     alloc: (dtype, size) => a.alloc(size * ITEM_BYTES[dtype]),
     fromHost: (data: TypedArray) => a.fromHost(data),
     free: (buf) => a.free(buf as DeviceBuffer),
