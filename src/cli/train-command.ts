@@ -24,8 +24,11 @@ import { RandomCrop } from "../transforms/random-crop.js";
 import { RandomHorizontalFlip } from "../transforms/flip.js";
 import { writeLearningCurves } from "../viz/learning-curves.js";
 import { writeFirstConvPictures } from "../viz/layer-pictures.js";
-import { buildModel, checkModelOptions, loadDataset } from "./registry.js";
-import { oneOf } from "./usage-error.js";
+import { buildModel, checkModelDataset, checkModelOptions, loadDataset, modelTask } from "./registry.js";
+import { oneOf, UsageError } from "./usage-error.js";
+import { sampler, samplingSettings, type SamplingArgs } from "./language-model.js";
+import { charLstmLoss } from "../models/char-lstm.js";
+import type { TextDataset } from "../datasets/text.js";
 import { describeOptimizer, optimizerOptions, type OptimizerArgs } from "./optimizer-flags.js";
 
 export interface TrainArgs extends OptimizerArgs {
@@ -46,6 +49,10 @@ export interface TrainArgs extends OptimizerArgs {
   limit?: number;
   /** Evaluate on only the first `testLimit` test images (default all). */
   testLimit?: number;
+  /** --dataset text: characters per training sequence (default 100). */
+  seqLength?: number;
+  /** Language models: how to sample text after each epoch. */
+  sampling?: SamplingArgs;
   verbose: 0 | 1 | 2;
 }
 
@@ -71,10 +78,19 @@ export async function trainCommand(a: TrainArgs, log: (line: string) => void = c
   // Every flag is checked before the data is read.
   const { name: optimizerName, options: optimizerFlags } = optimizerOptions(a);
   checkModelOptions(a.model, { dropout: a.dropout });
+  checkModelDataset(a.model, a.dataset);
+  const languageModel = modelTask(a.model) === "language-model";
+  if (!languageModel) {
+    const given = [a.seqLength !== undefined && "--seq-length", a.sampling?.temperatures && "--temperature", a.sampling?.sampleLength !== undefined && "--sample-length", a.sampling?.prime !== undefined && "--prime"].filter(Boolean);
+    if (given.length) throw new UsageError(`${given.join(", ")}: only for a language model (--model char-lstm --dataset text)`);
+  } else if (a.augment) {
+    throw new UsageError("--augment: transforms images; a text dataset has none");
+  }
   oneOf("--schedule", a.schedule, SCHEDULES);
   if (a.device) setBackend(a.device);
   manualSeed(a.seed);
-  const data = loadDataset(a.dataset, a.root, { train: a.limit, test: a.testLimit });
+  const data = loadDataset(a.dataset, a.root, { train: a.limit, test: a.testLimit, seqLength: a.seqLength });
+  const sampling = languageModel ? samplingSettings(a.sampling ?? {}, data.train as TextDataset) : null;
   const model = buildModel(a.model, { numClasses: data.classes.length, inChannels: data.channels, dropout: a.dropout });
   const optimizer = optim.create(optimizerName, model.parameters(), optimizerFlags);
 
@@ -89,26 +105,37 @@ export async function trainCommand(a: TrainArgs, log: (line: string) => void = c
   });
 
   const cbs: callbacks.Callback[] = [...scheduleCallback(a.schedule, optimizer, a.epochs)];
+  if (a.out) mkdirSync(a.out, { recursive: true });
+  const textSampler = sampling ? sampler(model, data.train as TextDataset, sampling, a.out, log) : null;
+  if (textSampler) cbs.push(textSampler.callback);
   const monitor = valSet ? "val_loss" : "loss";
   if (a.patience !== undefined) cbs.push(new callbacks.EarlyStopping({ monitor, patience: a.patience, restoreBestWeights: true }));
   const bestPath = a.out ? join(a.out, "best.safetensors") : null;
   if (a.out) {
-    mkdirSync(a.out, { recursive: true });
     cbs.push(new callbacks.ModelCheckpoint({ path: bestPath!, monitor, saveBestOnly: true, weightsOnly: true }));
     cbs.push(new callbacks.CSVLogger(join(a.out, "history.csv")));
   }
 
-  log(`nabla train: ${a.model} on ${a.dataset} (${trainSet.length} training, ${valSet?.length ?? 0} validation, ${data.test?.length ?? 0} test images), ${describeOptimizer(optimizer)}, batch ${a.batchSize}, backend ${getBackend()}`);
+  const what = languageModel
+    ? `${trainSet.length} training, ${valSet?.length ?? 0} validation sequences of ${(data.train as TextDataset).seqLength} characters, vocabulary of ${data.classes.length}`
+    : `${trainSet.length} training, ${valSet?.length ?? 0} validation, ${data.test?.length ?? 0} test images`;
+  log(`nabla train: ${a.model} on ${a.dataset} (${what}), ${describeOptimizer(optimizer)}, batch ${a.batchSize}, backend ${getBackend()}`);
   const started = performance.now();
+  // A language model's logits are [N, T, V] against targets [N, T]: charLstmLoss flattens both
+  // (torch's crossEntropy wants the classes on dim 1); there are no labels to count accuracy on.
   const history = await fit(model, {
-    train: trainLoader, validation: valSet, epochs: a.epochs, batchSize: a.batchSize, optimizer, loss: "crossEntropy",
-    metrics: ["accuracy"], callbacks: cbs, verbose: a.verbose,
+    train: trainLoader, validation: valSet, epochs: a.epochs, batchSize: a.batchSize, optimizer,
+    loss: languageModel ? charLstmLoss : "crossEntropy", metrics: languageModel ? [] : ["accuracy"], callbacks: cbs, verbose: a.verbose,
   });
   const seconds = (performance.now() - started) / 1000;
   log(`trained ${history.loss.length} epoch(s) in ${seconds.toFixed(1)} s`);
 
   // Evaluate the best weights, which ModelCheckpoint wrote (EarlyStopping may have restored them already).
   if (bestPath) model.loadStateDict(await load(bestPath));
+  if (textSampler) {
+    const best = history.val_loss?.length ? Math.min(...history.val_loss) : null;
+    textSampler.write(best === null ? "final weights" : `best weights (val_loss ${best.toFixed(4)}, ${(best / Math.LN2).toFixed(3)} bits/char)`);
+  }
   let testAccuracy: number | null = null;
   if (data.test) {
     const testLoader = new DataLoader(data.test, { batchSize: 256 });
@@ -137,7 +164,9 @@ export async function trainCommand(a: TrainArgs, log: (line: string) => void = c
     writeFileSync(join(a.out, "diagnosis.json"), JSON.stringify(d, null, 2) + "\n");
     // The first convolution's filters, and its feature maps for the first test image.
     const pictures = writeFirstConvPictures(model, (data.test ?? data.train).get(0)[0], a.out);
-    log(`wrote ${a.out}: best.safetensors, history.csv, history.json, ${curves.svg.split("/").pop()}, ${curves.png.split("/").pop()}, test-report.txt, diagnosis.json${pictures.map((p) => `, ${p}`).join("")}`);
+    const report = data.test ? ", test-report.txt" : "";
+    const samples = textSampler ? ", samples.txt" : "";
+    log(`wrote ${a.out}: best.safetensors, history.csv, history.json, ${curves.svg.split("/").pop()}, ${curves.png.split("/").pop()}${report}, diagnosis.json${samples}${pictures.map((p) => `, ${p}`).join("")}`);
   }
   return { history, testAccuracy };
 }

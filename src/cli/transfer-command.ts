@@ -21,7 +21,7 @@ import { replaceHead } from "../transfer/head.js";
 import { freeze, type Strategy } from "../transfer/freeze.js";
 import { fineTune } from "../transfer/fine-tune.js";
 import { selectClasses } from "../transfer/select-classes.js";
-import { buildModel, loadDataset } from "./registry.js";
+import { buildModel, loadDataset, modelTask } from "./registry.js";
 import { UsageError, oneOf } from "./usage-error.js";
 import { describeOptimizer, optimizerOptions, type OptimizerArgs } from "./optimizer-flags.js";
 
@@ -96,6 +96,7 @@ export async function transferCommand(a: TransferArgs, log: (line: string) => vo
   const strategy = FREEZE[oneOf("--freeze", a.freeze, Object.keys(FREEZE))];
   if (a.upTo !== undefined && strategy !== "partial") throw new UsageError("--up-to goes with --freeze partial");
 
+  if (modelTask(a.model) !== "classify" || a.dataset.toLowerCase() === "text") throw new UsageError("transfer puts a new classifier head on an image model; a language model and --dataset text train with `nabla train`");
   const { name: optimizerName, options: optimizerFlags } = optimizerOptions(a);
   const data = loadDataset(a.dataset, a.root, { train: a.limit, test: a.testLimit });
   let train: Dataset = data.train;

@@ -25,3 +25,6 @@ export {
 export { seResnet50, SEBottleneck, SqueezeExcitation } from "./se-resnet.js";
 export { BasicConv2d } from "./basic-conv.js";
 export type { ZooInitOptions } from "./deferred-init.js";
+export { seqLstm, SeqLSTM, type SeqLstmOptions } from "./seq-lstm.js";
+export { charLstm, charLstmLoss, CharLSTM, type CharLstmOptions, type LstmState } from "./char-lstm.js";
+export { sampleText, sampleIndex, type SampleTextOptions, type CharCodec } from "./sample-text.js";
