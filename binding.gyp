@@ -41,7 +41,8 @@
         "native/src/norm.cc",
         "native/src/random.cc",
         "native/src/optim.cc",
-        "native/src/cross_entropy.cc"
+        "native/src/cross_entropy.cc",
+        "native/src/recurrent.cc"
       ],
       "defines": ["NAPI_VERSION=8"],
       "cflags_cc!": ["-std=gnu++17", "-O2"],

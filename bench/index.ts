@@ -6,9 +6,10 @@ import { benchMatmul } from "./matmul.js";
 import { benchConv } from "./conv.js";
 import { benchTrain } from "./train.js";
 import { benchEpoch } from "./epoch.js";
+import { benchCharLstm } from "./char-lstm.js";
 
 console.log(`nabla bench — backend ${nb.getBackend()}, node ${process.version}, ${new Date().toISOString()}`);
-for (const [title, run] of [["GEMM", benchMatmul], ["Convolution", benchConv], ["Training", () => benchTrain()], ["The main job (CLI epoch)", benchEpoch]] as const) {
+for (const [title, run] of [["GEMM", benchMatmul], ["Convolution", benchConv], ["Training", () => benchTrain()], ["Sequence model training (char-LSTM)", benchCharLstm], ["The main job (CLI epoch)", benchEpoch]] as const) {
   console.log(`\n${title}`);
   for (const r of await run()) console.log(`  ${r.name.padEnd(78)} ${r.value.toFixed(2).padStart(10)} ${r.unit}`);
 }

@@ -136,6 +136,8 @@ const Entry kEntries[] = {
     {"sgdStep", SgdStep},
     {"crossEntropy", CrossEntropy},
     {"crossEntropyBackward", CrossEntropyBackward},
+    {"recurrentForward", RecurrentForward},
+    {"recurrentBackward", RecurrentBackward},
     {"argReduce", ArgReduce},
     {"indexSelect", IndexSelect},
     {"indexAdd", IndexAdd},

@@ -21,7 +21,7 @@ namespace nabla {
 enum DType : int { kFloat32 = 0, kFloat64 = 1, kInt32 = 2, kBool = 3 };
 
 constexpr int kMaxDims = 16;
-constexpr int kMaxBuffers = 8;
+constexpr int kMaxBuffers = 16;  // recurrentBackward passes 14
 
 /** A strided window onto a typed array: element (i0, i1, ...) is at data[offset + sum ik*strides[k]]. */
 struct View {
@@ -61,6 +61,8 @@ class Args {
   bool view(View& v, const char* name);
   /** Throw `kernel: message` (once) and mark the call failed; returns false for `return fail(...)`. */
   bool fail(const std::string& message);
+  /** Numbers of meta not read yet (bounds a count before anything is sized by it). */
+  size_t remaining() const { return failed_ ? 0 : metaLength_ - pos_; }
   /** Every meta number consumed: guards against a TypeScript/C++ layout mismatch. */
   bool finish();
 

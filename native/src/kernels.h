@@ -47,6 +47,9 @@ napi_value SgdStep(napi_env env, napi_callback_info info);
 // cross_entropy.cc (optional fused entries)
 napi_value CrossEntropy(napi_env env, napi_callback_info info);
 napi_value CrossEntropyBackward(napi_env env, napi_callback_info info);
+// recurrent.cc (optional fused entries)
+napi_value RecurrentForward(napi_env env, napi_callback_info info);
+napi_value RecurrentBackward(napi_env env, napi_callback_info info);
 // argreduce.cc
 napi_value ArgReduce(napi_env env, napi_callback_info info);
 // indexing.cc

@@ -39,7 +39,7 @@ class Scratch {
 };
 
 /** Per-thread scratch roles. Distinct roles never alias, so a kernel may hold several at once. */
-enum ScratchRole { kPackA = 0, kPackB, kColumns, kAccum, kConvAccum, kConvPadded, kConvResult, kStaging, kRoles };
+enum ScratchRole { kPackA = 0, kPackB, kColumns, kAccum, kConvAccum, kConvPadded, kConvResult, kStaging, kRecurrent, kRoles };
 
 inline Scratch& threadScratch(ScratchRole role) {
   static thread_local Scratch buffers[kRoles];

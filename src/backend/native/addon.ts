@@ -54,6 +54,8 @@ export interface NativeAddon {
   sgdStep: NativeKernel;
   crossEntropy: NativeKernel;
   crossEntropyBackward: NativeKernel;
+  recurrentForward: NativeKernel;
+  recurrentBackward: NativeKernel;
   argReduce: NativeKernel;
   indexSelect: NativeKernel;
   indexAdd: NativeKernel;
@@ -65,7 +67,7 @@ const ENTRY_POINTS: readonly (keyof NativeAddon)[] = [
   "info", "setNumThreads", "forceGenericGemm", "setConvBatchedMaxPlane", "copy", "fill", "unary", "paramUnary", "binary", "where", "reduce", "matmul",
   "conv", "convReluMaxPool", "convBackwardData", "convBackwardFilter", "pool", "poolBackward", "maxPoolBackward", "softmax", "softmaxBackward",
   "moments", "channelMoments", "batchNormApply", "batchNormBackward", "random", "adamStep", "sgdStep", "crossEntropy", "crossEntropyBackward",
-  "argReduce", "indexSelect", "indexAdd", "gather", "scatterAdd",
+  "recurrentForward", "recurrentBackward", "argReduce", "indexSelect", "indexAdd", "gather", "scatterAdd",
 ];
 
 /** Where the build puts the addon, relative to this file (the same from src/ and dist/). */

@@ -3,7 +3,7 @@
 // layouts, and the kernels not written natively yet). Both work on the same JavaScript typed
 // arrays, so handing a call to either costs nothing. docs/native.md lists which is which.
 
-import type { AvgPoolParams, Backend, BinaryOp, ConvParams, LossReduction, ParamUnaryOp, ReduceOp, UnaryOp, View, WindowParams } from "../backend.js";
+import type { AvgPoolParams, Backend, BinaryOp, ConvParams, LossReduction, ParamUnaryOp, RecurrentParams, ReduceOp, UnaryOp, View, WindowParams } from "../backend.js";
 import type { TypedArray } from "../../core/dtype.js";
 import { isDense, numelOf } from "../../core/shape.js";
 import type { NativeAddon } from "./addon.js";
@@ -282,7 +282,49 @@ export function nativeKernels(addon: NativeAddon, cpu: Backend): Omit<Backend, "
       begin(); num(ignoreIndex); num(REDUCTION[reduction]); view(logits, 1); view(target, 2); view(logSumExp, 3); view(gy, 4); view(gx, 5);
       addon.crossEntropyBackward(end(), buf(logits), buf(target), buf(logSumExp), buf(gy), buf(gx));
     },
+
+    // Recurrent layers (native/src/recurrent.cc). Declined (false: the caller runs the composite
+    // ops; there is no cpu entry to hand them to) unless every operand is contiguous float32 and no
+    // output shares memory with another operand. Sizes that do not fit together throw.
+    recurrentForward(p, xProj, whh, bhh, h0, c0, hs, cs, saved) {
+      if (!recurrentOperandsFit([xProj, whh, bhh, h0, c0], [hs, cs, saved])) return false;
+      begin(); recurrentHeader(p);
+      view(xProj, 1); view(whh, 2); optional(bhh, 3); view(h0, 4); optional(c0, 5); view(hs, 6); optional(cs, 7); view(saved, 8);
+      addon.recurrentForward(end(), buf(xProj), buf(whh), buf(bhh ?? whh), buf(h0), buf(c0 ?? h0), buf(hs), buf(cs ?? hs), buf(saved));
+      return true;
+    },
+
+    recurrentBackward(p, whh, bhh, h0, c0, hs, cs, saved, gHs, gCs, gXProj, gWhh, gBhh, gH0, gC0) {
+      if (!recurrentOperandsFit([whh, bhh, h0, c0, hs, cs, saved, gHs, gCs], [gXProj, gWhh, gBhh, gH0, gC0])) return false;
+      begin(); recurrentHeader(p);
+      view(whh, 1); optional(bhh, 2); view(h0, 3); optional(c0, 4); view(hs, 5); optional(cs, 6); view(saved, 7);
+      view(gHs, 8); optional(gCs, 9); view(gXProj, 10); view(gWhh, 11); optional(gBhh, 12); view(gH0, 13); optional(gC0, 14);
+      addon.recurrentBackward(
+        end(), buf(whh), buf(bhh ?? whh), buf(h0), buf(c0 ?? h0), buf(hs), buf(cs ?? hs), buf(saved),
+        buf(gHs), buf(gCs ?? gHs), buf(gXProj), buf(gWhh), buf(gBhh ?? gWhh), buf(gH0), buf(gC0 ?? gH0),
+      );
+      return true;
+    },
   };
+}
+
+const RECURRENT_CELL: Record<RecurrentParams["cell"], number> = { rnnTanh: 0, rnnRelu: 1, lstm: 2, gru: 3 };
+
+/** The numbers both recurrent entries start with: cell, reverse, T and the batch sizes. */
+function recurrentHeader(p: RecurrentParams): void {
+  num(RECURRENT_CELL[p.cell] ?? -1); num(p.reverse ? 1 : 0); num(p.batchSizes.length); nums(p.batchSizes);
+}
+
+/** Contiguous float32 operands, and outputs whose memory no other operand touches (empty views aside). */
+function recurrentOperandsFit(inputs: (View | null)[], outputs: (View | null)[]): boolean {
+  const all = [...inputs, ...outputs].filter((v): v is View => v !== null);
+  if (!all.every((v) => v.dtype === "float32" && isDense(v))) return false;
+  const live = all.filter((v) => numelOf(v.shape) > 0);
+  const firstOutput = live.length - outputs.filter((v) => v !== null && numelOf(v.shape) > 0).length;
+  for (let i = firstOutput; i < live.length; i++) {
+    for (let j = 0; j < live.length; j++) if (j !== i && sharesMemory(live[i], live[j])) return false;
+  }
+  return true;
 }
 
 const REDUCTION: Record<LossReduction, number> = { none: 0, sum: 1, mean: 2 };
