@@ -23,11 +23,11 @@ function addLimitFlags(cmd: Command): Command {
     .option("--test-limit <n>", "evaluate on only the first n images of the test split (default: all of it)", num("--test-limit", { integer: true, min: 1 }));
 }
 
-/** summary and explain trace the model on float zeros; a language model reads int32 character ids. */
-function noTraceOfLanguageModel(command: string, model: string): void {
-  if (modelTask(model) === "language-model") {
-    throw new UsageError(`${command} traces a model on float images; --model ${model} reads int32 character ids, so print it from code: nb.models.charLstm({ vocabSize }).toString()`);
-  }
+/** summary and explain trace the model on zeros: float images, or int32 character ids for a language model. */
+function traceDtype(model: string, classes: number | undefined): "float32" | "int32" {
+  if (modelTask(model) !== "language-model") return "float32";
+  if (classes === undefined) throw new UsageError(`--classes <n>: the vocabulary size of ${model} (the number of distinct characters, e.g. 65) is needed to build it`);
+  return "int32";
 }
 
 export function buildProgram(): Command {
@@ -75,10 +75,10 @@ export function buildProgram(): Command {
     .option("--input <shape>", "input shape C,H,W without the batch, e.g. 1,28,28 or 3,224,224 (default: the model's design input)")
     .option("--classes <n>", "number of classes (default: the model's own, 10 or 1000)", num("--classes", { integer: true, min: 1 }))
     .action((o) => {
-      noTraceOfLanguageModel("summary", o.model);
+      const dtype = traceDtype(o.model, o.classes);
       const shape = parseInputShape(o.input, o.model);
       // Summary traces zeros: skip the random weight draw (seconds for the big ImageNet models).
-      summary(buildModel(o.model, { numClasses: o.classes, inChannels: shape[0], initWeights: false }), shape);
+      summary(buildModel(o.model, { numClasses: o.classes, inChannels: shape[0], initWeights: false }), shape, { dtype });
     });
 
   program.command("explain")
@@ -87,9 +87,9 @@ export function buildProgram(): Command {
     .option("--input <shape>", "input shape C,H,W without the batch, e.g. 1,28,28 or 3,224,224 (default: the model's design input)")
     .option("--classes <n>", "number of classes (default: the model's own, 10 or 1000)", num("--classes", { integer: true, min: 1 }))
     .action((o) => {
-      noTraceOfLanguageModel("explain", o.model);
+      const dtype = traceDtype(o.model, o.classes);
       const shape = parseInputShape(o.input, o.model);
-      explain(buildModel(o.model, { numClasses: o.classes, inChannels: shape[0], initWeights: false }), shape);
+      explain(buildModel(o.model, { numClasses: o.classes, inChannels: shape[0], initWeights: false }), shape, { dtype });
     });
 
   program.command("eval")

@@ -123,6 +123,11 @@ export function defaultInputShape(name: string, channels?: number): number[] {
 export function parseInputShape(value: string | undefined, model: string, flag = "--input"): number[] {
   const design = defaultInputShape(model);
   if (value === undefined) return design;
+  if (modelTask(model) === "language-model") {
+    const t = Number(value);
+    if (!Number.isInteger(t) || t < 1) throw new UsageError(`${flag} of ${model} is a sequence length, one positive integer such as ${design[0]}, got "${value}"`);
+    return [t];
+  }
   const parts = value.split(/[,x×]/).map((d) => d.trim());
   const example = design.join(",");
   if (parts.length !== 3) {

@@ -185,7 +185,7 @@ export function explain(model: Module, inputShape: InputShape, opts: SummaryOpti
       });
     }
     return out;
-  }, "explain");
+  }, "explain", opts.dtype);
   const result: Explanation = {
     rows,
     totalParams: model.parameters().reduce((a, p) => a + p.numel(), 0),

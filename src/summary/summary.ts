@@ -4,6 +4,7 @@
 
 import { Module } from "../nn/module.js";
 import { checkOptions, optionNames } from "../core/options.js";
+import type { DType } from "../core/dtype.js";
 import { type InputShape, normalizeInputShapes, outputShapeOf, traceModel } from "./trace.js";
 
 export interface SummaryRow {
@@ -38,9 +39,11 @@ function countParams(m: Module): number {
 export interface SummaryOptions {
   /** Print the table to stdout (default true); false only returns it (its toString() is the table). */
   print?: boolean;
+  /** The dtype of the zeros the model is traced on (default float32; int32 for models that read token ids, e.g. an Embedding first). */
+  dtype?: DType;
 }
 
-export const SUMMARY_OPTIONS = optionNames<SummaryOptions>({ print: 1 });
+export const SUMMARY_OPTIONS = optionNames<SummaryOptions>({ print: 1, dtype: 1 });
 
 export function summary(model: Module, inputShape: InputShape, opts: SummaryOptions = {}): Summary {
   checkOptions("summary", opts, SUMMARY_OPTIONS);
@@ -56,6 +59,7 @@ export function summary(model: Module, inputShape: InputShape, opts: SummaryOpti
         return { name: c.name, type: c.module.constructor.name, outputShape: outputShapeOf(c.output, c.module), params };
       }),
     "summary",
+    opts.dtype,
   );
   // Calls are recorded when they return; leaves never nest, so this is execution order.
   const params = model.parameters();

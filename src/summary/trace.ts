@@ -4,6 +4,7 @@
 
 import { Tensor } from "../tensor/tensor.js";
 import { zeros } from "../tensor/creation.js";
+import type { DType } from "../core/dtype.js";
 import { tidy } from "../tensor/scope.js";
 import { noGrad } from "../autograd/grad-mode.js";
 import { Module } from "../nn/module.js";
@@ -37,7 +38,7 @@ export function normalizeInputShapes(where: string, inputShape: InputShape): num
  * recording gradients; the model's mode is restored afterwards. `use` runs while the traced
  * tensors are still alive.
  */
-export function traceModel<T>(model: Module, inputShapes: number[][], use: (calls: TracedCall[]) => T, where: string): T {
+export function traceModel<T>(model: Module, inputShapes: number[][], use: (calls: TracedCall[]) => T, where: string, dtype: DType = "float32"): T {
   if (!(model instanceof Module)) throw new TypeError(`${where}: model must be an nb.nn.Module`);
   const calls: TracedCall[] = [];
   const named = model.namedModules();
@@ -60,7 +61,7 @@ export function traceModel<T>(model: Module, inputShapes: number[][], use: (call
   model.eval();
   try {
     return tidy(() => noGrad(() => {
-      const inputs = inputShapes.map((s) => zeros([2, ...s], { device }));
+      const inputs = inputShapes.map((s) => zeros([2, ...s], { device, dtype }));
       try {
         model.forward(...inputs);
       } catch (e) {

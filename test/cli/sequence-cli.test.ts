@@ -66,7 +66,8 @@ test("recurrent CLI input errors: one line, non-zero exit", async () => {
     [["train", "--model", "char-lstm", "--dataset", "text", "--root", file, "--augment"], /^nabla: --augment: transforms images/],
     [["train", "--model", "seq-lstm", "--dataset", "cifar10", "--root", dir], /^nabla: /],
     [["transfer", "--from", file, "--model", "char-lstm", "--dataset", "text", "--root", file], /^nabla: transfer puts a new classifier head on an image model/],
-    [["summary", "--model", "char-lstm"], /^nabla: summary traces a model on float images; --model char-lstm reads int32 character ids/],
+    [["summary", "--model", "char-lstm"], /^nabla: --classes <n>: the vocabulary size of char-lstm \(the number of distinct characters, e\.g\. 65\) is needed to build it$/],
+    [["explain", "--model", "char-lstm", "--classes", "65", "--input", "3,28,28"], /^nabla: --input of char-lstm is a sequence length, one positive integer such as 100, got "3,28,28"$/],
   ];
   for (const [argv, pattern] of cases) {
     const r = await run(...argv);
@@ -75,4 +76,14 @@ test("recurrent CLI input errors: one line, non-zero exit", async () => {
     assert.equal(lines.length, 1, `${argv.join(" ")}: one line, got ${r.err}`);
     assert.match(lines[0], pattern, argv.join(" "));
   }
+});
+
+test("nabla summary and explain trace the char LSTM on int32 character ids", async () => {
+  const s = await run("summary", "--model", "char-lstm", "--classes", "65");
+  assert.equal(s.code, 0, s.err);
+  assert.match(s.out, /embedding \(Embedding\)\s+\[-1, 100, 64\]\s+4,160/);
+  assert.match(s.out, /lstm \(LSTM\)\s+\[-1, 100, 256\]\s+329,728/);
+  const e = await run("explain", "--model", "char-lstm", "--classes", "65", "--input", "64");
+  assert.equal(e.code, 0, e.err);
+  assert.match(e.out, /parameters: 4·256·\(64 \+ 256 \+ 2\) = 329,728/);
 });
