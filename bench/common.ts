@@ -32,6 +32,7 @@ export function medianMs(fn: () => void, warmup: number, reps: number): number {
  * the JSON it prints; null when Python or the module is missing.
  */
 export function runPython(script: string, args: string[] = [], env: NodeJS.ProcessEnv = process.env, timeoutMs = 600_000): unknown {
+  let why = "no python3 found";
   for (const py of ["/usr/bin/python3", "python3"]) {
     const r = spawnSync(py, ["-c", script, ...args], { encoding: "utf8", env, timeout: timeoutMs });
     if (r.status === 0) {
@@ -41,6 +42,9 @@ export function runPython(script: string, args: string[] = [], env: NodeJS.Proce
         return null;
       }
     }
+    why = `${py}: ${(r.stderr || r.error?.message || `exit ${r.status}`).trim().split("\n").pop()}`;
   }
+  // Say why the reference is missing instead of printing nabla's figures alone without a word.
+  console.error(`bench: the PyTorch reference did not run (${why}); install python3-torch python3-torchvision libopenblas0-pthread`);
   return null;
 }
