@@ -27,11 +27,14 @@ export {
 export type { TensorLike } from "./ops/util.js";
 export * from "./ops/linalg.js";
 export * from "./ops/conv.js";
+export { convTranspose1d, convTranspose2d, convTranspose3d, type ConvTransposeOptions } from "./ops/conv-transpose.js";
 export * from "./ops/pool.js";
 export * from "./ops/softmax.js";
 export * from "./ops/norm.js";
 export * from "./ops/dropout.js";
 export * from "./ops/indexing.js";
+export { interpolate, type InterpolateOptions, type InterpolateMode } from "./ops/interpolate.js";
+export * from "./ops/pixel-shuffle.js";
 export * as nn from "./nn/index.js";
 export * as losses from "./losses/index.js";
 export * as optim from "./optim/index.js";

@@ -12,6 +12,8 @@ export { dropout, dropout1d, dropout2d, dropout3d, alphaDropout, featureAlphaDro
 export { batchNorm, layerNorm, groupNorm, instanceNorm, localResponseNorm } from "../ops/norm.js";
 export { pad, oneHot } from "../ops/indexing.js";
 export { embedding } from "../ops/embedding.js";
+export { interpolate } from "../ops/interpolate.js";
+export { pixelShuffle, pixelUnshuffle } from "../ops/pixel-shuffle.js";
 export { softmax, logSoftmax } from "../ops/softmax.js";
 export {
   relu, leakyRelu, elu, selu, gelu, sigmoid, tanh, softsign, hardtanh, binaryStep, atan,
@@ -21,6 +23,7 @@ export { prelu, rrelu, softplus, maxout } from "./activation.js";
 export { linear } from "../ops/linalg.js";
 export { rnnCell, lstmCell, gruCell, recurrentSequence, type RecurrentWeights } from "../ops/recurrent.js";
 export { conv1d, conv2d, conv3d } from "../ops/conv.js";
+export { convTranspose1d, convTranspose2d, convTranspose3d } from "../ops/conv-transpose.js";
 export { conv2dReluMaxPool2d } from "../ops/conv-relu-pool.js";
 
 export {

@@ -6,6 +6,7 @@ import { resolveConvWindow } from "../ops/conv-window.js";
 import { Tensor } from "../tensor/tensor.js";
 import { Module } from "../nn/module.js";
 import { Conv1d, Conv2d, Conv3d } from "../nn/conv.js";
+import { ConvTranspose1d, ConvTranspose2d, ConvTranspose3d } from "../nn/conv-transpose.js";
 import { Linear } from "../nn/linear.js";
 import { RNNBase } from "../nn/recurrent.js";
 import { RNNCellBase } from "../nn/recurrent-cells.js";
@@ -59,8 +60,20 @@ interface Window {
   ceilMode: boolean;
 }
 
+type ConvTranspose = ConvTranspose1d | ConvTranspose2d | ConvTranspose3d;
+const isConvTranspose = (m: Module): m is ConvTranspose => m instanceof ConvTranspose1d || m instanceof ConvTranspose2d || m instanceof ConvTranspose3d;
+
+/** A transposed conv's output size: (n−1)·s − 2·p + d·(k−1) + outputPadding + 1 (outputSize may raise it). */
+function transposeSizeFormula(m: ConvTranspose, n: number, i: number, out: number): string {
+  const k = m.kernelSize[i], s = m.stride[i], p = m.padding[i], d = m.dilation[i];
+  const op = out - ((n - 1) * s - 2 * p + d * (k - 1) + 1);
+  return `(${n}−1)·${s} − 2·${p} + ${d === 1 ? "" : `${d}·`}(${k}−1) + ${op} + 1 = ${out}`;
+}
+
 /** The conv/pool geometry a layer exposes, resolved to numbers per spatial dim. */
 function windowOf(m: Module, inputSpatial: number[]): Window | null {
+  // A transposed conv's window runs the other way (transposeSizeFormula).
+  if (isConvTranspose(m)) return null;
   const f = m as unknown as { kernelSize?: number[]; stride?: number[]; padding?: number[] | "same" | "valid"; dilation?: number[]; ceilMode?: boolean };
   if (!Array.isArray(f.kernelSize) || !Array.isArray(f.stride)) return null;
   const nd = f.kernelSize.length;
@@ -81,6 +94,10 @@ function sizeFormula(n: number, w: Window, i: number, out: number): string {
 }
 
 function paramFormula(m: Module, params: number): string {
+  if (isConvTranspose(m)) {
+    const bias = m.bias ? ` + ${m.outChannels}` : "";
+    return `${m.kernelSize.join("·")}·${m.inChannels}·${m.outChannels / m.groups}${bias} = ${fmt(params)}`;
+  }
   if (m instanceof Conv1d || m instanceof Conv2d || m instanceof Conv3d) {
     const k = m.kernelSize.join("·");
     const bias = m.bias ? ` + ${m.outChannels}` : "";
@@ -125,6 +142,8 @@ function macsOf(m: Module, input: number[], output: number[]): number {
   }
   if (m instanceof RNNCellBase) return m.weight_ih.shape[0] * (m.inputSize + m.hiddenSize);
   const outPerSample = prod(output.slice(1));
+  // Each input element is scattered through outCh/groups·∏k weights.
+  if (isConvTranspose(m)) return prod(input.slice(1)) * (m.outChannels / m.groups) * prod(m.kernelSize);
   if (m instanceof Conv1d || m instanceof Conv2d || m instanceof Conv3d) return outPerSample * (m.inChannels / m.groups) * prod(m.kernelSize);
   if (m instanceof Linear) return prod(output.slice(1, -1)) * m.inFeatures * m.outFeatures;
   return 0;
@@ -159,6 +178,14 @@ export function explain(model: Module, inputShape: InputShape, opts: SummaryOpti
         field = {
           size: inField.size.map((r, i) => r + (w.dilation[i] * (w.kernel[i] - 1)) * inField.jump[i]),
           jump: inField.jump.map((j, i) => j * w.stride[i]),
+        };
+      } else if (outTensor && isConvTranspose(c.module)) {
+        const m = c.module, outSpatial = outTensor.shape.slice(2);
+        inSpatial.forEach((n, i) => outputSize.push(transposeSizeFormula(m, n, i, outSpatial[i])));
+        // An output unit gathers at most ⌈span/s⌉ neighbouring inputs; units sit s times closer.
+        field = {
+          size: inField.size.map((r, i) => r + (Math.ceil((m.dilation[i] * (m.kernelSize[i] - 1) + 1) / m.stride[i]) - 1) * inField.jump[i]),
+          jump: inField.jump.map((j, i) => j / m.stride[i]),
         };
       } else if (outTensor && input && outTensor.ndim < input.ndim) {
         // Flatten / Linear / global pooling: every output sees the whole input image.
