@@ -346,11 +346,7 @@ export class Maxout extends Module {
   }
   /** torch.nn.Linear's default: kaiming-uniform with a = √5, bias from U(−1/√fanIn, 1/√fanIn). */
   resetParameters(): void {
-    init.kaimingUniform(this.weight, { a: Math.sqrt(5) });
-    if (this.bias) {
-      const bound = 1 / Math.sqrt(this.inFeatures);
-      init.uniform(this.bias, -bound, bound);
-    }
+    init.defaultLayerInit(this.weight, this.bias);
   }
   forward(x: Tensor): Tensor {
     checkMinRank(this, x, 1, "[..., inFeatures]");

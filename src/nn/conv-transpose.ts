@@ -69,12 +69,7 @@ abstract class ConvTransposeNd extends Module {
    * weight.size(1)·receptive field = outCh/groups·∏k; bias from U(−1/√fanIn, 1/√fanIn).
    */
   resetParameters(): void {
-    init.kaimingUniform(this.weight, { a: Math.sqrt(5) });
-    if (this.bias) {
-      const { fanIn } = init.calculateFanInAndFanOut(this.weight);
-      const bound = fanIn > 0 ? 1 / Math.sqrt(fanIn) : 0;
-      init.uniform(this.bias, -bound, bound);
-    }
+    init.defaultLayerInit(this.weight, this.bias);
   }
 
   /**

@@ -78,12 +78,7 @@ abstract class ConvNd extends Module {
 
   /** torch's default: kaiming-uniform with a = √5 for the weight, bias from U(−1/√fanIn, 1/√fanIn). */
   resetParameters(): void {
-    init.kaimingUniform(this.weight, { a: Math.sqrt(5) });
-    if (this.bias) {
-      const { fanIn } = init.calculateFanInAndFanOut(this.weight);
-      const bound = fanIn > 0 ? 1 / Math.sqrt(fanIn) : 0;
-      init.uniform(this.bias, -bound, bound);
-    }
+    init.defaultLayerInit(this.weight, this.bias);
   }
 
   /** Check x against the layer (rank, channels, size after padding); the padding per side. */

@@ -253,3 +253,17 @@ function inverseNormalCdf(p: number): number {
   return ((((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * q) /
     (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1);
 }
+
+/**
+ * torch's default reset_parameters of Linear, ConvNd and ConvTransposeNd: kaiming-uniform with
+ * a = √5 on the weight as laid out (so U(−1/√fanIn, 1/√fanIn)), and the bias from the same range,
+ * fanIn being the weight's (calculateFanInAndFanOut). The weight is drawn before the bias, as torch.
+ */
+export function defaultLayerInit(weight: Tensor, bias: Tensor | null): void {
+  if (weight.numel() > 0) kaimingUniform(weight, { a: Math.sqrt(5) });
+  if (bias) {
+    const { fanIn } = calculateFanInAndFanOut(weight);
+    const bound = fanIn > 0 ? 1 / Math.sqrt(fanIn) : 0;
+    uniform(bias, -bound, bound);
+  }
+}

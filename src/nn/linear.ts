@@ -42,11 +42,7 @@ export class Linear extends Module {
 
   /** torch's default: kaiming-uniform with a = √5 (U(−1/√fanIn, 1/√fanIn)), bias from the same range. */
   resetParameters(): void {
-    if (this.weight.numel() > 0) init.kaimingUniform(this.weight, { a: Math.sqrt(5) });
-    if (this.bias) {
-      const bound = this.inFeatures > 0 ? 1 / Math.sqrt(this.inFeatures) : 0;
-      init.uniform(this.bias, -bound, bound);
-    }
+    init.defaultLayerInit(this.weight, this.bias);
   }
 
   forward(x: Tensor): Tensor {
