@@ -688,6 +688,19 @@ bool checkDisjoint(Args& args, const Operand* ops, int count) {
   return true;
 }
 
+// N and H from h0 (every other operand is checked against them) and the width of `saved` in floats
+// (rnn: 0, or H when the caller passes a copy of hs); false, with the error set, for a bad h0.
+bool readStateSizes(Args& args, RecurrentShape& s, const View& h0, const View& saved, int64_t& savedWidth) {
+  if (h0.dtype != kFloat32 || h0.ndim != 2) {
+    args.fail("h0 must be a float32 [N, H] matrix, got " + h0.shapeText());
+    return false;
+  }
+  s.N = h0.shape[0];
+  s.H = h0.shape[1];
+  savedWidth = s.savedWidth() ? s.savedWidth() * s.H : (saved.ndim == 3 && saved.shape[2] == s.H ? s.H : 0);
+  return true;
+}
+
 }  // namespace
 
 // recurrentForward(meta, ...): cell, reverse, T, batchSizes[T]; views xProj, whh, bhh?, h0, c0?, hs, cs?, saved.
@@ -700,15 +713,9 @@ napi_value RecurrentForward(napi_env env, napi_callback_info info) {
       readOptional(args, c0, "c0", hasC0) && args.view(hs, "hs") && readOptional(args, cs, "cs", hasCs) && args.view(saved, "saved") && args.finish();
   if (!args.ok()) return nullptr;
   const bool lstm = s.cell == RecurrentCell::lstm, gru = s.cell == RecurrentCell::gru;
-  if (h0.dtype != kFloat32 || h0.ndim != 2) {
-    args.fail("h0 must be a float32 [N, H] matrix, got " + h0.shapeText());
-    return nullptr;
-  }
-  s.N = h0.shape[0];
-  s.H = h0.shape[1];
+  int64_t SH = 0;
+  if (!readStateSizes(args, s, h0, saved, SH)) return nullptr;
   const int64_t T = s.T, N = s.N, H = s.H, GH = s.gates() * H;
-  // rnn: saved is empty ([T, N, 0]) or [T, N, H] (a copy of hs).
-  const int64_t SH = s.savedWidth() ? s.savedWidth() * H : (saved.ndim == 3 && saved.shape[2] == H ? H : 0);
   const bool fine = checkOperand(args, h0, "h0", {N, H}, "(N, H)") && checkPresence(args, hasBhh, gru, "bhh", s.cell) &&
                     checkPresence(args, hasC0, lstm, "c0", s.cell) && checkPresence(args, hasCs, lstm, "cs", s.cell) &&
                     checkOperand(args, xProj, "xProj", {T, N, GH}, "(T, N, G·H)") && checkOperand(args, whh, "whh", {GH, H}, "(G·H, H)") &&
@@ -748,14 +755,9 @@ napi_value RecurrentBackward(napi_env env, napi_callback_info info) {
       args.view(gH0, "gH0") && readOptional(args, gC0, "gC0", hasGC0) && args.finish();
   if (!args.ok()) return nullptr;
   const bool lstm = s.cell == RecurrentCell::lstm, gru = s.cell == RecurrentCell::gru;
-  if (h0.dtype != kFloat32 || h0.ndim != 2) {
-    args.fail("h0 must be a float32 [N, H] matrix, got " + h0.shapeText());
-    return nullptr;
-  }
-  s.N = h0.shape[0];
-  s.H = h0.shape[1];
+  int64_t SH = 0;
+  if (!readStateSizes(args, s, h0, saved, SH)) return nullptr;
   const int64_t T = s.T, N = s.N, H = s.H, GH = s.gates() * H;
-  const int64_t SH = s.savedWidth() ? s.savedWidth() * H : (saved.ndim == 3 && saved.shape[2] == H ? H : 0);
   const bool fine =
       checkOperand(args, h0, "h0", {N, H}, "(N, H)") && checkPresence(args, hasBhh, gru, "bhh", s.cell) && checkPresence(args, hasGBhh, gru, "gBhh", s.cell) &&
       checkPresence(args, hasC0, lstm, "c0", s.cell) && checkPresence(args, hasCs, lstm, "cs", s.cell) && checkPresence(args, hasGCs, lstm, "gCs", s.cell) &&

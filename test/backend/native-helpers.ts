@@ -6,7 +6,7 @@ import type { Backend, ConvParams, View } from "../../src/backend/backend.js";
 import "../../src/backends.js";
 import { backendUnavailableReason } from "../../src/backend/registry.js";
 import { cpuBackend } from "../../src/backend/cpu/index.js";
-import { nativeBackend } from "../../src/backend/native/index.js";
+import { forceGenericGemm, nativeBackend, nativeInfo } from "../../src/backend/native/index.js";
 import type { DType, TypedArray } from "../../src/core/dtype.js";
 import { arrayFor } from "../../src/core/dtype.js";
 
@@ -17,6 +17,19 @@ if (reason === "unknown backend") throw new Error("native-helpers: the native ba
 export const skipNative: string | false = reason ? `native backend unavailable: ${reason}` : false;
 export const native = (): Backend => nativeBackend(cpuBackend);
 export const cpu = cpuBackend;
+
+/** Run body once per micro-kernel (AVX2 where the CPU has it, then the portable one). */
+export function forEachKernel(body: (name: string) => void): void {
+  const kernels = nativeInfo()!.avx2 ? [false, true] : [true];
+  try {
+    for (const generic of kernels) {
+      forceGenericGemm(generic);
+      body(generic ? "generic" : "avx2");
+    }
+  } finally {
+    forceGenericGemm(false);
+  }
+}
 
 /** A small seeded generator (mulberry32) so every case is reproducible. */
 export class Rng {

@@ -9,22 +9,10 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import type { View } from "../../src/backend/backend.js";
 import { forceGenericGemm, nativeInfo, setConvBatchedMaxPlane, setNativeThreads } from "../../src/backend/native/index.js";
-import { Rng, broadcastDims, cloneView, compareKernel, convParams, native, randomView, skipNative, type ConvCase, type Layout } from "./native-helpers.js";
+import { Rng, broadcastDims, forEachKernel, cloneView, compareKernel, convParams, native, randomView, skipNative, type ConvCase, type Layout } from "./native-helpers.js";
 
 const gemmTol = (k: number) => ({ rtol: 1e-4, atol: 2e-5 * Math.sqrt(Math.max(k, 1)) + 1e-6 });
 
-/** Run body once per micro-kernel (AVX2 where the CPU has it, then the portable one). */
-function forEachKernel(body: (name: string) => void): void {
-  const kernels = nativeInfo()!.avx2 ? [false, true] : [true];
-  try {
-    for (const generic of kernels) {
-      forceGenericGemm(generic);
-      body(generic ? "generic" : "avx2");
-    }
-  } finally {
-    forceGenericGemm(false);
-  }
-}
 
 function withThreads(n: number, body: () => void): void {
   const before = nativeInfo()!.threads;

@@ -19,7 +19,7 @@ import type { RecurrentParams, View } from "../../src/backend/backend.js";
 import { forceGenericGemm, nativeInfo, setNativeThreads } from "../../src/backend/native/index.js";
 import { loadAddon } from "../../src/backend/native/addon.js";
 import { begin, end, num, nums, view } from "../../src/backend/addon-abi/encode.js";
-import { Rng, native, skipNative } from "./native-helpers.js";
+import { Rng, forEachKernel, native, skipNative } from "./native-helpers.js";
 import { checkRecurrentCase, fixture } from "../helpers/recurrent-fixture.js";
 
 type Cell = RecurrentParams["cell"];
@@ -334,17 +334,6 @@ function withThreads(n: number, body: () => void): void {
   }
 }
 
-function forEachKernel(body: (name: string) => void): void {
-  const kernels = nativeInfo()!.avx2 ? [false, true] : [true];
-  try {
-    for (const generic of kernels) {
-      forceGenericGemm(generic);
-      body(generic ? "generic" : "avx2");
-    }
-  } finally {
-    forceGenericGemm(false);
-  }
-}
 
 /** Small and odd shapes, every cell, both directions. */
 function smallShapes(rng: Rng): Shape[] {

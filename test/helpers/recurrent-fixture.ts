@@ -7,13 +7,9 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import * as nb from "../../src/index.js";
 import { assertClose } from "./assert.js";
+import { decodeFixture, type Enc } from "./fixture-tensor.js";
 
-export interface Enc {
-  shape: number[];
-  dtype: "float32" | "int32";
-  data?: number[];
-  b64?: string;
-}
+export type { Enc };
 interface PackedEnc {
   data: Enc;
   batchSizes: number[];
@@ -47,13 +43,7 @@ export const fixture = JSON.parse(readFileSync(new URL("../fixtures/recurrent.js
 };
 
 export function decode(e: Enc, device?: string): nb.Tensor {
-  if (e.b64 !== undefined) {
-    const bytes = Buffer.from(e.b64, "base64");
-    const values = new Float32Array(bytes.length / 4);
-    for (let i = 0; i < values.length; i++) values[i] = bytes.readFloatLE(i * 4);
-    return nb.tensor(values, { shape: e.shape, device });
-  }
-  return nb.tensor(Float64Array.from(e.data!), { shape: e.shape, dtype: e.dtype, device });
+  return decodeFixture(e, { device });
 }
 
 /** torch's keyword arguments as nabla's options. */

@@ -11,15 +11,10 @@ import { readFileSync } from "node:fs";
 import * as nb from "../../src/index.js";
 import { indexAddRowsInOrder } from "../../src/ops/ordered-index-add.js";
 import { assertClose, assertThrowsMatching } from "../helpers/assert.js";
+import { decodeFixture, type Enc } from "../helpers/fixture-tensor.js";
 
 const F = nb.nn.functional;
 
-interface Enc {
-  shape: number[];
-  dtype: "float32" | "int32";
-  data?: number[];
-  b64?: string;
-}
 interface Case {
   name: string;
   weight: Enc;
@@ -38,12 +33,7 @@ const fixture = JSON.parse(readFileSync(new URL("../fixtures/embedding.json", im
 const devices = nb.backendUnavailableReason("native") === undefined ? ["cpu", "native"] : ["cpu"];
 
 function decode(e: Enc, device: string): nb.Tensor {
-  if (e.b64 !== undefined) {
-    const bytes = Buffer.from(e.b64, "base64");
-    const values = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length));
-    return nb.tensor(values, { shape: e.shape, device });
-  }
-  return nb.tensor(Int32Array.from(e.data!), { shape: e.shape, dtype: "int32", device });
+  return decodeFixture(e, { device });
 }
 
 /** Equal bit for bit (same float32 values, NaN payloads aside). */

@@ -8,15 +8,10 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import * as nb from "../../src/index.js";
 import { assertClose, assertThrowsMatching } from "../helpers/assert.js";
+import { decodeFixture, type Enc } from "../helpers/fixture-tensor.js";
 
 const nn = nb.nn;
 
-interface Enc {
-  shape: number[];
-  dtype: "float32" | "int32";
-  data?: number[];
-  b64?: string;
-}
 interface Case {
   state: Record<string, Enc>;
   train: boolean;
@@ -43,13 +38,7 @@ const fixture = JSON.parse(readFileSync(new URL("../fixtures/nn_layers.json", im
 };
 
 function decode(e: Enc): nb.Tensor {
-  if (e.b64 !== undefined) {
-    const bytes = Buffer.from(e.b64, "base64");
-    const values = new Float32Array(bytes.length / 4);
-    for (let i = 0; i < values.length; i++) values[i] = bytes.readFloatLE(i * 4);
-    return nb.tensor(values, { shape: e.shape });
-  }
-  return nb.tensor(Float64Array.from(e.data!), { shape: e.shape, dtype: e.dtype });
+  return decodeFixture(e);
 }
 const decodeState = (s: Record<string, Enc>): Map<string, nb.Tensor> => new Map(Object.entries(s).map(([k, v]) => [k, decode(v)]));
 

@@ -9,15 +9,10 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import * as nb from "../../src/index.js";
 import { assertThrowsMatching } from "../helpers/assert.js";
+import { decodeFixture, type Enc } from "../helpers/fixture-tensor.js";
 
 const rnn = nb.nn.utils.rnn;
 
-interface Enc {
-  shape: number[];
-  dtype: "float32" | "int32";
-  data?: number[];
-  b64?: string;
-}
 interface PackedEnc {
   data: Enc;
   batchSizes: number[];
@@ -39,9 +34,7 @@ const fixture = JSON.parse(readFileSync(new URL("../fixtures/rnn_utils.json", im
 const devices = nb.backendUnavailableReason("native") === undefined ? ["cpu", "native"] : ["cpu"];
 
 function decode(e: Enc, device: string, requiresGrad = false): nb.Tensor {
-  const bytes = Buffer.from(e.b64!, "base64");
-  const values = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length));
-  return nb.tensor(values, { shape: e.shape, device, requiresGrad });
+  return decodeFixture(e, { device, requiresGrad });
 }
 
 /** Moving rows and adding at most one gradient per element: every value must be exact. */
