@@ -42,7 +42,8 @@
         "native/src/random.cc",
         "native/src/optim.cc",
         "native/src/cross_entropy.cc",
-        "native/src/recurrent.cc"
+        "native/src/recurrent.cc",
+        "native/src/detection.cc"
       ],
       "defines": ["NAPI_VERSION=8"],
       "cflags_cc!": ["-std=gnu++17", "-O2"],

@@ -23,6 +23,9 @@ node --import tsx --input-type=module -e '
   if (!info?.asan) { console.error("asan-native: the tests would not run on the AddressSanitizer build"); process.exit(1); }
   console.log(`asan-native: instrumented addon loaded (${info.gemmKernel} GEMM, ${info.threads} threads)`);'
 # The op tests of convolution and pooling run on the default backend (native): they add the
-# fused conv → relu → pool block in every geometry the kernel takes or declines.
-node --import tsx --test --test-concurrency=1 test/backend/native-*.test.ts test/ops/conv.test.ts test/ops/pool.test.ts
+# fused conv → relu → pool block in every geometry the kernel takes or declines. The detection
+# tests run NMS, RoI Align and RoI pooling (forward and backward) natively, on boxes partly and
+# wholly outside the map, and feed the detection kernels bad batch indices and argmax positions.
+node --import tsx --test --test-concurrency=1 test/backend/native-*.test.ts test/ops/conv.test.ts test/ops/pool.test.ts \
+  test/detection/ops.test.ts test/detection/native-kernels.test.ts
 echo "asan-native: no AddressSanitizer errors"

@@ -143,6 +143,11 @@ const Entry kEntries[] = {
     {"indexAdd", IndexAdd},
     {"gather", Gather},
     {"scatterAdd", ScatterAdd},
+    {"nms", Nms},
+    {"roiAlign", RoiAlign},
+    {"roiAlignBackward", RoiAlignBackward},
+    {"roiPool", RoiPool},
+    {"roiPoolBackward", RoiPoolBackward},
 };
 
 }  // namespace

@@ -57,5 +57,11 @@ napi_value IndexSelect(napi_env env, napi_callback_info info);
 napi_value IndexAdd(napi_env env, napi_callback_info info);
 napi_value Gather(napi_env env, napi_callback_info info);
 napi_value ScatterAdd(napi_env env, napi_callback_info info);
+// detection.cc (optional entries: torchvision.ops)
+napi_value Nms(napi_env env, napi_callback_info info);
+napi_value RoiAlign(napi_env env, napi_callback_info info);
+napi_value RoiAlignBackward(napi_env env, napi_callback_info info);
+napi_value RoiPool(napi_env env, napi_callback_info info);
+napi_value RoiPoolBackward(napi_env env, napi_callback_info info);
 
 }  // namespace nabla

@@ -251,4 +251,37 @@ export interface Backend {
   crossEntropyBackward?(
     logits: View, target: View, logSumExp: View, ignoreIndex: number, reduction: LossReduction, gy: View, gx: View,
   ): void;
+  // ---- optional detection kernels (torchvision.ops): src/detection/ runs its JavaScript kernels
+  // (host-kernels.ts) when a backend has none or declines (returns false) ---------------------------
+  /**
+   * Greedy non-maximum suppression of boxes [n, 4] (x1, y1, x2, y2) by scores [n], both contiguous
+   * float32: writes the kept indices, by descending score (ties: lower index first), to the front
+   * of keep (int32 [n]) and returns how many; -1 when it declines.
+   */
+  nms?(boxes: View, scores: View, iouThreshold: number, keep: View): number;
+  /** RoI Align of x [N, C, H, W] over rois [K, 5] into out [K, C, ph, pw]; contiguous float32 only. */
+  roiAlign?(x: View, rois: View, p: RoIAlignParams, out: View): boolean;
+  /** Gradient of roiAlign: adds into gx [N, C, H, W], which the caller zeroed. */
+  roiAlignBackward?(gy: View, rois: View, p: RoIAlignParams, gx: View): boolean;
+  /** RoI max pooling into out [K, C, ph, pw] and argmax (int32, flat index in the H·W plane, -1: empty bin). */
+  roiPool?(x: View, rois: View, p: RoIPoolParams, out: View, argmax: View): boolean;
+  /** Gradient of roiPool: adds gy at each argmax into gx [N, C, H, W], which the caller zeroed. */
+  roiPoolBackward?(gy: View, rois: View, argmax: View, gx: View): boolean;
+}
+
+/** Geometry of roiAlign (torchvision's arguments). */
+export interface RoIAlignParams {
+  pooledHeight: number;
+  pooledWidth: number;
+  spatialScale: number;
+  /** Samples per bin side; ≤ 0 means ceil(roi size / pooled size), adaptive per RoI. */
+  samplingRatio: number;
+  aligned: boolean;
+}
+
+/** Geometry of roiPool. */
+export interface RoIPoolParams {
+  pooledHeight: number;
+  pooledWidth: number;
+  spatialScale: number;
 }

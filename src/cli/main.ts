@@ -10,8 +10,15 @@ import { evaluate } from "../train/evaluate.js";
 import { setBackend } from "../backend/registry.js";
 import { buildModel, parseInputShape, loadDataset, modelTask, MODEL_NAMES, DATASET_NAMES } from "./registry.js";
 import { trainCommand } from "./train-command.js";
+import { generativeCommand, GENERATIVE_FLAGS } from "./generative-command.js";
+import { sampleCommand } from "./sample-command.js";
 import { transferCommand } from "./transfer-command.js";
+import { DETECTION_MODELS, detectCommand, detectionTrainCommand, isDetectionModel } from "./detection-command.js";
 import { addOptimizerFlags } from "./optimizer-flags.js";
+import { predictCommand } from "./predict-command.js";
+import { benchCommand } from "./bench-command.js";
+import { dashboardCommand } from "./dashboard-command.js";
+import { DEFAULT_DASHBOARD_PORT } from "../dashboard/server.js";
 import { UsageError, parseNumber } from "./usage-error.js";
 
 const num = (flag: string, check: Parameters<typeof parseNumber>[2] = {}) => (v: string) => parseNumber(flag, v, check);
@@ -38,8 +45,8 @@ export function buildProgram(): Command {
 
   const train = program.command("train")
     .description("train a model on a dataset, write weights, history and learning curves, report test metrics")
-    .requiredOption("--model <name>", `model: ${MODEL_NAMES.join(", ")}`)
-    .option("--dataset <name>", `dataset: ${DATASET_NAMES.join(", ")}`, "mnist")
+    .requiredOption("--model <name>", `model: ${MODEL_NAMES.join(", ")}; detection: ${DETECTION_MODELS.join(", ")}`)
+    .option("--dataset <name>", `dataset: ${DATASET_NAMES.join(", ")}; detection: shapes (the default for a detection model), voc`, "mnist")
     .option("--root <dir>", "folder with the dataset files (fashion-mnist, cifar10, imagefolder; mnist ships with nabla); for --dataset text, a UTF-8 text file (default: Moby Dick)")
     .option("--epochs <n>", "epochs", num("--epochs", { integer: true, min: 1 }), 5)
     .option("--batch-size <n>", "mini-batch size (Keras' default)", num("--batch-size", { integer: true, min: 1 }), 32);
@@ -51,19 +58,56 @@ export function buildProgram(): Command {
     .option("--patience <n>", "early stopping: epochs without validation improvement", num("--patience", { integer: true, min: 0 }))
     .option("--seed <n>", "random seed", num("--seed", { integer: true }), 0)
     .addOption(new Option("--device <name>", "backend: cpu, native, cuda (default: the fastest available)").env("NABLA_BACKEND"))
-    .option("--out <dir>", "write best weights, history (CSV, JSON) and learning curves (PNG, SVG) here");
+    .option("--out <dir>", "write best weights, history (CSV, JSON) and learning curves (PNG, SVG) here")
+    .option("--tensorboard", "also write TensorBoard event files into <out>/tensorboard (view: tensorboard --logdir <out>/tensorboard)", false);
   addLimitFlags(train)
     .option("--seq-length <n>", "--dataset text: characters per training sequence (default 100)", num("--seq-length", { integer: true, min: 1 }))
     .option("--temperature <list>", "language models: sampling temperatures after each epoch, e.g. 0.5,1 (the default); 0 is greedy", (v: string) => v.split(",").map((d) => parseNumber("--temperature", d.trim(), { min: 0 })))
     .option("--sample-length <n>", "language models: characters per sample (default 200)", num("--sample-length", { integer: true, min: 1 }))
     .option("--prime <text>", "language models: the text each sample starts from (default: the text's first word)")
+    .option("--nz <n>", "generative models: length of the noise / latent vector (dcgan 100, vae 20, autoencoders 32)", num("--nz", { integer: true, min: 1 }))
+    .option("--ngf <n>", "dcgan: generator width, channels of its last hidden block (default 64)", num("--ngf", { integer: true, min: 1 }))
+    .option("--ndf <n>", "dcgan: discriminator width, channels of its first block (default 64)", num("--ndf", { integer: true, min: 1 }))
+    .option("--image-size <n>", "dcgan: 32 (default; 28x28 images are padded) or 64 (resized); detection: the images' short side (shapes: 64)", num("--image-size", { integer: true, min: 1 }))
+    .option("--noise <std>", "autoencoders: Gaussian noise added to the inputs, the target stays clean (a denoising autoencoder)", num("--noise", { min: 0, exclusiveMin: true }))
+    .option("--dashboard [port]", `serve a live dashboard of the run on 127.0.0.1 (default port ${DEFAULT_DASHBOARD_PORT}; 0: any free port); it stops when the run ends`)
+    .option("--dashboard-keep", "keep the --dashboard server open after training, until Ctrl-C", false)
     .option("--quiet", "no progress bar", false)
-    .action(async (o) => {
+    .action(async (o, cmd: Command) => {
+      const dashboard = o.dashboard === undefined ? undefined : o.dashboard === true ? DEFAULT_DASHBOARD_PORT : parseNumber("--dashboard", o.dashboard, { integer: true, min: 0, max: 65535 });
+      if (dashboard !== undefined && (isDetectionModel(o.model) || modelTask(o.model) === "generate")) throw new UsageError(`--dashboard: follows nb.fit's training of classifiers and language models; --model ${o.model} trains with a loop of its own`);
+      if (isDetectionModel(o.model)) {
+        await detectionTrainCommand({
+          model: o.model, dataset: cmd.getOptionValueSource("dataset") === "default" ? "shapes" : o.dataset, root: o.root, epochs: o.epochs,
+          batchSize: cmd.getOptionValueSource("batchSize") === "default" ? 4 : o.batchSize, optimizer: o.optimizer, lr: o.lr, momentum: o.momentum,
+          weightDecay: o.weightDecay, seed: o.seed, device: o.device, out: o.out, limit: o.limit, testLimit: o.testLimit, imageSize: o.imageSize,
+          verbose: o.quiet ? 0 : 1,
+        });
+        return;
+      }
+      if (modelTask(o.model) === "generate") {
+        // Flags of the classifier path, when given, are refused (their defaults are not).
+        const given = (key: string) => ["cli", "env"].includes(cmd.getOptionValueSource(key) ?? "");
+        const classifierFlags = [
+          o.schedule !== "none" && "--schedule", o.augment && "--augment", o.patience !== undefined && "--patience", o.dropout !== undefined && "--dropout",
+          given("validationSplit") && "--validation-split", o.seqLength !== undefined && "--seq-length", o.temperature && "--temperature",
+          o.sampleLength !== undefined && "--sample-length", o.prime !== undefined && "--prime",
+        ].filter((f): f is string => typeof f === "string");
+        await generativeCommand({
+          model: o.model, dataset: o.dataset, root: o.root, epochs: o.epochs, batchSize: o.batchSize, optimizer: o.optimizer,
+          lr: o.lr, momentum: o.momentum, weightDecay: o.weightDecay, seed: o.seed, device: o.device, out: o.out, limit: o.limit,
+          testLimit: o.testLimit, nz: o.nz, ngf: o.ngf, ndf: o.ndf, imageSize: o.imageSize, noise: o.noise, classifierFlags,
+          verbose: o.quiet ? 0 : process.stdout.isTTY ? 1 : 2,
+        });
+        return;
+      }
+      const generativeOnly = GENERATIVE_FLAGS.filter((f) => o[f.key] !== undefined).map((f) => f.flag);
+      if (generativeOnly.length) throw new UsageError(`${generativeOnly.join(", ")}: only for the generative models (--model dcgan, vae, autoencoder, conv-autoencoder)`);
       const { history } = await trainCommand({
         model: o.model, dataset: o.dataset, root: o.root, epochs: o.epochs, batchSize: o.batchSize, optimizer: o.optimizer,
         lr: o.lr, momentum: o.momentum, weightDecay: o.weightDecay, schedule: o.schedule, dropout: o.dropout, augment: o.augment,
         validationSplit: o.validationSplit, patience: o.patience, seed: o.seed, device: o.device, out: o.out, limit: o.limit,
-        testLimit: o.testLimit, seqLength: o.seqLength, sampling: { temperatures: o.temperature, sampleLength: o.sampleLength, prime: o.prime },
+        tensorboard: o.tensorboard, dashboard, dashboardKeep: o.dashboardKeep, testLimit: o.testLimit, seqLength: o.seqLength, sampling: { temperatures: o.temperature, sampleLength: o.sampleLength, prime: o.prime },
         verbose: o.quiet ? 0 : process.stdout.isTTY ? 1 : 2,
       });
       if (!Number.isFinite(history.loss[history.loss.length - 1])) throw new Error("training diverged (the loss is not finite); lower --lr");
@@ -101,6 +145,7 @@ export function buildProgram(): Command {
     .option("--test-limit <n>", "evaluate on only the first n test images (default: all of them)", num("--test-limit", { integer: true, min: 1 }))
     .addOption(new Option("--device <name>", "backend").env("NABLA_BACKEND"))
     .action(async (o) => {
+      if (modelTask(o.model) === "generate") throw new UsageError(`eval reports a classifier's test accuracy; --model ${o.model} generates images (\`nabla sample --model ${o.model} --weights …\` draws from it)`);
       if (o.device) setBackend(o.device);
       const data = loadDataset(o.dataset, o.root, { test: o.testLimit });
       if (!data.test) throw new UsageError(`--dataset ${o.dataset} has no test split`);
@@ -140,6 +185,57 @@ export function buildProgram(): Command {
         batchSize: o.batchSize, validationSplit: o.validationSplit, limit: o.limit, testLimit: o.testLimit, seed: o.seed, device: o.device, out: o.out,
         verbose: o.quiet ? 0 : process.stdout.isTTY ? 1 : 2,
       });
+    });
+  program.command("detect")
+    .description("detect objects in an image with a Faster R-CNN's weights (from `nabla train --model fasterrcnn --out`, or torchvision's fasterrcnn_resnet50_fpn) and draw the boxes into a PNG")
+    .requiredOption("--weights <file>", "the detector's state dict (.safetensors or a PyTorch .pt/.pth); a detector.json beside it names the model and classes")
+    .requiredOption("--image <file>", "a PNG or JPEG image")
+    .option("--out <file>", "the PNG to write", "boxes.png")
+    .option("--model <name>", `without detector.json: ${DETECTION_MODELS.join(", ")} (default fasterrcnn-resnet50-fpn, torchvision's layout; its frozen batch norms then use eps 0 as torchvision's COCO weights)`)
+    .option("--classes <n>", "without detector.json: classes including the background (default 91, COCO's)", num("--classes", { integer: true, min: 2 }))
+    .option("--score-threshold <x>", "draw and list detections scoring at least this", num("--score-threshold", { min: 0, max: 1 }), 0.5)
+    .addOption(new Option("--device <name>", "backend").env("NABLA_BACKEND"))
+    .action(async (o) => {
+      await detectCommand({ weights: o.weights, image: o.image, out: o.out, model: o.model, classes: o.classes, scoreThreshold: o.scoreThreshold, device: o.device });
+    });
+  program.command("sample")
+    .description("draw new images from a trained generative model's weights (dcgan: generator.safetensors; vae: vae.safetensors) into a PNG grid")
+    .requiredOption("--model <name>", "dcgan or vae")
+    .requiredOption("--weights <file>", "the generator's (dcgan) or the VAE's state dict, .safetensors or a PyTorch .pt/.pth")
+    .option("--n <n>", "images to draw", num("--n", { integer: true, min: 1, max: 4096 }), 64)
+    .option("--nrow <n>", "images per row (default: about square)", num("--nrow", { integer: true, min: 1 }))
+    .option("--out <file>", "the PNG to write", "samples.png")
+    .option("--seed <n>", "random seed of the noise", num("--seed", { integer: true }), 0)
+    .addOption(new Option("--device <name>", "backend").env("NABLA_BACKEND"))
+    .action(async (o) => {
+      await sampleCommand({ model: o.model, weights: o.weights, n: o.n, nrow: o.nrow, out: o.out, seed: o.seed, device: o.device });
+    });
+  program.command("predict")
+    .description("classify PNG/JPEG images with trained weights: each image's top-k classes and their probabilities")
+    .requiredOption("--model <name>", `model: ${MODEL_NAMES.join(", ")}`)
+    .requiredOption("--weights <file>", "a .safetensors (or PyTorch .pt) state dict, e.g. <out>/best.safetensors of nabla train (its classes.json names the classes)")
+    .requiredOption("--input <paths...>", "image files and folders (searched recursively for .png, .jpg, .jpeg)")
+    .option("--top-k <k>", "classes to show per image", num("--top-k", { integer: true, min: 1 }), 5)
+    .option("--json", "print JSON: [{ file, predictions: [{ index, class, probability }] }]", false)
+    .option("--classes <file>", "class names, a JSON array or one per line (default: classes.json beside the weights, else indices)")
+    .option("--resize", "scale images of another size to the model's input (bilinear); without it they are refused", false)
+    .addOption(new Option("--device <name>", "backend").env("NABLA_BACKEND"))
+    .action(async (o) => {
+      await predictCommand({ model: o.model, weights: o.weights, input: o.input, topK: o.topK, json: o.json, classes: o.classes, resize: o.resize, device: o.device });
+    });
+  program.command("dashboard")
+    .description("browse the runs under a folder (finished ones and ones still training) in a web page on 127.0.0.1, curves side by side")
+    .option("--logdir <dir>", "the folder holding the runs (the --out folders of nabla train)", "runs")
+    .option("--port <n>", "port on 127.0.0.1 (0: any free port)", num("--port", { integer: true, min: 0, max: 65535 }), DEFAULT_DASHBOARD_PORT)
+    .action(async (o) => {
+      await dashboardCommand({ logdir: o.logdir, port: o.port });
+    });
+  program.command("bench")
+    .description("print the project's speed table (the same as npm run bench; needs a clone of the repository): all sections, or those named")
+    .argument("[sections...]", "gemm, conv, train, char-lstm, epoch (default: all)")
+    .option("--list", "list the sections and exit", false)
+    .action(async (sections: string[], o) => {
+      await benchCommand(o.list ? ["--list"] : sections);
     });
   return program;
 }

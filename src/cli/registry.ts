@@ -23,16 +23,22 @@ interface ModelEntry {
   dropout?: boolean;
   /** Whether the factory takes initWeights (the zoo's big models; the course's small ones always draw their weights). */
   deferredInit?: boolean;
-  /** What the model learns: "classify" (logits [N, C] for labels [N], the default) or "language-model" (next-character logits [N, T, V] on a text). */
+  /**
+   * What the model learns: "classify" (logits [N, C] for labels [N], the default), "language-model"
+   * (next-character logits [N, T, V] on a text) or "generate" (images like the dataset's, without
+   * labels: autoencoders, the VAE, the DCGAN; trained by generative-command.ts).
+   */
   task?: ModelTask;
 }
 
-export type ModelTask = "classify" | "language-model";
+export type ModelTask = "classify" | "language-model" | "generate";
 
 /** A course model on 28x28 single-channel images. */
 const mnistSized = (build: (o: ModelOptions) => Module, side = 28): ModelEntry => ({ build, input: (c = 1) => [c, side, side] });
 /** An ImageNet model on `side`x`side` RGB images. */
 const imagenetSized = (build: (o: ModelOptions) => Module, side = 224): ModelEntry => ({ build, input: (c = 3) => [c, side, side], deferredInit: true });
+/** A generative model of 28x28 images with `c` channels. */
+const generative = (build: (channels: number) => Module): ModelEntry => ({ build: (o) => build(o.inChannels ?? 1), input: (c = 1) => [c, 28, 28], task: "generate" });
 /** The same entry, for a model whose dropout probability is an option. */
 const withDropout = (e: ModelEntry): ModelEntry => ({ ...e, dropout: true });
 
@@ -67,6 +73,12 @@ const MODELS: Record<string, ModelEntry> = {
   // image datasets go in as they are; the model drops the channel), char-lstm reads character ids.
   "seq-lstm": withDropout(mnistSized((o) => models.seqLstm(o))),
   "char-lstm": withDropout({ build: ({ inChannels: _, ...o }) => models.charLstm(o), input: () => [100], task: "language-model" }),
+  // Generative: `nabla train` runs their own loops; summary and explain show the model (the
+  // DCGAN's generator, from noise [100, 1, 1] to a 32x32 image).
+  autoencoder: generative((c) => models.autoencoder({ inputShape: [c, 28, 28], kind: "dense" })),
+  "conv-autoencoder": generative((c) => models.autoencoder({ inputShape: [c, 28, 28], kind: "conv" })),
+  vae: generative((c) => models.vae({ inputShape: [c, 28, 28] })),
+  dcgan: { build: () => models.dcgan({ imageSize: 32 }).generator, input: () => [100, 1, 1], task: "generate" },
 };
 
 export const MODEL_NAMES = Object.keys(MODELS);
@@ -77,6 +89,15 @@ function entryFor(name: string): ModelEntry {
   return entry[1];
 }
 
+/** The registry's spelling of a model name ("VAE", "conv_autoencoder" → "vae", "conv-autoencoder"). */
+export function resolveModelName(name: string): string {
+  entryFor(name);
+  return MODEL_NAMES.find((k) => normalizeName(k) === normalizeName(name))!;
+}
+
+/** The datasets a generative model can learn: images in [0, 1] of one size. */
+export const GENERATIVE_DATASETS = ["mnist", "fashion-mnist", "cifar10"] as const;
+
 /** What the model learns (which decides the datasets it takes, its loss and what is reported). */
 export function modelTask(name: string): ModelTask {
   return entryFor(name).task ?? "classify";
@@ -84,6 +105,13 @@ export function modelTask(name: string): ModelTask {
 
 /** Fail early (before any data is read) on a model that cannot learn from the dataset. */
 export function checkModelDataset(model: string, dataset: string): void {
+  if (modelTask(model) === "generate") {
+    const known = DATASET_NAMES.some((d) => normalizeName(d) === normalizeName(dataset));
+    if (known && !GENERATIVE_DATASETS.some((d) => normalizeName(d) === normalizeName(dataset))) {
+      throw new UsageError(`--model ${model} learns to generate images like a dataset's: train it with --dataset ${GENERATIVE_DATASETS.join(", ")} (got ${dataset})`);
+    }
+    return;
+  }
   const lm = modelTask(model) === "language-model";
   const text = normalizeName(dataset) === "text";
   if (lm && !text) throw new UsageError(`--model ${model} is a character-level language model: train it with --dataset text (--root <file.txt>; default: Moby Dick)`);

@@ -30,6 +30,7 @@ import { sampler, samplingSettings, type SamplingArgs } from "./language-model.j
 import { charLstmLoss } from "../models/char-lstm.js";
 import type { TextDataset } from "../datasets/text.js";
 import { describeOptimizer, optimizerOptions, type OptimizerArgs } from "./optimizer-flags.js";
+import { startLiveDashboard, type LiveDashboard } from "../dashboard/live-dashboard.js";
 
 export interface TrainArgs extends OptimizerArgs {
   model: string;
@@ -45,6 +46,14 @@ export interface TrainArgs extends OptimizerArgs {
   seed: number;
   device?: string;
   out?: string;
+  /** Also write TensorBoard event files into <out>/tensorboard. */
+  tensorboard?: boolean;
+  /** Serve a live dashboard of the run on 127.0.0.1 at this port (0: any free port); it stops when the command ends. */
+  dashboard?: number;
+  /** Keep the dashboard serving after training (until the process is stopped). */
+  dashboardKeep?: boolean;
+  /** More callbacks for nb.fit, after the command's own (for programs that drive trainCommand). */
+  callbacks?: callbacks.Callback[];
   /** Read only the first `limit` training images (validation is held out of these). */
   limit?: number;
   /** Evaluate on only the first `testLimit` test images (default all). */
@@ -75,6 +84,17 @@ function augmentation(channels: number): (x: Tensor) => Tensor {
 }
 
 export async function trainCommand(a: TrainArgs, log: (line: string) => void = console.log): Promise<{ history: History; testAccuracy: number | null }> {
+  // The dashboard's server stops with the run, also when training fails (else it would keep the process alive).
+  const dashboard: { live: LiveDashboard | null } = { live: null };
+  try {
+    return await train(a, log, dashboard);
+  } finally {
+    if (dashboard.live && !a.dashboardKeep) await dashboard.live.server.close();
+    else if (dashboard.live) log(`dashboard: still serving ${dashboard.live.server.url} (--dashboard-keep); Ctrl-C stops it`);
+  }
+}
+
+async function train(a: TrainArgs, log: (line: string) => void, dashboard: { live: LiveDashboard | null }): Promise<{ history: History; testAccuracy: number | null }> {
   // Every flag is checked before the data is read.
   const { name: optimizerName, options: optimizerFlags } = optimizerOptions(a);
   checkModelOptions(a.model, { dropout: a.dropout });
@@ -87,6 +107,8 @@ export async function trainCommand(a: TrainArgs, log: (line: string) => void = c
     throw new UsageError("--augment: transforms images; a text dataset has none");
   }
   oneOf("--schedule", a.schedule, SCHEDULES);
+  if (a.dashboardKeep && a.dashboard === undefined) throw new UsageError("--dashboard-keep: keeps the --dashboard server open after training; give --dashboard too");
+  if (a.tensorboard && !a.out) throw new UsageError("--tensorboard: needs --out <dir>; the event files go into <dir>/tensorboard");
   if (a.device) setBackend(a.device);
   manualSeed(a.seed);
   const data = loadDataset(a.dataset, a.root, { train: a.limit, test: a.testLimit, seqLength: a.seqLength });
@@ -114,7 +136,18 @@ export async function trainCommand(a: TrainArgs, log: (line: string) => void = c
   if (a.out) {
     cbs.push(new callbacks.ModelCheckpoint({ path: bestPath!, monitor, saveBestOnly: true, weightsOnly: true }));
     cbs.push(new callbacks.CSVLogger(join(a.out, "history.csv")));
+    if (a.tensorboard) cbs.push(new callbacks.TensorBoard({ logDir: join(a.out, "tensorboard"), histogramFreq: 1 }));
   }
+
+  if (a.dashboard !== undefined) {
+    dashboard.live = await startLiveDashboard({
+      port: a.dashboard, dir: a.out, augmented: a.augment,
+      info: { model: a.model, dataset: a.dataset, optimizer: describeOptimizer(optimizer), batch: a.batchSize, backend: getBackend() },
+    });
+    cbs.push(dashboard.live.callback);
+    log(`dashboard: ${dashboard.live.server.url} (live while training; ${a.dashboardKeep ? "kept open afterwards" : "stops when the run ends, --dashboard-keep keeps it open"})`);
+  }
+  cbs.push(...(a.callbacks ?? []));
 
   const what = languageModel
     ? `${trainSet.length} training, ${valSet?.length ?? 0} validation sequences of ${(data.train as TextDataset).seqLength} characters, vocabulary of ${data.classes.length}`
@@ -149,6 +182,7 @@ export async function trainCommand(a: TrainArgs, log: (line: string) => void = c
     }
     const report = classificationReport(tensor(Int32Array.from(preds)), tensor(Int32Array.from(labels)), { targetNames: data.classes });
     testAccuracy = report.accuracy;
+    dashboard.live?.run.push({ type: "test", time: Date.now(), accuracy: testAccuracy });
     log(`test accuracy: ${(testAccuracy * 100).toFixed(2)}%`);
     log(report.toString());
     if (a.out) writeFileSync(join(a.out, "test-report.txt"), report.toString() + "\n");
@@ -159,6 +193,8 @@ export async function trainCommand(a: TrainArgs, log: (line: string) => void = c
   for (const note of d.notes) log(`  note: ${note}`);
   if (a.out) {
     writeFileSync(join(a.out, "history.json"), JSON.stringify(history, null, 2) + "\n");
+    // The class names, in label order: `nabla predict --weights <out>/best.safetensors` prints them.
+    writeFileSync(join(a.out, "classes.json"), JSON.stringify(data.classes) + "\n");
     const curves = await writeLearningCurves(history, a.out);
     if (!bestPath) await save(model, join(a.out, "best.safetensors"));
     writeFileSync(join(a.out, "diagnosis.json"), JSON.stringify(d, null, 2) + "\n");
@@ -166,7 +202,9 @@ export async function trainCommand(a: TrainArgs, log: (line: string) => void = c
     const pictures = writeFirstConvPictures(model, (data.test ?? data.train).get(0)[0], a.out);
     const report = data.test ? ", test-report.txt" : "";
     const samples = textSampler ? ", samples.txt" : "";
-    log(`wrote ${a.out}: best.safetensors, history.csv, history.json, ${curves.svg.split("/").pop()}, ${curves.png.split("/").pop()}${report}, diagnosis.json${samples}${pictures.map((p) => `, ${p}`).join("")}`);
+    const tensorboard = a.tensorboard ? ", tensorboard/ (view: tensorboard --logdir " + join(a.out, "tensorboard") + ")" : "";
+    const live = dashboard.live ? ", dashboard.jsonl" : "";
+    log(`wrote ${a.out}: best.safetensors, history.csv, history.json, classes.json${live}, ${curves.svg.split("/").pop()}, ${curves.png.split("/").pop()}${report}, diagnosis.json${samples}${pictures.map((p) => `, ${p}`).join("")}${tensorboard}`);
   }
   return { history, testAccuracy };
 }

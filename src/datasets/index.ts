@@ -8,3 +8,5 @@ export { clearCache } from "./raw-images.js";
 export type { Split } from "./data-folder.js";
 export { text, TextDataset, CharVocabulary, type TextOptions } from "./text.js";
 export { mobyDick, mobyDickPath, type MobyDickOptions } from "./moby-dick.js";
+export { shapes, ShapesDataset, SHAPE_KINDS, type ShapesOptions, type ShapeKind } from "./shapes.js";
+export { vocDetection, VocDetection, VOC_CLASSES, type VocDetectionOptions, type VocTarget } from "./voc-detection.js";

@@ -28,3 +28,9 @@ export type { ZooInitOptions } from "./deferred-init.js";
 export { seqLstm, SeqLSTM, type SeqLstmOptions } from "./seq-lstm.js";
 export { charLstm, charLstmLoss, CharLSTM, type CharLstmOptions, type LstmState } from "./char-lstm.js";
 export { sampleText, sampleIndex, type SampleTextOptions, type CharCodec } from "./sample-text.js";
+export { autoencoder, Autoencoder, type AutoencoderOptions, type AutoencoderKind } from "./autoencoder.js";
+export { vae, VAE, vaeLoss, type VaeOptions, type VaeLossOptions, type ReparameterizeOptions } from "./vae.js";
+export {
+  dcgan, DCGANGenerator, DCGANDiscriminator, dcganWeightsInit, DCGAN_IMAGE_SIZES, type DcganWeightsInitOptions,
+  type DCGAN, type DcganOptions, type DcganGeneratorOptions, type DcganDiscriminatorOptions,
+} from "./dcgan.js";

@@ -20,6 +20,7 @@ import { Parameter } from "./parameter.js";
 import { checkBool, checkChoice, checkInt, checkMinRank, checkNumber, checkPositive } from "./checks.js";
 import * as init from "./init.js";
 import type { LinearOptions } from "./linear.js";
+import { traceable } from "../graph/recorder.js";
 
 function asInput(m: Module, x: unknown): Tensor {
   return checkMinRank(m, x, 0, "any shape");
@@ -29,7 +30,7 @@ function asInput(m: Module, x: unknown): Tensor {
 // functional forms that are compositions (re-exported by nn.functional)
 
 /** x where x > 0, else weight·x; weight has one slope, or one per channel (dim 1). */
-export function prelu(x: Tensor, weight: Tensor): Tensor {
+export const prelu = traceable("prelu", function prelu(x: Tensor, weight: Tensor): Tensor {
   const n = weight.numel();
   let w: Tensor;
   if (n === 1) w = reshape(weight, []);
@@ -41,7 +42,7 @@ export function prelu(x: Tensor, weight: Tensor): Tensor {
     w = reshape(weight, [n, ...new Array<number>(x.ndim - 2).fill(1)]);
   }
   return where(gt(x, 0), x, mul(w, x));
-}
+});
 
 export interface RReluOptions {
   lower?: number;
@@ -66,13 +67,13 @@ export function rrelu(x: Tensor, opts: RReluOptions = {}): Tensor {
 }
 
 /** softplus with torch's beta and threshold: log(1 + exp(beta·x)) / beta, linear above the threshold. */
-export function softplus(x: Tensor, opts: { beta?: number; threshold?: number } = {}): Tensor {
+export const softplus = traceable("softplus", function softplus(x: Tensor, opts: { beta?: number; threshold?: number } = {}): Tensor {
   const beta = opts.beta ?? 1, threshold = opts.threshold ?? 20;
   if (beta === 1 && threshold === 20) return softplusOp(x);
   const bx = mul(x, beta);
   const smooth = beta === 1 ? softplusOp(bx) : div(softplusOp(bx), beta);
   return where(gt(bx, threshold), x, smooth);
-}
+});
 
 /** Maxout: the maximum over `pieces` consecutive units of a linear map's output (last dim). */
 export function maxout(x: Tensor, weight: Tensor, bias: Tensor | null, pieces: number): Tensor {

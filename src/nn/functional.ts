@@ -28,4 +28,5 @@ export { conv2dReluMaxPool2d } from "../ops/conv-relu-pool.js";
 
 export {
   mseLoss, l1Loss, huberLoss, smoothL1Loss, crossEntropy, nllLoss, binaryCrossEntropy, binaryCrossEntropyWithLogits,
+  multiMarginLoss, hingeEmbeddingLoss,
 } from "./loss.js";

@@ -1,7 +1,8 @@
 // Loss functions (torch.nn.functional's) and their modules (torch.nn's): regression losses (MSE,
-// L1, Huber, smooth L1), classification losses (cross-entropy, NLL) and binary ones (BCE, BCE with
-// logits). Each reduces with "mean" (default), "sum" or "none" as torch does. Most are compositions
-// of differentiable ops; BCE is its own graph node so its gradient keeps torch's clamped form.
+// L1, Huber, smooth L1), classification losses (cross-entropy, NLL), hinge losses (multi-class
+// margin, hinge embedding) and binary ones (BCE, BCE with logits). Each reduces with "mean"
+// (default), "sum" or "none" as torch does. Most are compositions of differentiable ops; BCE is
+// its own graph node so its gradient keeps torch's clamped form.
 //
 // One deliberate difference from torch: the elementwise losses throw when input and target shapes
 // differ, where torch only warns and broadcasts (which almost always hides a bug, such as an
@@ -16,13 +17,14 @@ import { noGrad } from "../autograd/grad-mode.js";
 import { record } from "../autograd/node.js";
 import { assertFloating, assertTensor, commonBackend } from "../ops/util.js";
 import {
-  abs, add, cast, clamp, div, log, lt, maximum, mul, ne, neg, softplus, square, sub, where,
+  abs, add, cast, clamp, div, eq, log, lt, maximum, mul, ne, neg, softplus, square, sub, where,
 } from "../ops/elementwise.js";
 import { sum } from "../ops/reduce.js";
 import { flatten, reshape, squeeze, unsqueeze } from "../ops/view.js";
 import { logSoftmax } from "../ops/softmax.js";
 import { gather } from "../ops/indexing.js";
 import { fusedCrossEntropy } from "../ops/fused-cross-entropy.js";
+import { arange } from "../tensor/creation.js";
 import { Module } from "./module.js";
 import { warnIfProbabilities } from "./score-kind-warnings.js";
 
@@ -336,6 +338,83 @@ function probabilityCrossEntropy(
 }
 
 // ---------------------------------------------------------------------------------------------
+// margin (hinge) losses: the linear SVM's losses, as R-CNN trains its per-class classifiers
+
+export interface MultiMarginLossOptions extends ReductionOptions {
+  /** 1 (default, the hinge) or 2 (the squared hinge). */
+  p?: 1 | 2;
+  /** The margin the true class's score must beat every other score by. Default 1. */
+  margin?: number;
+  /** One rescaling weight per class, shape [C], applied by the true class. */
+  weight?: Tensor | null;
+}
+
+function checkMarginP(op: string, p: unknown): 1 | 2 {
+  if (p === undefined) return 1;
+  if (p !== 1 && p !== 2) throw new RangeError(`${op}: p must be 1 or 2 (the hinge or the squared hinge), got ${String(p)}`);
+  return p;
+}
+
+const finiteNumber = (v: number): boolean => Number.isFinite(v);
+
+/**
+ * Multi-class hinge loss (torch's multi_margin_loss) on scores [C] or [N, C] and int32 class
+ * indices [] or [N]: per sample, Σ_{i≠y} weight[y]·max(0, margin − x[y] + x[i])^p / C.
+ */
+export function multiMarginLoss(input: Tensor, target: Tensor, opts: MultiMarginLossOptions = {}): Tensor {
+  const op = "multiMarginLoss";
+  assertTensor(op, input);
+  assertTensor(op, target, "target");
+  assertFloating(op, input);
+  commonBackend(op, input, target);
+  const reduction = checkReduction(op, opts.reduction);
+  const p = checkMarginP(op, opts.p);
+  const margin = checkNumber(op, "margin", opts.margin ?? 1, finiteNumber, "a finite number");
+  if (input.ndim !== 1 && input.ndim !== 2) {
+    throw new RangeError(`${op}: input must have shape [C] or [N, C] (one score per class), got ${formatShape(input.shape)}`);
+  }
+  const { classDim, numClasses } = classGeometry(op, input);
+  const weight = checkClassWeight(op, opts.weight, input, numClasses);
+  if (target.dtype !== "int32") {
+    throw new TypeError(`${op}: target must be int32 class indices, got ${target.dtype} of shape ${formatShape(target.shape)}`);
+  }
+  checkClassTargets(op, input, target, classDim, numClasses, Number.NaN);
+  return tidy(() => {
+    const y = unsqueeze(target, classDim);
+    const trueScore = gather(input, classDim, y);
+    const hinge = clamp(add(sub(input, trueScore), margin), 0);
+    let terms = p === 2 ? square(hinge) : hinge;
+    if (weight) terms = mul(terms, gather(weight, 0, flatten(y)).reshape(y.shape));
+    // The true class's own term (margin − x[y] + x[y] = margin) is not part of the sum.
+    const classes = arange(0, numClasses, 1, { dtype: "int32", device: input.device });
+    terms = where(eq(classes, y), 0, terms);
+    return reduce(div(sum(terms, classDim), numClasses), reduction);
+  });
+}
+
+export interface HingeEmbeddingLossOptions extends ReductionOptions {
+  /** The margin a dissimilar pair's (target −1) distance must reach. Default 1. */
+  margin?: number;
+}
+
+/**
+ * Hinge embedding loss (torch's hinge_embedding_loss) on distances and targets of ±1 of the same
+ * shape: x where the target is 1, max(0, margin − x) where it is −1 (both terms for any other
+ * target value, as torch computes it).
+ */
+export function hingeEmbeddingLoss(input: Tensor, target: Tensor, opts: HingeEmbeddingLossOptions = {}): Tensor {
+  const op = "hingeEmbeddingLoss";
+  const reduction = checkReduction(op, opts.reduction);
+  const margin = checkNumber(op, "margin", opts.margin ?? 1, finiteNumber, "a finite number");
+  const y = elementwisePair(op, input, target);
+  return tidy(() => {
+    const marginTerm = where(ne(y, 1), clamp(sub(margin, input), 0), 0);
+    const selfTerm = where(ne(y, -1), input, 0);
+    return reduce(add(marginTerm, selfTerm), reduction);
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
 // binary classification
 
 export interface BceOptions extends ReductionOptions {
@@ -549,5 +628,29 @@ export class BCEWithLogitsLoss extends WeightedLoss {
   }
   forward(input: Tensor, target: Tensor): Tensor {
     return binaryCrossEntropyWithLogits(input, target, { weight: this.weight, posWeight: this.pos_weight, reduction: this.reduction });
+  }
+}
+
+export class MultiMarginLoss extends WeightedLoss {
+  readonly p: 1 | 2;
+  readonly margin: number;
+  constructor(opts: MultiMarginLossOptions = {}) {
+    super("MultiMarginLoss", opts, ["p", "margin"]);
+    this.p = checkMarginP("MultiMarginLoss", opts.p);
+    this.margin = checkNumber("MultiMarginLoss", "margin", opts.margin ?? 1, finiteNumber, "a finite number");
+  }
+  forward(input: Tensor, target: Tensor): Tensor {
+    return multiMarginLoss(input, target, { p: this.p, margin: this.margin, weight: this.weight, reduction: this.reduction });
+  }
+}
+
+export class HingeEmbeddingLoss extends Loss {
+  readonly margin: number;
+  constructor(opts: HingeEmbeddingLossOptions = {}) {
+    super("HingeEmbeddingLoss", opts, ["margin"]);
+    this.margin = checkNumber("HingeEmbeddingLoss", "margin", opts.margin ?? 1, finiteNumber, "a finite number");
+  }
+  forward(input: Tensor, target: Tensor): Tensor {
+    return hingeEmbeddingLoss(input, target, { margin: this.margin, reduction: this.reduction });
   }
 }

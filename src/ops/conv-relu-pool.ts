@@ -12,9 +12,10 @@ import { maxPoolPlan, reluMaxPool2d, scatterByIndices, type MaxPoolOptions } fro
 import { squeeze } from "./view.js";
 
 import type { IntOrTuple } from "../core/int-tuple.js";
+import { traceable } from "../graph/recorder.js";
 
 /** maxPool2d(relu(conv2d(input, weight, bias, convOpts)), kernelSize, poolOpts), fused where the backend can. */
-export function conv2dReluMaxPool2d(
+export const conv2dReluMaxPool2d = traceable("conv2dReluMaxPool2d", function conv2dReluMaxPool2d(
   input: Tensor, weight: Tensor, bias: Tensor | null | undefined, convOpts: ConvOptions, kernelSize: IntOrTuple, poolOpts: MaxPoolOptions = {},
 ): Tensor {
   const op = "conv2dReluMaxPool2d";
@@ -34,4 +35,4 @@ export function conv2dReluMaxPool2d(
     indices.dispose();
   }
   return reluMaxPool2d(conv2d(input, weight, bias, convOpts), kernelSize, poolOpts);
-}
+});

@@ -16,6 +16,7 @@ import { assertTensor, commonBackend, empty } from "./util.js";
 import { add, cast } from "./elementwise.js";
 import { pad } from "./indexing.js";
 import { contiguous, reshape, squeeze, unsqueeze } from "./view.js";
+import { traceable } from "../graph/recorder.js";
 
 export interface ConvTransposeOptions {
   stride?: IntOrTuple;
@@ -143,16 +144,16 @@ function convTransposeNd(op: string, nd: number, input: Tensor, weight: Tensor, 
 }
 
 /** 1-D transposed convolution: input [N, Cin, L] or [Cin, L], weight [Cin, Cout/groups, kL]. */
-export function convTranspose1d(input: Tensor, weight: Tensor, bias?: Tensor | null, opts?: ConvTransposeOptions): Tensor {
+export const convTranspose1d = traceable("convTranspose1d", function convTranspose1d(input: Tensor, weight: Tensor, bias?: Tensor | null, opts?: ConvTransposeOptions): Tensor {
   return convTransposeNd("convTranspose1d", 1, input, weight, bias, opts);
-}
+});
 
 /** 2-D transposed convolution: input [N, Cin, H, W] or [Cin, H, W], weight [Cin, Cout/groups, kH, kW]. */
-export function convTranspose2d(input: Tensor, weight: Tensor, bias?: Tensor | null, opts?: ConvTransposeOptions): Tensor {
+export const convTranspose2d = traceable("convTranspose2d", function convTranspose2d(input: Tensor, weight: Tensor, bias?: Tensor | null, opts?: ConvTransposeOptions): Tensor {
   return convTransposeNd("convTranspose2d", 2, input, weight, bias, opts);
-}
+});
 
 /** 3-D transposed convolution: input [N, Cin, D, H, W] or [Cin, D, H, W], weight [Cin, Cout/groups, kD, kH, kW]. */
-export function convTranspose3d(input: Tensor, weight: Tensor, bias?: Tensor | null, opts?: ConvTransposeOptions): Tensor {
+export const convTranspose3d = traceable("convTranspose3d", function convTranspose3d(input: Tensor, weight: Tensor, bias?: Tensor | null, opts?: ConvTransposeOptions): Tensor {
   return convTransposeNd("convTranspose3d", 3, input, weight, bias, opts);
-}
+});

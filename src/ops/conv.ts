@@ -12,6 +12,7 @@ import { cast } from "./elementwise.js";
 import { sum } from "./reduce.js";
 import { contiguous, squeeze, unsqueeze } from "./view.js";
 import { convOutputShape, resolveConvWindow, windowSpan, type ConvWindowOptions } from "./conv-window.js";
+import { traceable } from "../graph/recorder.js";
 
 export { convOutputSize, type ConvPadding } from "./conv-window.js";
 
@@ -147,17 +148,17 @@ function contiguousCopy(t: Tensor): Tensor {
 }
 
 /** 1-D convolution: input [N, C, L] or [C, L], weight [Cout, C/groups, kL]. */
-export function conv1d(input: Tensor, weight: Tensor, bias?: Tensor | null, opts?: ConvOptions): Tensor {
+export const conv1d = traceable("conv1d", function conv1d(input: Tensor, weight: Tensor, bias?: Tensor | null, opts?: ConvOptions): Tensor {
   return convNd("conv1d", 1, input, weight, bias, opts);
-}
+});
 
 /** 2-D convolution: input [N, C, H, W] or [C, H, W], weight [Cout, C/groups, kH, kW]. */
-export function conv2d(input: Tensor, weight: Tensor, bias?: Tensor | null, opts?: ConvOptions): Tensor {
+export const conv2d = traceable("conv2d", function conv2d(input: Tensor, weight: Tensor, bias?: Tensor | null, opts?: ConvOptions): Tensor {
   return convNd("conv2d", 2, input, weight, bias, opts);
-}
+});
 
 /** 3-D convolution: input [N, C, D, H, W] or [C, D, H, W], weight [Cout, C/groups, kD, kH, kW]. */
-export function conv3d(input: Tensor, weight: Tensor, bias?: Tensor | null, opts?: ConvOptions): Tensor {
+export const conv3d = traceable("conv3d", function conv3d(input: Tensor, weight: Tensor, bias?: Tensor | null, opts?: ConvOptions): Tensor {
   return convNd("conv3d", 3, input, weight, bias, opts);
-}
+});
 

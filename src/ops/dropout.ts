@@ -10,6 +10,7 @@ import { rand } from "../tensor/creation.js";
 import type { Generator } from "../tensor/random.js";
 import { assertFloating, assertTensor, empty } from "./util.js";
 import { add, mul } from "./elementwise.js";
+import { traceable } from "../graph/recorder.js";
 
 export interface DropoutOptions {
   /** Where the masks' random numbers come from (default: the global generator). */
@@ -50,11 +51,11 @@ function invertedDropout(x: Tensor, p: number, maskShape: readonly number[], opt
  * Zero each element with probability p and scale the kept ones by 1/(1−p), so the expectation is
  * unchanged. Identity (x itself) when training is false or p is 0.
  */
-export function dropout(x: Tensor, p = 0.5, training = true, opts: DropoutOptions = {}): Tensor {
+export const dropout = traceable("dropout", function dropout(x: Tensor, p = 0.5, training = true, opts: DropoutOptions = {}): Tensor {
   checkArgs("dropout", x, p);
   if (!training || p === 0 || x.numel() === 0) return x;
   return invertedDropout(x, p, x.shape, opts);
-}
+});
 
 /** The mask shape zeroing whole channels of x: batched [N, C, 1, …] or unbatched [C, 1, …]. */
 function channelMaskShape(op: string, x: Tensor, spatialDims: number): number[] {
@@ -77,14 +78,14 @@ function channelDropout(op: string, spatialDims: number, x: Tensor, p: number, t
 }
 
 /** Zero whole channels of x [N, C, L] or [C, L] with probability p (scaling the rest by 1/(1−p)). */
-export const dropout1d = (x: Tensor, p = 0.5, training = true, opts: DropoutOptions = {}): Tensor =>
-  channelDropout("dropout1d", 1, x, p, training, opts);
+export const dropout1d = traceable("dropout1d", (x: Tensor, p = 0.5, training = true, opts: DropoutOptions = {}): Tensor =>
+  channelDropout("dropout1d", 1, x, p, training, opts));
 /** Zero whole channels of x [N, C, H, W] or [C, H, W] with probability p. */
-export const dropout2d = (x: Tensor, p = 0.5, training = true, opts: DropoutOptions = {}): Tensor =>
-  channelDropout("dropout2d", 2, x, p, training, opts);
+export const dropout2d = traceable("dropout2d", (x: Tensor, p = 0.5, training = true, opts: DropoutOptions = {}): Tensor =>
+  channelDropout("dropout2d", 2, x, p, training, opts));
 /** Zero whole channels of x [N, C, D, H, W] or [C, D, H, W] with probability p. */
-export const dropout3d = (x: Tensor, p = 0.5, training = true, opts: DropoutOptions = {}): Tensor =>
-  channelDropout("dropout3d", 3, x, p, training, opts);
+export const dropout3d = traceable("dropout3d", (x: Tensor, p = 0.5, training = true, opts: DropoutOptions = {}): Tensor =>
+  channelDropout("dropout3d", 3, x, p, training, opts));
 
 /**
  * Alpha dropout for SELU networks: dropped units are set to SELU's negative saturation −λα and
@@ -102,16 +103,16 @@ function alphaDropoutImpl(x: Tensor, p: number, maskShape: readonly number[], op
   return add(mul(x, gain), shift);
 }
 
-export function alphaDropout(x: Tensor, p = 0.5, training = true, opts: DropoutOptions = {}): Tensor {
+export const alphaDropout = traceable("alphaDropout", function alphaDropout(x: Tensor, p = 0.5, training = true, opts: DropoutOptions = {}): Tensor {
   checkArgs("alphaDropout", x, p);
   if (!training || p === 0 || x.numel() === 0) return x;
   return alphaDropoutImpl(x, p, x.shape, opts);
-}
+});
 
 /** Alpha dropout that drops whole channels of x [N, C, ...] (torch's feature_alpha_dropout). */
-export function featureAlphaDropout(x: Tensor, p = 0.5, training = true, opts: DropoutOptions = {}): Tensor {
+export const featureAlphaDropout = traceable("featureAlphaDropout", function featureAlphaDropout(x: Tensor, p = 0.5, training = true, opts: DropoutOptions = {}): Tensor {
   checkArgs("featureAlphaDropout", x, p);
   if (x.ndim < 2) throw new RangeError(`featureAlphaDropout: expected an input of shape [N, C, ...], got shape ${formatShape(x.shape)}`);
   if (!training || p === 0 || x.numel() === 0) return x;
   return alphaDropoutImpl(x, p, x.shape.map((s, i) => (i < 2 ? s : 1)), opts);
-}
+});

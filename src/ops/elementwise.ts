@@ -11,6 +11,7 @@ import { isGradEnabled } from "../autograd/grad-mode.js";
 import {
   type TensorLike, asTensor, assertTensor, broadcastPair, broadcastView, bumpVersion, commonBackend, empty, resultType,
 } from "./util.js";
+import { traceable } from "../graph/recorder.js";
 
 // ---------------------------------------------------------------------------------------------
 // binary
@@ -36,41 +37,41 @@ const scaled = (x: TensorLike, alpha: number): TensorLike => (x instanceof Tenso
 
 const tensorOrNull = (x: TensorLike): Tensor | null => (x instanceof Tensor ? x : null);
 
-export function add(a: TensorLike, b: TensorLike, opts?: { alpha?: number }): Tensor {
+export const add = traceable("add", function add(a: TensorLike, b: TensorLike, opts?: { alpha?: number }): Tensor {
   if (opts?.alpha !== undefined && opts.alpha !== 1) return add(a, scaled(b, opts.alpha));
   const out = binaryForward("add", a, b);
   return record("AddBackward", [tensorOrNull(a), tensorOrNull(b)], out, (g) => [g, g]);
-}
+});
 
-export function sub(a: TensorLike, b: TensorLike, opts?: { alpha?: number }): Tensor {
+export const sub = traceable("sub", function sub(a: TensorLike, b: TensorLike, opts?: { alpha?: number }): Tensor {
   if (opts?.alpha !== undefined && opts.alpha !== 1) return sub(a, scaled(b, opts.alpha));
   if ((a instanceof Tensor || b instanceof Tensor) && resultType(a, b) === "bool") {
     throw new TypeError("sub: subtracting bools (tensors or true/false) is not supported; use logicalXor or cast with .to(\"int32\")");
   }
   const out = binaryForward("sub", a, b);
   return record("SubBackward", [tensorOrNull(a), tensorOrNull(b)], out, (g, _s, needs) => [g, needs[1] ? neg(g) : null]);
-}
+});
 
-export function mul(a: TensorLike, b: TensorLike): Tensor {
+export const mul = traceable("mul", function mul(a: TensorLike, b: TensorLike): Tensor {
   const out = binaryForward("mul", a, b);
   const ops = operands(a, b);
   return record("MulBackward", [tensorOrNull(a), tensorOrNull(b)], out, (g, s, needs) => {
     const [av, bv] = ops.restore(s);
     return [needs[0] ? mul(g, bv) : null, needs[1] ? mul(g, av) : null];
   }, ops.saved);
-}
+});
 
-export function div(a: TensorLike, b: TensorLike): Tensor {
+export const div = traceable("div", function div(a: TensorLike, b: TensorLike): Tensor {
   const out = binaryForward("div", a, b);
   const ops = operands(a, b);
   return record("DivBackward", [tensorOrNull(a), tensorOrNull(b)], out, (g, s, needs) => {
     const [av, bv] = ops.restore(s);
     return [needs[0] ? div(g, bv) : null, needs[1] ? neg(div(mul(g, av), mul(bv, bv))) : null];
   }, ops.saved);
-}
+});
 
 /** a^b elementwise (b may be a tensor or a number). */
-export function pow(a: TensorLike, b: TensorLike): Tensor {
+export const pow = traceable("pow", function pow(a: TensorLike, b: TensorLike): Tensor {
   if (a instanceof Tensor && typeof b !== "object") return powScalar(a, Number(b));
   const out = binaryForward("pow", a, b);
   const ops = operands(a, b);
@@ -93,7 +94,7 @@ export function pow(a: TensorLike, b: TensorLike): Tensor {
     };
     return [needs[0] ? dA() : null, needs[1] ? dB() : null];
   }, [...ops.saved, out]);
-}
+});
 
 function powScalar(x: Tensor, p: number): Tensor {
   if (!Number.isInteger(p) && !isFloating(x.dtype)) x = x.to("float32");
@@ -101,12 +102,12 @@ function powScalar(x: Tensor, p: number): Tensor {
   return record("PowBackward", [x], out, (g, [sx]) => [p === 0 ? mul(g, 0) : mul(g, mul(powScalar(sx, p - 1), p))], [x]);
 }
 
-export function maximum(a: Tensor, b: TensorLike): Tensor {
+export const maximum = traceable("maximum", function maximum(a: Tensor, b: TensorLike): Tensor {
   return minMax("maximum", a, b);
-}
-export function minimum(a: Tensor, b: TensorLike): Tensor {
+});
+export const minimum = traceable("minimum", function minimum(a: Tensor, b: TensorLike): Tensor {
   return minMax("minimum", a, b);
-}
+});
 function minMax(op: "maximum" | "minimum", a: TensorLike, b: TensorLike): Tensor {
   const out = binaryForward(op, a, b);
   const ops = operands(a, b);
@@ -120,7 +121,7 @@ function minMax(op: "maximum" | "minimum", a: TensorLike, b: TensorLike): Tensor
   }, ops.saved);
 }
 
-export function atan2(a: Tensor, b: TensorLike): Tensor {
+export const atan2 = traceable("atan2", function atan2(a: Tensor, b: TensorLike): Tensor {
   const out = binaryForward("atan2", a, b);
   const ops = operands(a, b);
   return record("Atan2Backward", [a, tensorOrNull(b)], out, (g, s, needs) => {
@@ -128,7 +129,7 @@ export function atan2(a: Tensor, b: TensorLike): Tensor {
     const denom = add(mul(av, av), bv instanceof Tensor ? mul(bv, bv) : Number(bv) * Number(bv));
     return [needs[0] ? div(mul(g, bv), denom) : null, needs[1] ? neg(div(mul(g, av), denom)) : null];
   }, ops.saved);
-}
+});
 
 /**
  * Binary rules save their tensor operands; numbers stay in the closure. restore() gives the
@@ -150,15 +151,15 @@ function operands(a: TensorLike, b: TensorLike): { saved: Tensor[]; restore: (s:
 }
 
 // comparisons and logic: bool results, no gradient
-export const eq = (a: TensorLike, b: TensorLike): Tensor => binaryForward("eq", a, b);
-export const ne = (a: TensorLike, b: TensorLike): Tensor => binaryForward("ne", a, b);
-export const lt = (a: TensorLike, b: TensorLike): Tensor => binaryForward("lt", a, b);
-export const le = (a: TensorLike, b: TensorLike): Tensor => binaryForward("le", a, b);
-export const gt = (a: TensorLike, b: TensorLike): Tensor => binaryForward("gt", a, b);
-export const ge = (a: TensorLike, b: TensorLike): Tensor => binaryForward("ge", a, b);
-export const logicalAnd = (a: TensorLike, b: TensorLike): Tensor => binaryForward("logicalAnd", a, b);
-export const logicalOr = (a: TensorLike, b: TensorLike): Tensor => binaryForward("logicalOr", a, b);
-export const logicalXor = (a: TensorLike, b: TensorLike): Tensor => binaryForward("logicalXor", a, b);
+export const eq = traceable("eq", (a: TensorLike, b: TensorLike): Tensor => binaryForward("eq", a, b));
+export const ne = traceable("ne", (a: TensorLike, b: TensorLike): Tensor => binaryForward("ne", a, b));
+export const lt = traceable("lt", (a: TensorLike, b: TensorLike): Tensor => binaryForward("lt", a, b));
+export const le = traceable("le", (a: TensorLike, b: TensorLike): Tensor => binaryForward("le", a, b));
+export const gt = traceable("gt", (a: TensorLike, b: TensorLike): Tensor => binaryForward("gt", a, b));
+export const ge = traceable("ge", (a: TensorLike, b: TensorLike): Tensor => binaryForward("ge", a, b));
+export const logicalAnd = traceable("logicalAnd", (a: TensorLike, b: TensorLike): Tensor => binaryForward("logicalAnd", a, b));
+export const logicalOr = traceable("logicalOr", (a: TensorLike, b: TensorLike): Tensor => binaryForward("logicalOr", a, b));
+export const logicalXor = traceable("logicalXor", (a: TensorLike, b: TensorLike): Tensor => binaryForward("logicalXor", a, b));
 
 // ---------------------------------------------------------------------------------------------
 // unary
@@ -195,42 +196,42 @@ function defineUnary(op: UnaryOp, nodeName: string, grad: UnaryGrad | null, save
 const zeroGrad: UnaryGrad = (g) => mul(g, 0);
 
 const neg_ = defineUnary("neg", "NegBackward", (g) => neg(g));
-export function neg(x: Tensor): Tensor {
+export const neg = traceable("neg", function neg(x: Tensor): Tensor {
   if (assertTensor("neg", x).dtype === "bool") {
     throw new TypeError("neg: negating a bool tensor is not supported; use logicalNot (or ~ in torch) to invert a mask");
   }
   return neg_(x);
-}
-export const abs = defineUnary("abs", "AbsBackward", (g, x) => mul(g, sign(x)));
-export const exp = defineUnary("exp", "ExpBackward", (g, _x, y) => mul(g, y), "y");
-export const log = defineUnary("log", "LogBackward", (g, x) => div(g, x));
-export const sqrt = defineUnary("sqrt", "SqrtBackward", (g, _x, y) => div(g, mul(y, 2)), "y");
-export const rsqrt = defineUnary("rsqrt", "RsqrtBackward", (g, _x, y) => mul(g, mul(powScalar(y, 3), -0.5)), "y");
-export const square = defineUnary("square", "SquareBackward", (g, x) => mul(g, mul(x, 2)));
-export const sin = defineUnary("sin", "SinBackward", (g, x) => mul(g, cos(x)));
-export const cos = defineUnary("cos", "CosBackward", (g, x) => neg(mul(g, sin(x))));
-export const tan = defineUnary("tan", "TanBackward", (g, _x, y) => mul(g, add(mul(y, y), 1)), "y");
-export const atan = defineUnary("atan", "AtanBackward", (g, x) => div(g, add(mul(x, x), 1)));
+});
+export const abs = traceable("abs", defineUnary("abs", "AbsBackward", (g, x) => mul(g, sign(x))));
+export const exp = traceable("exp", defineUnary("exp", "ExpBackward", (g, _x, y) => mul(g, y), "y"));
+export const log = traceable("log", defineUnary("log", "LogBackward", (g, x) => div(g, x)));
+export const sqrt = traceable("sqrt", defineUnary("sqrt", "SqrtBackward", (g, _x, y) => div(g, mul(y, 2)), "y"));
+export const rsqrt = traceable("rsqrt", defineUnary("rsqrt", "RsqrtBackward", (g, _x, y) => mul(g, mul(powScalar(y, 3), -0.5)), "y"));
+export const square = traceable("square", defineUnary("square", "SquareBackward", (g, x) => mul(g, mul(x, 2))));
+export const sin: (x: Tensor) => Tensor = traceable("sin", defineUnary("sin", "SinBackward", (g, x) => mul(g, cos(x))));
+export const cos: (x: Tensor) => Tensor = traceable("cos", defineUnary("cos", "CosBackward", (g, x) => neg(mul(g, sin(x)))));
+export const tan = traceable("tan", defineUnary("tan", "TanBackward", (g, _x, y) => mul(g, add(mul(y, y), 1)), "y"));
+export const atan = traceable("atan", defineUnary("atan", "AtanBackward", (g, x) => div(g, add(mul(x, x), 1))));
 /** ReLU's backward, g·[y > 0], in one kernel pass (backward rules run without recording, so it needs no gradient). */
 const reluGrad = (g: Tensor, y: Tensor): Tensor => binaryForward("reluGrad", g, y);
 
-export const relu = defineUnary("relu", "ReluBackward", (g, _x, y) => reluGrad(g, y), "y");
-export const sigmoid = defineUnary("sigmoid", "SigmoidBackward", (g, _x, y) => mul(g, mul(y, sub(1, y))), "y");
-export const tanh = defineUnary("tanh", "TanhBackward", (g, _x, y) => mul(g, sub(1, mul(y, y))), "y");
-export const sign = defineUnary("sign", "SignBackward", zeroGrad);
-export const reciprocal = defineUnary("reciprocal", "ReciprocalBackward", (g, _x, y) => neg(mul(g, mul(y, y))), "y");
-export const floor = defineUnary("floor", "FloorBackward", zeroGrad);
-export const ceil = defineUnary("ceil", "CeilBackward", zeroGrad);
-export const round = defineUnary("round", "RoundBackward", zeroGrad);
-export const trunc = defineUnary("trunc", "TruncBackward", zeroGrad);
-export const expm1 = defineUnary("expm1", "Expm1Backward", (g, _x, y) => mul(g, add(y, 1)), "y");
-export const log1p = defineUnary("log1p", "Log1pBackward", (g, x) => div(g, add(x, 1)));
-export const erf = defineUnary("erf", "ErfBackward", (g, x) => mul(g, mul(exp(neg(mul(x, x))), 2 / Math.sqrt(Math.PI))));
-export const softplus = defineUnary("softplus", "SoftplusBackward", (g, x) => mul(g, sigmoid(x)));
-export const softsign = defineUnary("softsign", "SoftsignBackward", (g, x) => div(g, square(add(abs(x), 1))));
-export const logicalNot = (x: Tensor): Tensor => unaryForward("logicalNot", x, "bool");
-export const isnan = (x: Tensor): Tensor => unaryForward("isnan", x, "bool");
-export const isinf = (x: Tensor): Tensor => unaryForward("isinf", x, "bool");
+export const relu = traceable("relu", defineUnary("relu", "ReluBackward", (g, _x, y) => reluGrad(g, y), "y"));
+export const sigmoid = traceable("sigmoid", defineUnary("sigmoid", "SigmoidBackward", (g, _x, y) => mul(g, mul(y, sub(1, y))), "y"));
+export const tanh = traceable("tanh", defineUnary("tanh", "TanhBackward", (g, _x, y) => mul(g, sub(1, mul(y, y))), "y"));
+export const sign = traceable("sign", defineUnary("sign", "SignBackward", zeroGrad));
+export const reciprocal = traceable("reciprocal", defineUnary("reciprocal", "ReciprocalBackward", (g, _x, y) => neg(mul(g, mul(y, y))), "y"));
+export const floor = traceable("floor", defineUnary("floor", "FloorBackward", zeroGrad));
+export const ceil = traceable("ceil", defineUnary("ceil", "CeilBackward", zeroGrad));
+export const round = traceable("round", defineUnary("round", "RoundBackward", zeroGrad));
+export const trunc = traceable("trunc", defineUnary("trunc", "TruncBackward", zeroGrad));
+export const expm1 = traceable("expm1", defineUnary("expm1", "Expm1Backward", (g, _x, y) => mul(g, add(y, 1)), "y"));
+export const log1p = traceable("log1p", defineUnary("log1p", "Log1pBackward", (g, x) => div(g, add(x, 1))));
+export const erf = traceable("erf", defineUnary("erf", "ErfBackward", (g, x) => mul(g, mul(exp(neg(mul(x, x))), 2 / Math.sqrt(Math.PI)))));
+export const softplus = traceable("softplus", defineUnary("softplus", "SoftplusBackward", (g, x) => mul(g, sigmoid(x))));
+export const softsign = traceable("softsign", defineUnary("softsign", "SoftsignBackward", (g, x) => div(g, square(add(abs(x), 1)))));
+export const logicalNot = traceable("logicalNot", (x: Tensor): Tensor => unaryForward("logicalNot", x, "bool"));
+export const isnan = traceable("isnan", (x: Tensor): Tensor => unaryForward("isnan", x, "bool"));
+export const isinf = traceable("isinf", (x: Tensor): Tensor => unaryForward("isinf", x, "bool"));
 
 const INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI);
 const gelu_ = defineUnary("gelu", "GeluBackward", (g, x) => {
@@ -247,9 +248,9 @@ const geluTanh_ = defineUnary("geluTanh", "GeluBackward", (g, x) => {
   return mul(g, add(mul(add(t, 1), 0.5), mul(mul(mul(x, 0.5), sub(1, mul(t, t))), dInner)));
 });
 /** GELU, exact (erf) by default or with the tanh approximation, as torch's approximate option. */
-export function gelu(x: Tensor, opts: { approximate?: "none" | "tanh" } = {}): Tensor {
+export const gelu = traceable("gelu", function gelu(x: Tensor, opts: { approximate?: "none" | "tanh" } = {}): Tensor {
   return opts.approximate === "tanh" ? geluTanh_(x) : gelu_(x);
-}
+});
 
 function defineParamUnary(op: ParamUnaryOp, nodeName: string, grad: ((g: Tensor, x: Tensor, y: Tensor, p: number[]) => Tensor) | null) {
   return (x: Tensor, params: number[]): Tensor => {
@@ -266,17 +267,17 @@ const hardtanh_ = defineParamUnary("hardtanh", "HardtanhBackward", (g, x, _y, [l
 const step_ = defineParamUnary("step", "StepBackward", (g) => mul(g, 0));
 const clampBoth = defineParamUnary("clamp", "ClampBackward", (g, x, _y, [lo, hi]) => mul(g, logicalAnd(ge(x, lo), le(x, hi))));
 
-export const leakyRelu = (x: Tensor, negativeSlope = 0.01): Tensor => leakyRelu_(x, [negativeSlope]);
-export const elu = (x: Tensor, alpha = 1): Tensor => elu_(x, [alpha, 1]);
+export const leakyRelu = traceable("leakyRelu", (x: Tensor, negativeSlope = 0.01): Tensor => leakyRelu_(x, [negativeSlope]));
+export const elu = traceable("elu", (x: Tensor, alpha = 1): Tensor => elu_(x, [alpha, 1]));
 const SELU_ALPHA = 1.6732632423543772848170429916717;
 const SELU_SCALE = 1.0507009873554804934193349852946;
-export const selu = (x: Tensor): Tensor => elu_(x, [SELU_ALPHA, SELU_SCALE]);
-export const hardtanh = (x: Tensor, minVal = -1, maxVal = 1): Tensor => hardtanh_(x, [minVal, maxVal]);
+export const selu = traceable("selu", (x: Tensor): Tensor => elu_(x, [SELU_ALPHA, SELU_SCALE]));
+export const hardtanh = traceable("hardtanh", (x: Tensor, minVal = -1, maxVal = 1): Tensor => hardtanh_(x, [minVal, maxVal]));
 /** Heaviside step: 1 where x > threshold, else 0; its gradient is zero everywhere. */
-export const binaryStep = (x: Tensor, threshold = 0): Tensor => step_(x, [threshold]);
+export const binaryStep = traceable("binaryStep", (x: Tensor, threshold = 0): Tensor => step_(x, [threshold]));
 
 /** Clamp to [min, max]; either bound may be omitted (null/undefined), or be a tensor. */
-export function clamp(x: Tensor, min?: number | Tensor | null, max?: number | Tensor | null): Tensor {
+export const clamp = traceable("clamp", function clamp(x: Tensor, min?: number | Tensor | null, max?: number | Tensor | null): Tensor {
   assertTensor("clamp", x);
   if (min == null && max == null) throw new TypeError("clamp: at least one of min and max must be given");
   if (min instanceof Tensor || max instanceof Tensor) {
@@ -292,13 +293,13 @@ export function clamp(x: Tensor, min?: number | Tensor | null, max?: number | Te
     return clampBoth(x, [max, max]);
   }
   return clampBoth(x, [min ?? -Infinity, max ?? Infinity]);
-}
+});
 
 // ---------------------------------------------------------------------------------------------
 // where
 
 /** Elements of a where cond is true, else of b (all broadcast together). */
-export function where(cond: Tensor, a: TensorLike, b: TensorLike): Tensor {
+export const where = traceable("where", function where(cond: Tensor, a: TensorLike, b: TensorLike): Tensor {
   assertTensor("where", cond, "condition");
   if (cond.dtype !== "bool") throw new TypeError(`where: condition must be a bool tensor, got ${cond.dtype}`);
   const backend = commonBackend("where", cond, tensorOrNull(a), tensorOrNull(b));
@@ -313,7 +314,7 @@ export function where(cond: Tensor, a: TensorLike, b: TensorLike): Tensor {
     needs[0] ? where(c, g, 0) : null,
     needs[1] ? where(c, 0, g) : null,
   ], [cond]);
-}
+});
 
 // ---------------------------------------------------------------------------------------------
 // in place (for optimizers and initialisers: not recorded by autograd)
@@ -407,14 +408,14 @@ export function clamp_(t: Tensor, min?: number | null, max?: number | null): Ten
 // dtype conversion (differentiable between float types)
 
 /** A copy in another dtype (or t itself when it already has it). */
-export function cast(t: Tensor, dtype: DType): Tensor {
+export const cast = traceable("cast", function cast(t: Tensor, dtype: DType): Tensor {
   assertTensor("to", t);
   if (t.dtype === dtype) return t;
   const out = empty(t.shape, dtype, t.backend);
   t.backend.copy(t.raw(), out.raw());
   if (!isFloating(dtype)) return out;
   return record("ToCopyBackward", [t], out, (g) => [g]);
-}
+});
 
 // ---------------------------------------------------------------------------------------------
 // methods

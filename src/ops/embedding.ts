@@ -16,6 +16,7 @@ import { mul, mul_ } from "./elementwise.js";
 import { narrow, reshape } from "./view.js";
 import { indexExtremes } from "./indexing.js";
 import { indexAddRowsInOrder } from "./ordered-index-add.js";
+import { traceable } from "../graph/recorder.js";
 
 export interface EmbeddingOptions {
   /** A row (negative counts from the end) whose output is what the weight holds but that gets no gradient. */
@@ -35,9 +36,9 @@ export const EMBEDDING_ADVICE: Readonly<Record<string, string>> = {
 };
 
 /** F.embedding(input, weight, opts): weight's rows at the int32 indices of input. */
-export function embedding(input: Tensor, weight: Tensor, opts: EmbeddingOptions = {}): Tensor {
+export const embedding = traceable("embedding", function embedding(input: Tensor, weight: Tensor, opts: EmbeddingOptions = {}): Tensor {
   return embeddingAs("embedding", input, weight, opts);
-}
+});
 
 /** paddingIdx checked against numEmbeddings and made non-negative (null: none). */
 export function resolvePaddingIdx(owner: string, paddingIdx: number | null | undefined, num: number): number | null {
@@ -63,7 +64,7 @@ export function resolveEmbeddingOptions(owner: string, opts: EmbeddingOptions, n
 }
 
 /** The embedding op with errors that start with `owner` (the layer passes its own name). */
-export function embeddingAs(owner: string, input: Tensor, weight: Tensor, opts: EmbeddingOptions = {}): Tensor {
+export const embeddingAs = traceable("embeddingAs", function embeddingAs(owner: string, input: Tensor, weight: Tensor, opts: EmbeddingOptions = {}): Tensor {
   checkOptions(owner, opts, EMBEDDING_OPTIONS, EMBEDDING_ADVICE);
   assertTensor(owner, input, "input");
   assertTensor(owner, weight, "weight");
@@ -103,7 +104,7 @@ export function embeddingAs(owner: string, input: Tensor, weight: Tensor, opts: 
     }
     return [gw];
   }, [flat]);
-}
+});
 
 function extremesOf(values: Int32Array): [number, number] {
   let lo = values[0], hi = values[0];

@@ -12,6 +12,7 @@ import { record } from "../autograd/node.js";
 import { assertTensor, commonBackend, empty } from "./util.js";
 import { cast, where } from "./elementwise.js";
 import { clone, expand, narrow, reshape, squeeze, unsqueeze } from "./view.js";
+import { traceable } from "../graph/recorder.js";
 
 // ---------------------------------------------------------------------------------------------
 // shared checks and raw helpers
@@ -85,7 +86,7 @@ const asVector = (shape: readonly number[]): number[] => (shape.length === 0 ? [
 // indexSelect / indexAdd
 
 /** Slices index[0], index[1], … of x along dim (torch.index_select). */
-export function indexSelect(x: Tensor, dim: number, index: Tensor): Tensor {
+export const indexSelect = traceable("indexSelect", function indexSelect(x: Tensor, dim: number, index: Tensor): Tensor {
   const op = "indexSelect";
   assertTensor(op, x);
   assertIndex(op, index);
@@ -105,7 +106,7 @@ export function indexSelect(x: Tensor, dim: number, index: Tensor): Tensor {
     g.backend.indexAdd(viewAs(gx, xShape), d, viewAs(idx, [n]), viewAs(g, kernelOut));
     return [gx];
   }, [index]);
-}
+});
 
 /** x with source's slices added at the positions index names along dim (torch.index_add, out of place). */
 export function indexAdd(x: Tensor, dim: number, index: Tensor, source: Tensor, opts: { alpha?: number } = {}): Tensor {
@@ -175,7 +176,7 @@ function elementGeometry(op: string, x: Tensor, dim: number, index: Tensor, src:
 }
 
 /** Values of x at the positions index names along dim (torch.gather). */
-export function gather(x: Tensor, dim: number, index: Tensor): Tensor {
+export const gather = traceable("gather", function gather(x: Tensor, dim: number, index: Tensor): Tensor {
   const op = "gather";
   assertTensor(op, x);
   assertIndex(op, index);
@@ -190,7 +191,7 @@ export function gather(x: Tensor, dim: number, index: Tensor): Tensor {
     g.backend.scatterAdd(viewAs(gx, geo.xShape), geo.dim, viewAs(idx, geo.iShape), viewAs(g, geo.iShape));
     return [gx];
   }, [index]);
-}
+});
 
 /** gather(g) where index covers only the leading part of src: the rest of src gets zero. */
 function gatherToShape(g: Tensor, geo: ElementGeometry, idx: Tensor, srcShape: readonly number[]): Tensor {
@@ -326,7 +327,7 @@ function assertTensorList(op: string, tensors: unknown): Tensor[] {
 }
 
 /** Join tensors along an existing dim; dtypes promote as in torch.cat. */
-export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
+export const cat = traceable("cat", function cat(tensors: readonly Tensor[], dim = 0): Tensor {
   const op = "cat";
   const ts = assertTensorList(op, tensors);
   const backend = commonBackend(op, ...ts);
@@ -366,10 +367,10 @@ export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
       if (size < 0) return zerosOf([0], g.dtype, g.backend);
       return narrow(g, d, starts[i], size);
     }));
-}
+});
 
 /** Join equally shaped tensors along a new dim. */
-export function stack(tensors: readonly Tensor[], dim = 0): Tensor {
+export const stack = traceable("stack", function stack(tensors: readonly Tensor[], dim = 0): Tensor {
   const op = "stack";
   const ts = assertTensorList(op, tensors);
   ts.forEach((t, i) => {
@@ -382,7 +383,7 @@ export function stack(tensors: readonly Tensor[], dim = 0): Tensor {
   const out = cat(lifted, d);
   for (const t of lifted) t.dispose();
   return out;
-}
+});
 
 function splitDim(op: string, x: Tensor, dim: number): number {
   assertTensor(op, x);
@@ -394,7 +395,7 @@ function splitDim(op: string, x: Tensor, dim: number): number {
  * Views of x along dim: pieces of splitSize elements (the last may be smaller), or pieces of the
  * listed sizes, which must add up to the dim's size (torch.split).
  */
-export function split(x: Tensor, splitSizeOrSections: number | readonly number[], dim = 0): Tensor[] {
+export const split = traceable("split", function split(x: Tensor, splitSizeOrSections: number | readonly number[], dim = 0): Tensor[] {
   const op = "split";
   const d = splitDim(op, x, dim);
   const size = x.shape[d];
@@ -419,10 +420,10 @@ export function split(x: Tensor, splitSizeOrSections: number | readonly number[]
   if (s === 0 && size > 0) throw new RangeError(`${op}: split size can be 0 only when dimension ${d} has size 0, but it has size ${size}`);
   const count = s === 0 ? 1 : Math.max(1, Math.ceil(size / s));
   return Array.from({ length: count }, (_, i) => narrow(x, d, i * s, Math.min(s, size - i * s)));
-}
+});
 
 /** At most `chunks` views of x along dim, of ceil(size / chunks) elements each (torch.chunk). */
-export function chunk(x: Tensor, chunks: number, dim = 0): Tensor[] {
+export const chunk = traceable("chunk", function chunk(x: Tensor, chunks: number, dim = 0): Tensor[] {
   const op = "chunk";
   const d = splitDim(op, x, dim);
   if (typeof chunks !== "number" || !Number.isInteger(chunks)) throw new TypeError(`${op}: chunks must be an integer, got ${String(chunks)}`);
@@ -430,10 +431,10 @@ export function chunk(x: Tensor, chunks: number, dim = 0): Tensor[] {
   const size = x.shape[d];
   if (size === 0) return Array.from({ length: chunks }, () => narrow(x, d, 0, 0));
   return split(x, Math.ceil(size / chunks), d);
-}
+});
 
 /** The slices of x along dim, each without that dim (torch.unbind). */
-export function unbind(x: Tensor, dim = 0): Tensor[] {
+export const unbind = traceable("unbind", function unbind(x: Tensor, dim = 0): Tensor[] {
   const op = "unbind";
   const d = splitDim(op, x, dim);
   return Array.from({ length: x.shape[d] }, (_, i) => {
@@ -442,7 +443,7 @@ export function unbind(x: Tensor, dim = 0): Tensor[] {
     piece.dispose();
     return out;
   });
-}
+});
 
 // ---------------------------------------------------------------------------------------------
 // pad
@@ -473,7 +474,7 @@ const PAD_MODES: readonly PadMode[] = ["constant", "reflect", "replicate", "circ
  * Pad (or, with negative amounts, crop) the last dims of x. pads lists [before, after] pairs from
  * the last dim backwards, as torch.nn.functional.pad: [left, right, top, bottom, front, back].
  */
-export function pad(x: Tensor, pads: readonly number[], opts: PadOptions = {}): Tensor {
+export const pad = traceable("pad", function pad(x: Tensor, pads: readonly number[], opts: PadOptions = {}): Tensor {
   const op = "pad";
   assertTensor(op, x);
   const mode = opts.mode ?? "constant";
@@ -505,7 +506,7 @@ export function pad(x: Tensor, pads: readonly number[], opts: PadOptions = {}): 
     y = selectAndRelease(x, y, d, source);
   }
   return y === x ? clone(x) : y;
-}
+});
 
 /** For every output position along one dim, the input position reflect/replicate/circular padding reads. */
 function padSourceIndex(mode: PadMode, size: number, before: number, after: number, dimLabel: number): Int32Array {
@@ -574,7 +575,7 @@ function padConstant(x: Tensor, before: number[], after: number[], value: number
 // masks, one-hot
 
 /** x with value wherever mask (bool, broadcast against x) is true (torch.masked_fill). */
-export function maskedFill(x: Tensor, mask: Tensor, value: number | Tensor): Tensor {
+export const maskedFill = traceable("maskedFill", function maskedFill(x: Tensor, mask: Tensor, value: number | Tensor): Tensor {
   const op = "maskedFill";
   assertTensor(op, x);
   assertTensor(op, mask, "mask");
@@ -592,7 +593,7 @@ export function maskedFill(x: Tensor, mask: Tensor, value: number | Tensor): Ten
     backend.fill(v.raw(), castScalar(Number(value), x.dtype));
   }
   return where(mask, v, x);
-}
+});
 
 /** The elements of x where mask (broadcast against x) is true, as a 1-d tensor (torch.masked_select). */
 export function maskedSelect(x: Tensor, mask: Tensor): Tensor {
@@ -619,7 +620,7 @@ export function maskedSelect(x: Tensor, mask: Tensor): Tensor {
 }
 
 /** One-hot encoding of int32 class indices: shape [...index.shape, numClasses], int32 (F.one_hot). */
-export function oneHot(index: Tensor, numClasses = -1): Tensor {
+export const oneHot = traceable("oneHot", function oneHot(index: Tensor, numClasses = -1): Tensor {
   const op = "oneHot";
   assertIndex(op, index, "input");
   if (!Number.isInteger(numClasses) || numClasses < -1) throw new RangeError(`${op}: numClasses must be a non-negative integer or -1 (infer), got ${numClasses}`);
@@ -640,7 +641,7 @@ export function oneHot(index: Tensor, numClasses = -1): Tensor {
   backend.scatterAdd(out.raw(), last, { ...iv, shape: iShape, strides: [...iv.strides, 0] }, { ...one.raw(), shape: iShape, strides: iShape.map(() => 0) });
   one.dispose();
   return out;
-}
+});
 
 // ---------------------------------------------------------------------------------------------
 // flip / roll / repeat / tile
@@ -650,7 +651,7 @@ function dimList(args: (number | readonly number[])[]): number[] {
 }
 
 /** Reverse the order of elements along the given dims (a copy, as torch.flip). */
-export function flip(x: Tensor, ...dims: (number | readonly number[])[]): Tensor {
+export const flip = traceable("flip", function flip(x: Tensor, ...dims: (number | readonly number[])[]): Tensor {
   const op = "flip";
   assertTensor(op, x);
   const list = dimList(dims).map((d) => normalizeDim(op, assertDimNumber(op, "dims", d), x.ndim));
@@ -662,13 +663,13 @@ export function flip(x: Tensor, ...dims: (number | readonly number[])[]): Tensor
     y = selectAndRelease(x, y, d, Int32Array.from({ length: n }, (_, i) => n - 1 - i));
   }
   return y === x ? clone(x) : y;
-}
+});
 
 /**
  * Shift elements along dims, wrapping around (torch.roll); without dims, x is rolled as if
  * flattened and keeps its shape.
  */
-export function roll(x: Tensor, shifts: number | readonly number[], dims?: number | readonly number[]): Tensor {
+export const roll = traceable("roll", function roll(x: Tensor, shifts: number | readonly number[], dims?: number | readonly number[]): Tensor {
   const op = "roll";
   assertTensor(op, x);
   const shiftList = typeof shifts === "number" ? [shifts] : [...shifts];
@@ -690,10 +691,10 @@ export function roll(x: Tensor, shifts: number | readonly number[], dims?: numbe
     y = selectAndRelease(x, y, d, Int32Array.from({ length: n }, (_, j) => (j - s + n) % n));
   });
   return y === x ? clone(x) : y;
-}
+});
 
 /** Tile x: sizes[i] copies along dim i, with leading new dims when sizes is longer (torch.Tensor.repeat). */
-export function repeat(x: Tensor, ...sizes: (number | readonly number[])[]): Tensor {
+export const repeat = traceable("repeat", function repeat(x: Tensor, ...sizes: (number | readonly number[])[]): Tensor {
   const op = "repeat";
   assertTensor(op, x);
   const reps = dimList(sizes);
@@ -712,15 +713,15 @@ export function repeat(x: Tensor, ...sizes: (number | readonly number[])[]): Ten
   const out = reshape(wide, shape.map((s, i) => s * reps[i]));
   for (const t of [spread, wide]) if (t !== out && t !== x) t.dispose();
   return out;
-}
+});
 
 /** torch.tile: like repeat, but dims shorter than x's rank are padded with leading 1s. */
-export function tile(x: Tensor, dims: readonly number[]): Tensor {
+export const tile = traceable("tile", function tile(x: Tensor, dims: readonly number[]): Tensor {
   assertTensor("tile", x);
   if (!Array.isArray(dims)) throw new TypeError(`tile: dims must be an array of integers, got ${String(dims)}`);
   const reps = [...new Array<number>(Math.max(0, x.ndim - dims.length)).fill(1), ...dims];
   return repeat(x, reps);
-}
+});
 
 // ---------------------------------------------------------------------------------------------
 // methods

@@ -11,6 +11,7 @@ import { assertFloating, assertTensor } from "./util.js";
 import { add, mul } from "./elementwise.js";
 import { indexSelect } from "./indexing.js";
 import { clone } from "./view.js";
+import { traceable } from "../graph/recorder.js";
 
 export type InterpolateMode = "nearest" | "linear" | "bilinear" | "bicubic" | "trilinear";
 
@@ -124,7 +125,7 @@ function resampleDim(x: Tensor, dim: number, taps: Taps): Tensor {
 }
 
 /** torch.nn.functional.interpolate on an [N, C, *spatial] input. */
-export function interpolate(x: Tensor, options: InterpolateOptions): Tensor {
+export const interpolate = traceable("interpolate", function interpolate(x: Tensor, options: InterpolateOptions): Tensor {
   const op = "interpolate";
   assertTensor(op, x);
   checkOptions(op, options, INTERPOLATE_OPTIONS, INTERPOLATE_ADVICE);
@@ -179,4 +180,4 @@ export function interpolate(x: Tensor, options: InterpolateOptions): Tensor {
   }
   // A new tensor always, as torch's, never the input itself.
   return y === x ? clone(x) : y;
-}
+});

@@ -12,6 +12,7 @@ import { record } from "../autograd/node.js";
 import { assertTensor, broadcastView, commonBackend, empty } from "./util.js";
 import { add, cast, mul } from "./elementwise.js";
 import { reshape, squeeze, transpose, unsqueeze } from "./view.js";
+import { traceable } from "../graph/recorder.js";
 
 /** Cast both operands to their promoted dtype (differentiably); bool products are refused. */
 function promotePair(op: string, a: Tensor, b: Tensor): [Tensor, Tensor] {
@@ -75,7 +76,7 @@ function product(op: string, a: Tensor, b: Tensor): Tensor {
  * is treated as a row (left) or column (right) vector and that dim removed from the result, and
  * ≥3-D operands multiply batch by batch with broadcast batch dims.
  */
-export function matmul(a: Tensor, b: Tensor): Tensor {
+export const matmul = traceable("matmul", function matmul(a: Tensor, b: Tensor): Tensor {
   assertTensor("matmul", a);
   assertTensor("matmul", b, "other");
   commonBackend("matmul", a, b);
@@ -94,10 +95,10 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
   if (a.ndim === 1) out = squeeze(out, -2);
   if (b.ndim === 1) out = squeeze(out, -1);
   return out;
-}
+});
 
 /** Product of two matrices (2-D only, as torch.mm). */
-export function mm(a: Tensor, b: Tensor): Tensor {
+export const mm = traceable("mm", function mm(a: Tensor, b: Tensor): Tensor {
   assertTensor("mm", a);
   assertTensor("mm", b, "other");
   if (a.ndim !== 2 || b.ndim !== 2) {
@@ -106,10 +107,10 @@ export function mm(a: Tensor, b: Tensor): Tensor {
   if (a.shape[1] !== b.shape[0]) throw innerMismatch("mm", a, b, a.shape[1], b.shape[0]);
   const [x, y] = promotePair("mm", a, b);
   return product("mm", x, y);
-}
+});
 
 /** Batched product of [B, M, K] and [B, K, N] (same batch size, no broadcasting, as torch.bmm). */
-export function bmm(a: Tensor, b: Tensor): Tensor {
+export const bmm = traceable("bmm", function bmm(a: Tensor, b: Tensor): Tensor {
   assertTensor("bmm", a);
   assertTensor("bmm", b, "other");
   if (a.ndim !== 3 || b.ndim !== 3) {
@@ -121,10 +122,10 @@ export function bmm(a: Tensor, b: Tensor): Tensor {
   if (a.shape[2] !== b.shape[1]) throw innerMismatch("bmm", a, b, a.shape[2], b.shape[1]);
   const [x, y] = promotePair("bmm", a, b);
   return product("bmm", x, y);
-}
+});
 
 /** Inner product of two 1-D tensors of the same length (a 0-d tensor). */
-export function dot(a: Tensor, b: Tensor): Tensor {
+export const dot = traceable("dot", function dot(a: Tensor, b: Tensor): Tensor {
   assertTensor("dot", a);
   assertTensor("dot", b, "other");
   if (a.ndim !== 1 || b.ndim !== 1) {
@@ -135,23 +136,23 @@ export function dot(a: Tensor, b: Tensor): Tensor {
   }
   const [x, y] = promotePair("dot", a, b);
   return reshape(product("dot", unsqueeze(x, 0), unsqueeze(y, 1)), []);
-}
+});
 
 /** Outer product of two 1-D tensors: out[i, j] = a[i]·b[j]. */
-export function outer(a: Tensor, b: Tensor): Tensor {
+export const outer = traceable("outer", function outer(a: Tensor, b: Tensor): Tensor {
   assertTensor("outer", a);
   assertTensor("outer", b, "other");
   if (a.ndim !== 1 || b.ndim !== 1) {
     throw new RangeError(`outer: expected two 1-D tensors, got shapes ${formatShape(a.shape)} and ${formatShape(b.shape)}`);
   }
   return mul(unsqueeze(a, 1), unsqueeze(b, 0));
-}
+});
 
 /**
  * y = x·weightᵀ + bias for x [..., inFeatures], weight [outFeatures, inFeatures] and bias
  * [outFeatures] (torch.nn.functional.linear). The transpose is a strided view, never a copy.
  */
-export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor {
+export const linear = traceable("linear", function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor {
   assertTensor("linear", x);
   assertTensor("linear", weight, "weight");
   if (bias !== undefined && bias !== null) assertTensor("linear", bias, "bias");
@@ -172,7 +173,7 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor 
   let y = product("linear", x2, transpose(w, 0, 1));
   if (xs.ndim === 1) y = squeeze(y, 0);
   return bias ? add(y, bias) : y;
-}
+});
 
 declare module "../tensor/tensor.js" {
   interface Tensor {

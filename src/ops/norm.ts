@@ -16,6 +16,7 @@ import { assertFloating, assertTensor, commonBackend, empty } from "./util.js";
 import { add, add_, div, mul, mul_, pow, rsqrt, sub } from "./elementwise.js";
 import { mean, variance } from "./reduce.js";
 import { contiguous, reshape } from "./view.js";
+import { traceable } from "../graph/recorder.js";
 
 // ---------------------------------------------------------------------------------------------
 // shared helpers
@@ -80,7 +81,7 @@ export interface BatchNormOptions {
  * batch mean and the unbiased variance: r ← (1 − momentum)·r + momentum·stat. Otherwise the
  * running statistics normalise x.
  */
-export function batchNorm(
+export const batchNorm = traceable("batchNorm", function batchNorm(
   x: Tensor, runningMean: Tensor | null, runningVar: Tensor | null,
   weight?: Tensor | null, bias?: Tensor | null, opts: BatchNormOptions = {},
 ): Tensor {
@@ -118,7 +119,7 @@ export function batchNorm(
   batchMean.dispose();
   batchVar.dispose();
   return out;
-}
+});
 
 function checkRunningStat(op: string, name: string, t: Tensor, count: number, x: Tensor): Tensor {
   assertTensor(op, t, name);
@@ -274,7 +275,7 @@ function perChannelAffine(t: Tensor, w: Tensor | null, b: Tensor | null, grid: n
  * Layer normalisation over the trailing dims given by normalizedShape
  * (torch.nn.functional.layer_norm); weight and bias have shape normalizedShape.
  */
-export function layerNorm(
+export const layerNorm = traceable("layerNorm", function layerNorm(
   x: Tensor, normalizedShape: number | readonly number[], weight?: Tensor | null, bias?: Tensor | null, eps = 1e-5,
 ): Tensor {
   const op = "layerNorm";
@@ -303,14 +304,14 @@ export function layerNorm(
   const cols = numelOf(ns);
   const rows = numelOf(x.shape.slice(0, lead));
   return rowNorm("NativeLayerNormBackward", x, rows, cols, eps, w, b, [rows, cols, 1]);
-}
+});
 
 /**
  * Group normalisation (torch.nn.functional.group_norm): the C channels of x [N, C, ...] are split
  * into numGroups groups, each normalised over its channels and spatial positions; weight and bias
  * are per channel.
  */
-export function groupNorm(x: Tensor, numGroups: number, weight?: Tensor | null, bias?: Tensor | null, eps = 1e-5): Tensor {
+export const groupNorm = traceable("groupNorm", function groupNorm(x: Tensor, numGroups: number, weight?: Tensor | null, bias?: Tensor | null, eps = 1e-5): Tensor {
   const op = "groupNorm";
   assertTensor(op, x);
   assertFloating(op, x);
@@ -326,7 +327,7 @@ export function groupNorm(x: Tensor, numGroups: number, weight?: Tensor | null, 
   const rows = x.shape[0] * numGroups;
   const cols = (C / numGroups) * numelOf(x.shape.slice(2));
   return rowNorm("NativeGroupNormBackward", x, rows, cols, eps, w, b, channelGrid(x));
-}
+});
 
 export interface InstanceNormOptions {
   runningMean?: Tensor | null;
@@ -344,7 +345,7 @@ export interface InstanceNormOptions {
  * x [N, C, ...spatial] is normalised over its spatial positions. With running statistics and
  * useInputStats, they are updated with the instance statistics averaged over the batch.
  */
-export function instanceNorm(x: Tensor, opts: InstanceNormOptions = {}): Tensor {
+export const instanceNorm = traceable("instanceNorm", function instanceNorm(x: Tensor, opts: InstanceNormOptions = {}): Tensor {
   const op = "instanceNorm";
   assertTensor(op, x);
   assertFloating(op, x);
@@ -376,7 +377,7 @@ export function instanceNorm(x: Tensor, opts: InstanceNormOptions = {}): Tensor 
     });
   }
   return out;
-}
+});
 
 // ---------------------------------------------------------------------------------------------
 // local response norm
@@ -392,7 +393,7 @@ export interface LocalResponseNormOptions {
  * b_c = a_c · (k + alpha/size · Σ a²)^-beta, the sum over a window of `size` channels around c
  * (size//2 before, (size−1)//2 after) with zero padding.
  */
-export function localResponseNorm(x: Tensor, size: number, opts: LocalResponseNormOptions = {}): Tensor {
+export const localResponseNorm = traceable("localResponseNorm", function localResponseNorm(x: Tensor, size: number, opts: LocalResponseNormOptions = {}): Tensor {
   const op = "localResponseNorm";
   assertTensor(op, x);
   assertFloating(op, x);
@@ -405,7 +406,7 @@ export function localResponseNorm(x: Tensor, size: number, opts: LocalResponseNo
   const windowed = channelWindowSum(squares, Math.floor(size / 2), Math.floor((size - 1) / 2));
   const denom = pow(add(mul(windowed, alpha / size), k), beta);
   return div(x, reshape(denom, [...x.shape]));
-}
+});
 
 /**
  * out[n, c, s] = Σ t[n, c + o, s] for o in −before..after (channels outside [0, C) count as zero).

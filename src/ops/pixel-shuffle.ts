@@ -6,9 +6,10 @@ import { Tensor } from "../tensor/tensor.js";
 import { describe } from "../core/options.js";
 import { assertTensor } from "./util.js";
 import { permute, reshape } from "./view.js";
+import { traceable } from "../graph/recorder.js";
 
 /** Rearranges [*, C·r², H, W] into [*, C, H·r, W·r] (torch.nn.functional.pixel_shuffle). */
-export function pixelShuffle(x: Tensor, upscaleFactor: number): Tensor {
+export const pixelShuffle = traceable("pixelShuffle", function pixelShuffle(x: Tensor, upscaleFactor: number): Tensor {
   const op = "pixelShuffle";
   assertTensor(op, x);
   const r = upscaleFactor;
@@ -23,10 +24,10 @@ export function pixelShuffle(x: Tensor, upscaleFactor: number): Tensor {
   const split = reshape(x, [...lead, oc, r, r, h, w]);
   const perm = [...lead.map((_, i) => i), n, n + 3, n + 1, n + 4, n + 2];
   return reshape(permute(split, perm), [...lead, oc, h * r, w * r]);
-}
+});
 
 /** The inverse of pixelShuffle: [*, C, H·r, W·r] into [*, C·r², H, W] (torch's pixel_unshuffle). */
-export function pixelUnshuffle(x: Tensor, downscaleFactor: number): Tensor {
+export const pixelUnshuffle = traceable("pixelUnshuffle", function pixelUnshuffle(x: Tensor, downscaleFactor: number): Tensor {
   const op = "pixelUnshuffle";
   assertTensor(op, x);
   const r = downscaleFactor;
@@ -40,4 +41,4 @@ export function pixelUnshuffle(x: Tensor, downscaleFactor: number): Tensor {
   const split = reshape(x, [...lead, c, h / r, r, w / r, r]);
   const perm = [...lead.map((_, i) => i), n, n + 2, n + 4, n + 1, n + 3];
   return reshape(permute(split, perm), [...lead, c * r * r, h / r, w / r]);
-}
+});

@@ -10,6 +10,7 @@ import { assertFloating, assertTensor, empty } from "./util.js";
 import { intTuple, type IntOrTuple } from "../core/int-tuple.js";
 import { abs, mul, neg, pow, relu, sign } from "./elementwise.js";
 import { contiguous, squeeze, unsqueeze } from "./view.js";
+import { traceable } from "../graph/recorder.js";
 
 
 export interface MaxPoolOptions {
@@ -200,14 +201,14 @@ const maxPoolValues = (op: string, nd: number, x: Tensor, k: IntOrTuple, opts: M
   valuesOnly(maxPoolWithIndices(op, nd, x, k, opts));
 
 /** Max over each window of x [N, C, L] or [C, L]. */
-export const maxPool1d = (x: Tensor, kernelSize: IntOrTuple, opts: MaxPoolOptions = {}): Tensor =>
-  maxPoolValues("maxPool1d", 1, x, kernelSize, opts);
+export const maxPool1d = traceable("maxPool1d", (x: Tensor, kernelSize: IntOrTuple, opts: MaxPoolOptions = {}): Tensor =>
+  maxPoolValues("maxPool1d", 1, x, kernelSize, opts));
 /** Max over each window of x [N, C, H, W] or [C, H, W]. */
-export const maxPool2d = (x: Tensor, kernelSize: IntOrTuple, opts: MaxPoolOptions = {}): Tensor =>
-  maxPoolValues("maxPool2d", 2, x, kernelSize, opts);
+export const maxPool2d = traceable("maxPool2d", (x: Tensor, kernelSize: IntOrTuple, opts: MaxPoolOptions = {}): Tensor =>
+  maxPoolValues("maxPool2d", 2, x, kernelSize, opts));
 /** Max over each window of x [N, C, D, H, W] or [C, D, H, W]. */
-export const maxPool3d = (x: Tensor, kernelSize: IntOrTuple, opts: MaxPoolOptions = {}): Tensor =>
-  maxPoolValues("maxPool3d", 3, x, kernelSize, opts);
+export const maxPool3d = traceable("maxPool3d", (x: Tensor, kernelSize: IntOrTuple, opts: MaxPoolOptions = {}): Tensor =>
+  maxPoolValues("maxPool3d", 3, x, kernelSize, opts));
 
 /**
  * maxPoolNd(relu(x)) as one op: the same values and gradients as the two ops (max commutes with
@@ -215,23 +216,23 @@ export const maxPool3d = (x: Tensor, kernelSize: IntOrTuple, opts: MaxPoolOption
  * without the relu pass and its output each way. nn.Sequential uses it for a ReLU followed by a
  * max-pool layer.
  */
-export const reluMaxPool1d = (x: Tensor, kernelSize: IntOrTuple, opts: MaxPoolOptions = {}): Tensor =>
-  valuesOnly(maxPoolWithIndices("reluMaxPool1d", 1, x, kernelSize, opts, true));
-export const reluMaxPool2d = (x: Tensor, kernelSize: IntOrTuple, opts: MaxPoolOptions = {}): Tensor =>
-  valuesOnly(maxPoolWithIndices("reluMaxPool2d", 2, x, kernelSize, opts, true));
-export const reluMaxPool3d = (x: Tensor, kernelSize: IntOrTuple, opts: MaxPoolOptions = {}): Tensor =>
-  valuesOnly(maxPoolWithIndices("reluMaxPool3d", 3, x, kernelSize, opts, true));
+export const reluMaxPool1d = traceable("reluMaxPool1d", (x: Tensor, kernelSize: IntOrTuple, opts: MaxPoolOptions = {}): Tensor =>
+  valuesOnly(maxPoolWithIndices("reluMaxPool1d", 1, x, kernelSize, opts, true)));
+export const reluMaxPool2d = traceable("reluMaxPool2d", (x: Tensor, kernelSize: IntOrTuple, opts: MaxPoolOptions = {}): Tensor =>
+  valuesOnly(maxPoolWithIndices("reluMaxPool2d", 2, x, kernelSize, opts, true)));
+export const reluMaxPool3d = traceable("reluMaxPool3d", (x: Tensor, kernelSize: IntOrTuple, opts: MaxPoolOptions = {}): Tensor =>
+  valuesOnly(maxPoolWithIndices("reluMaxPool3d", 3, x, kernelSize, opts, true)));
 
 /**
  * Max pooling that also returns where each max came from: int32 flat indices into each (n, c)
  * spatial plane (torch's return_indices=True; torch's are int64).
  */
-export const maxPool1dWithIndices = (x: Tensor, kernelSize: IntOrTuple, opts: MaxPoolOptions = {}): [Tensor, Tensor] =>
-  maxPoolWithIndices("maxPool1dWithIndices", 1, x, kernelSize, opts);
-export const maxPool2dWithIndices = (x: Tensor, kernelSize: IntOrTuple, opts: MaxPoolOptions = {}): [Tensor, Tensor] =>
-  maxPoolWithIndices("maxPool2dWithIndices", 2, x, kernelSize, opts);
-export const maxPool3dWithIndices = (x: Tensor, kernelSize: IntOrTuple, opts: MaxPoolOptions = {}): [Tensor, Tensor] =>
-  maxPoolWithIndices("maxPool3dWithIndices", 3, x, kernelSize, opts);
+export const maxPool1dWithIndices = traceable("maxPool1dWithIndices", (x: Tensor, kernelSize: IntOrTuple, opts: MaxPoolOptions = {}): [Tensor, Tensor] =>
+  maxPoolWithIndices("maxPool1dWithIndices", 1, x, kernelSize, opts));
+export const maxPool2dWithIndices = traceable("maxPool2dWithIndices", (x: Tensor, kernelSize: IntOrTuple, opts: MaxPoolOptions = {}): [Tensor, Tensor] =>
+  maxPoolWithIndices("maxPool2dWithIndices", 2, x, kernelSize, opts));
+export const maxPool3dWithIndices = traceable("maxPool3dWithIndices", (x: Tensor, kernelSize: IntOrTuple, opts: MaxPoolOptions = {}): [Tensor, Tensor] =>
+  maxPoolWithIndices("maxPool3dWithIndices", 3, x, kernelSize, opts));
 
 function minPool(op: string, nd: number, x: Tensor, kernelSize: IntOrTuple, opts: MaxPoolOptions): Tensor {
   // Check under this op's name before negating, so errors do not blame neg.
@@ -240,12 +241,12 @@ function minPool(op: string, nd: number, x: Tensor, kernelSize: IntOrTuple, opts
 }
 
 /** Min over each window: -maxPool(-x), padding counting as +infinity. */
-export const minPool1d = (x: Tensor, kernelSize: IntOrTuple, opts: MaxPoolOptions = {}): Tensor =>
-  minPool("minPool1d", 1, x, kernelSize, opts);
-export const minPool2d = (x: Tensor, kernelSize: IntOrTuple, opts: MaxPoolOptions = {}): Tensor =>
-  minPool("minPool2d", 2, x, kernelSize, opts);
-export const minPool3d = (x: Tensor, kernelSize: IntOrTuple, opts: MaxPoolOptions = {}): Tensor =>
-  minPool("minPool3d", 3, x, kernelSize, opts);
+export const minPool1d = traceable("minPool1d", (x: Tensor, kernelSize: IntOrTuple, opts: MaxPoolOptions = {}): Tensor =>
+  minPool("minPool1d", 1, x, kernelSize, opts));
+export const minPool2d = traceable("minPool2d", (x: Tensor, kernelSize: IntOrTuple, opts: MaxPoolOptions = {}): Tensor =>
+  minPool("minPool2d", 2, x, kernelSize, opts));
+export const minPool3d = traceable("minPool3d", (x: Tensor, kernelSize: IntOrTuple, opts: MaxPoolOptions = {}): Tensor =>
+  minPool("minPool3d", 3, x, kernelSize, opts));
 
 // ---------------------------------------------------------------------------------------------
 // average pooling
@@ -262,14 +263,14 @@ function avgPool(op: string, nd: number, x: Tensor, kernelSize: IntOrTuple, opts
 }
 
 /** Mean over each window of x [N, C, L] or [C, L]. */
-export const avgPool1d = (x: Tensor, kernelSize: IntOrTuple, opts: AvgPoolOptions = {}): Tensor =>
-  avgPool("avgPool1d", 1, x, kernelSize, opts);
+export const avgPool1d = traceable("avgPool1d", (x: Tensor, kernelSize: IntOrTuple, opts: AvgPoolOptions = {}): Tensor =>
+  avgPool("avgPool1d", 1, x, kernelSize, opts));
 /** Mean over each window of x [N, C, H, W] or [C, H, W]. */
-export const avgPool2d = (x: Tensor, kernelSize: IntOrTuple, opts: AvgPoolOptions = {}): Tensor =>
-  avgPool("avgPool2d", 2, x, kernelSize, opts);
+export const avgPool2d = traceable("avgPool2d", (x: Tensor, kernelSize: IntOrTuple, opts: AvgPoolOptions = {}): Tensor =>
+  avgPool("avgPool2d", 2, x, kernelSize, opts));
 /** Mean over each window of x [N, C, D, H, W] or [C, D, H, W]. */
-export const avgPool3d = (x: Tensor, kernelSize: IntOrTuple, opts: AvgPoolOptions = {}): Tensor =>
-  avgPool("avgPool3d", 3, x, kernelSize, opts);
+export const avgPool3d = traceable("avgPool3d", (x: Tensor, kernelSize: IntOrTuple, opts: AvgPoolOptions = {}): Tensor =>
+  avgPool("avgPool3d", 3, x, kernelSize, opts));
 
 // ---------------------------------------------------------------------------------------------
 // power-average pooling
@@ -288,11 +289,11 @@ function lpPool(op: string, nd: number, x: Tensor, normType: number, kernelSize:
 }
 
 /** (Σ over each window of x^p)^(1/p) for x [N, C, L] or [C, L] (torch's lp_pool1d). */
-export const lpPool1d = (x: Tensor, normType: number, kernelSize: IntOrTuple, opts: LpPoolOptions = {}): Tensor =>
-  lpPool("lpPool1d", 1, x, normType, kernelSize, opts);
+export const lpPool1d = traceable("lpPool1d", (x: Tensor, normType: number, kernelSize: IntOrTuple, opts: LpPoolOptions = {}): Tensor =>
+  lpPool("lpPool1d", 1, x, normType, kernelSize, opts));
 /** (Σ over each window of x^p)^(1/p) for x [N, C, H, W] or [C, H, W] (torch's lp_pool2d). */
-export const lpPool2d = (x: Tensor, normType: number, kernelSize: IntOrTuple, opts: LpPoolOptions = {}): Tensor =>
-  lpPool("lpPool2d", 2, x, normType, kernelSize, opts);
+export const lpPool2d = traceable("lpPool2d", (x: Tensor, normType: number, kernelSize: IntOrTuple, opts: LpPoolOptions = {}): Tensor =>
+  lpPool("lpPool2d", 2, x, normType, kernelSize, opts));
 
 // ---------------------------------------------------------------------------------------------
 // adaptive pooling
@@ -318,20 +319,20 @@ function adaptiveMaxPool(op: string, nd: number, x: Tensor, outputSize: Adaptive
 }
 
 /** Average pooling to a fixed output length: window i spans floor(i·L/O) .. ceil((i+1)·L/O). */
-export const adaptiveAvgPool1d = (x: Tensor, outputSize: AdaptiveSize): Tensor =>
-  adaptiveAvgPool("adaptiveAvgPool1d", 1, x, outputSize);
-export const adaptiveAvgPool2d = (x: Tensor, outputSize: AdaptiveSize): Tensor =>
-  adaptiveAvgPool("adaptiveAvgPool2d", 2, x, outputSize);
-export const adaptiveAvgPool3d = (x: Tensor, outputSize: AdaptiveSize): Tensor =>
-  adaptiveAvgPool("adaptiveAvgPool3d", 3, x, outputSize);
+export const adaptiveAvgPool1d = traceable("adaptiveAvgPool1d", (x: Tensor, outputSize: AdaptiveSize): Tensor =>
+  adaptiveAvgPool("adaptiveAvgPool1d", 1, x, outputSize));
+export const adaptiveAvgPool2d = traceable("adaptiveAvgPool2d", (x: Tensor, outputSize: AdaptiveSize): Tensor =>
+  adaptiveAvgPool("adaptiveAvgPool2d", 2, x, outputSize));
+export const adaptiveAvgPool3d = traceable("adaptiveAvgPool3d", (x: Tensor, outputSize: AdaptiveSize): Tensor =>
+  adaptiveAvgPool("adaptiveAvgPool3d", 3, x, outputSize));
 
 /** Max pooling to a fixed output size (same windows as adaptive average pooling). */
-export const adaptiveMaxPool1d = (x: Tensor, outputSize: AdaptiveSize): Tensor =>
-  valuesOnly(adaptiveMaxPool("adaptiveMaxPool1d", 1, x, outputSize));
-export const adaptiveMaxPool2d = (x: Tensor, outputSize: AdaptiveSize): Tensor =>
-  valuesOnly(adaptiveMaxPool("adaptiveMaxPool2d", 2, x, outputSize));
-export const adaptiveMaxPool3d = (x: Tensor, outputSize: AdaptiveSize): Tensor =>
-  valuesOnly(adaptiveMaxPool("adaptiveMaxPool3d", 3, x, outputSize));
+export const adaptiveMaxPool1d = traceable("adaptiveMaxPool1d", (x: Tensor, outputSize: AdaptiveSize): Tensor =>
+  valuesOnly(adaptiveMaxPool("adaptiveMaxPool1d", 1, x, outputSize)));
+export const adaptiveMaxPool2d = traceable("adaptiveMaxPool2d", (x: Tensor, outputSize: AdaptiveSize): Tensor =>
+  valuesOnly(adaptiveMaxPool("adaptiveMaxPool2d", 2, x, outputSize)));
+export const adaptiveMaxPool3d = traceable("adaptiveMaxPool3d", (x: Tensor, outputSize: AdaptiveSize): Tensor =>
+  valuesOnly(adaptiveMaxPool("adaptiveMaxPool3d", 3, x, outputSize)));
 /** Adaptive max pooling with int32 flat in-plane indices of each max (torch's return_indices=True). */
 export const adaptiveMaxPool1dWithIndices = (x: Tensor, outputSize: AdaptiveSize): [Tensor, Tensor] =>
   adaptiveMaxPool("adaptiveMaxPool1dWithIndices", 1, x, outputSize);
@@ -341,4 +342,4 @@ export const adaptiveMaxPool3dWithIndices = (x: Tensor, outputSize: AdaptiveSize
   adaptiveMaxPool("adaptiveMaxPool3dWithIndices", 3, x, outputSize);
 
 /** Mean over H and W keeping them as size 1: [N, C, H, W] → [N, C, 1, 1] ([C, H, W] → [C, 1, 1]). */
-export const globalAvgPool2d = (x: Tensor): Tensor => adaptiveAvgPool("globalAvgPool2d", 2, x, 1);
+export const globalAvgPool2d = traceable("globalAvgPool2d", (x: Tensor): Tensor => adaptiveAvgPool("globalAvgPool2d", 2, x, 1));

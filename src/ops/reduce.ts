@@ -10,6 +10,7 @@ import { assertTensor, empty, scalar } from "./util.js";
 import { add, div, eq, exp, log, mul, sub, where, square, sqrt } from "./elementwise.js";
 import { expand, reshape, flatten } from "./view.js";
 import { checkOptions } from "../core/options.js";
+import { traceable } from "../graph/recorder.js";
 
 export type Dims = number | readonly number[] | undefined;
 
@@ -64,7 +65,7 @@ function spread(g: Tensor, inShape: readonly number[], axes: readonly number[]):
   return expand(reshape(g, keptShape(inShape, axes)), inShape);
 }
 
-export function sum(x: Tensor, dimOrOptions?: Dims | ReduceOptions, keepdimArg = false): Tensor {
+export const sum = traceable("sum", function sum(x: Tensor, dimOrOptions?: Dims | ReduceOptions, keepdimArg = false): Tensor {
   assertTensor("sum", x);
   const [dim, keepdim] = dimArgs("sum", dimOrOptions, keepdimArg);
   const axes = normalizeDims("sum", dim, x.ndim);
@@ -72,9 +73,9 @@ export function sum(x: Tensor, dimOrOptions?: Dims | ReduceOptions, keepdimArg =
   const out = reduceForward("sum", x, axes, keepdim, dtype);
   const inShape = [...x.shape];
   return record("SumBackward", [x], out, (g) => [spread(g, inShape, axes)]);
-}
+});
 
-export function mean(x: Tensor, dimOrOptions?: Dims | ReduceOptions, keepdimArg = false): Tensor {
+export const mean = traceable("mean", function mean(x: Tensor, dimOrOptions?: Dims | ReduceOptions, keepdimArg = false): Tensor {
   assertTensor("mean", x);
   const [dim, keepdim] = dimArgs("mean", dimOrOptions, keepdimArg);
   if (!isFloating(x.dtype)) {
@@ -83,7 +84,7 @@ export function mean(x: Tensor, dimOrOptions?: Dims | ReduceOptions, keepdimArg 
   const axes = normalizeDims("mean", dim, x.ndim);
   const count = numelOf(axes.map((a) => x.shape[a]));
   return div(sum(x, axes, keepdim), count);
-}
+});
 
 function extremum(op: "max" | "min", x: Tensor, dimOrOptions: Dims | ReduceOptions, keepdimArg: boolean): Tensor {
   assertTensor(op, x);
@@ -104,10 +105,10 @@ function extremum(op: "max" | "min", x: Tensor, dimOrOptions: Dims | ReduceOptio
   }, [x, out]);
 }
 
-export const max = (x: Tensor, dim?: Dims | ReduceOptions, keepdim = false): Tensor => extremum("max", x, dim, keepdim);
-export const min = (x: Tensor, dim?: Dims | ReduceOptions, keepdim = false): Tensor => extremum("min", x, dim, keepdim);
+export const max = traceable("max", (x: Tensor, dim?: Dims | ReduceOptions, keepdim = false): Tensor => extremum("max", x, dim, keepdim));
+export const min = traceable("min", (x: Tensor, dim?: Dims | ReduceOptions, keepdim = false): Tensor => extremum("min", x, dim, keepdim));
 
-export function prod(x: Tensor, dimOrOptions?: Dims | ReduceOptions, keepdimArg = false): Tensor {
+export const prod = traceable("prod", function prod(x: Tensor, dimOrOptions?: Dims | ReduceOptions, keepdimArg = false): Tensor {
   assertTensor("prod", x);
   const [dim, keepdim] = dimArgs("prod", dimOrOptions, keepdimArg);
   const axes = normalizeDims("prod", dim, x.ndim);
@@ -125,7 +126,7 @@ export function prod(x: Tensor, dimOrOptions?: Dims | ReduceOptions, keepdimArg 
     const grad = where(eq(zerosB, 0), noZero, where(isZero, where(eq(zerosB, 1), nonZeroProd, 0), 0));
     return [mul(spread(g, inShape, axes), grad)];
   }, [x]);
-}
+});
 
 export interface VarOptions {
   /** Subtracted from the count in the divisor: 1 (default) is the unbiased estimate, 0 the population one. */
@@ -134,17 +135,17 @@ export interface VarOptions {
   unbiased?: boolean;
 }
 
-export function variance(x: Tensor, dim?: Dims | (ReduceOptions & VarOptions), keepdim = false, opts: VarOptions = {}): Tensor {
+export const variance = traceable("variance", function variance(x: Tensor, dim?: Dims | (ReduceOptions & VarOptions), keepdim = false, opts: VarOptions = {}): Tensor {
   return varianceOf("var", x, dim, keepdim, opts);
-}
+});
 
-export function std(x: Tensor, dim?: Dims | (ReduceOptions & VarOptions), keepdim = false, opts: VarOptions = {}): Tensor {
+export const std = traceable("std", function std(x: Tensor, dim?: Dims | (ReduceOptions & VarOptions), keepdim = false, opts: VarOptions = {}): Tensor {
   const v = varianceOf("std", x, dim, keepdim, opts);
   const y = noGrad(() => sqrt(v));
   // d std = g / (2·std), taken as 0 where std = 0 (a constant slice), as torch does, rather
   // than sqrt's g/0 = inf, which var's zero gradient there would turn into NaN.
   return record("StdBackward", [v], y, (g, [sy]) => [where(eq(sy, 0), 0, div(g, mul(sy, 2)))], [y]);
-}
+});
 
 /** var, with errors named after the op the user called. */
 function varianceOf(op: "var" | "std", x: Tensor, dimOrOptions: Dims | (ReduceOptions & VarOptions), keepdimArg: boolean, optsArg: VarOptions): Tensor {
@@ -160,7 +161,7 @@ function varianceOf(op: "var" | "std", x: Tensor, dimOrOptions: Dims | (ReduceOp
 }
 
 /** log Σ exp(x) over dims, computed stably. */
-export function logsumexp(x: Tensor, dimOrOptions: Dims | ReduceOptions, keepdimArg = false): Tensor {
+export const logsumexp = traceable("logsumexp", function logsumexp(x: Tensor, dimOrOptions: Dims | ReduceOptions, keepdimArg = false): Tensor {
   assertTensor("logsumexp", x);
   const [dim, keepdim] = dimArgs("logsumexp", dimOrOptions, keepdimArg);
   const axes = normalizeDims("logsumexp", dim, x.ndim);
@@ -170,7 +171,7 @@ export function logsumexp(x: Tensor, dimOrOptions: Dims | ReduceOptions, keepdim
   const safeM = where(eq(m, Infinity), 0, where(eq(m, -Infinity), 0, m));
   const r = add(log(sum(exp(sub(x, safeM)), axes, true)), safeM);
   return keepdim ? r : reshape(r, finalShape(x.shape, axes, false));
-}
+});
 
 function argExtremum(op: ArgReduceOp, x: Tensor, dimOrOptions: number | undefined | ArgReduceOptions, keepdimArg: boolean): Tensor {
   assertTensor(op, x);
@@ -190,16 +191,16 @@ function argExtremum(op: ArgReduceOp, x: Tensor, dimOrOptions: number | undefine
   return keepdim ? out : reshape(out, finalShape(x.shape, [axis], false));
 }
 
-export const argmax = (x: Tensor, dim?: number | ArgReduceOptions, keepdim = false): Tensor => argExtremum("argmax", x, dim, keepdim);
-export const argmin = (x: Tensor, dim?: number | ArgReduceOptions, keepdim = false): Tensor => argExtremum("argmin", x, dim, keepdim);
+export const argmax = traceable("argmax", (x: Tensor, dim?: number | ArgReduceOptions, keepdim = false): Tensor => argExtremum("argmax", x, dim, keepdim));
+export const argmin = traceable("argmin", (x: Tensor, dim?: number | ArgReduceOptions, keepdim = false): Tensor => argExtremum("argmin", x, dim, keepdim));
 
 /** Whether every / any element is non-zero (over dims, like torch.all/any). */
-export function all(x: Tensor, dim?: Dims | ReduceOptions, keepdim = false): Tensor {
+export const all = traceable("all", function all(x: Tensor, dim?: Dims | ReduceOptions, keepdim = false): Tensor {
   return logicalReduce("all", x, dim, keepdim);
-}
-export function any(x: Tensor, dim?: Dims | ReduceOptions, keepdim = false): Tensor {
+});
+export const any = traceable("any", function any(x: Tensor, dim?: Dims | ReduceOptions, keepdim = false): Tensor {
   return logicalReduce("any", x, dim, keepdim);
-}
+});
 /** all is a product of 0/1 values and any a sum, so empty reductions give torch's true / false. */
 function logicalReduce(op: "all" | "any", x: Tensor, dimOrOptions: Dims | ReduceOptions, keepdimArg: boolean): Tensor {
   assertTensor(op, x);

@@ -5,6 +5,7 @@ import { Tensor } from "../tensor/tensor.js";
 import { normalizeDim } from "../core/shape.js";
 import { record } from "../autograd/node.js";
 import { assertFloating, assertTensor, empty } from "./util.js";
+import { traceable } from "../graph/recorder.js";
 
 function softmaxImpl(op: "softmax" | "logSoftmax", x: Tensor, dim: number): Tensor {
   assertTensor(op, x);
@@ -24,14 +25,14 @@ function softmaxImpl(op: "softmax" | "logSoftmax", x: Tensor, dim: number): Tens
 }
 
 /** exp(x) / Σ exp(x) along dim, computed stably (the maximum is subtracted first). */
-export function softmax(x: Tensor, dim: number): Tensor {
+export const softmax = traceable("softmax", function softmax(x: Tensor, dim: number): Tensor {
   return softmaxImpl("softmax", x, dim);
-}
+});
 
 /** x − log Σ exp(x) along dim: the log of softmax without its overflow or underflow. */
-export function logSoftmax(x: Tensor, dim: number): Tensor {
+export const logSoftmax = traceable("logSoftmax", function logSoftmax(x: Tensor, dim: number): Tensor {
   return softmaxImpl("logSoftmax", x, dim);
-}
+});
 
 declare module "../tensor/tensor.js" {
   interface Tensor {

@@ -8,6 +8,7 @@ import { getBackendByName } from "../backend/registry.js";
 import { record } from "../autograd/node.js";
 import { assertTensor, empty } from "./util.js";
 import { cast } from "./elementwise.js";
+import { traceable } from "../graph/recorder.js";
 
 /** A tensor sharing t's storage with other geometry (no autograd). */
 export function aliasWith(t: Tensor, shape: number[], strides: number[], offset: number): Tensor {
@@ -91,13 +92,13 @@ function reshapeImpl(op: string, t: Tensor, shape: readonly number[], mustView: 
   return record(mustView ? "ViewBackward" : "ReshapeBackward", [t], out, (g) => [reshape(g, inShape)]);
 }
 
-export function reshape(t: Tensor, ...shape: (number | readonly number[])[]): Tensor {
+export const reshape = traceable("reshape", function reshape(t: Tensor, ...shape: (number | readonly number[])[]): Tensor {
   return reshapeImpl("reshape", t, shapeArgs(shape), false);
-}
+});
 
-export function view(t: Tensor, ...shape: (number | readonly number[])[]): Tensor {
+export const view = traceable("view", function view(t: Tensor, ...shape: (number | readonly number[])[]): Tensor {
   return reshapeImpl("view", t, shapeArgs(shape), true);
-}
+});
 
 function contiguousCopy(t: Tensor): Tensor {
   const out = empty(t.shape, t.dtype, t.backend);
@@ -106,19 +107,19 @@ function contiguousCopy(t: Tensor): Tensor {
 }
 
 /** t itself when already contiguous, else a row-major copy. */
-export function contiguous(t: Tensor): Tensor {
+export const contiguous = traceable("contiguous", function contiguous(t: Tensor): Tensor {
   assertTensor("contiguous", t);
   if (t.isContiguous()) return t;
   return record("CloneBackward", [t], contiguousCopy(t), (g) => [g]);
-}
+});
 
 /** A copy with its own storage. */
-export function clone(t: Tensor): Tensor {
+export const clone = traceable("clone", function clone(t: Tensor): Tensor {
   assertTensor("clone", t);
   return record("CloneBackward", [t], contiguousCopy(t), (g) => [g]);
-}
+});
 
-export function flatten(t: Tensor, startDim = 0, endDim = -1): Tensor {
+export const flatten = traceable("flatten", function flatten(t: Tensor, startDim = 0, endDim = -1): Tensor {
   assertTensor("flatten", t);
   if (t.ndim === 0) {
     // A 0-d tensor has one (virtual) dim: 0 or -1 name it, anything else is out of range.
@@ -131,15 +132,15 @@ export function flatten(t: Tensor, startDim = 0, endDim = -1): Tensor {
   if (s > e) throw new RangeError(`flatten: startDim ${startDim} comes after endDim ${endDim}`);
   const shape = [...t.shape.slice(0, s), numelOf(t.shape.slice(s, e + 1)), ...t.shape.slice(e + 1)];
   return reshape(t, shape);
-}
+});
 
 /** Split one dimension into several (the inverse of flatten). */
-export function unflatten(t: Tensor, dim: number, sizes: readonly number[]): Tensor {
+export const unflatten = traceable("unflatten", function unflatten(t: Tensor, dim: number, sizes: readonly number[]): Tensor {
   const d = normalizeDim("unflatten", dim, t.ndim);
   return reshape(t, [...t.shape.slice(0, d), ...sizes, ...t.shape.slice(d + 1)]);
-}
+});
 
-export function permute(t: Tensor, ...dims: (number | readonly number[])[]): Tensor {
+export const permute = traceable("permute", function permute(t: Tensor, ...dims: (number | readonly number[])[]): Tensor {
   assertTensor("permute", t);
   const order = shapeArgs(dims).map((d) => normalizeDim("permute", d, t.ndim));
   if (order.length !== t.ndim || new Set(order).size !== t.ndim) {
@@ -149,9 +150,9 @@ export function permute(t: Tensor, ...dims: (number | readonly number[])[]): Ten
   const inverse = new Array<number>(order.length);
   order.forEach((d, i) => (inverse[d] = i));
   return record("PermuteBackward", [t], out, (g) => [permute(g, inverse)]);
-}
+});
 
-export function transpose(t: Tensor, dim0 = -2, dim1 = -1): Tensor {
+export const transpose = traceable("transpose", function transpose(t: Tensor, dim0 = -2, dim1 = -1): Tensor {
   assertTensor("transpose", t);
   if (t.ndim < 2 && dim0 === -2 && dim1 === -1) return t;
   if (t.ndim === 0) {
@@ -164,19 +165,19 @@ export function transpose(t: Tensor, dim0 = -2, dim1 = -1): Tensor {
   const order = Array.from({ length: t.ndim }, (_, i) => i);
   [order[a], order[b]] = [order[b], order[a]];
   return permute(t, order);
-}
+});
 
 /** Remove size-1 dimensions (all of them, or the ones named). */
-export function squeeze(t: Tensor, dim?: number | readonly number[]): Tensor {
+export const squeeze = traceable("squeeze", function squeeze(t: Tensor, dim?: number | readonly number[]): Tensor {
   assertTensor("squeeze", t);
   const dims = dim === undefined ? null : (typeof dim === "number" ? [dim] : [...dim]).map((d) => normalizeDim("squeeze", d, t.ndim));
   const keep = t.shape.map((s, i) => !(s === 1 && (dims === null || dims.includes(i))));
   const out = aliasWith(t, t.shape.filter((_, i) => keep[i]), t.strides.filter((_, i) => keep[i]), t.offset);
   const inShape = [...t.shape];
   return record("SqueezeBackward", [t], out, (g) => [reshape(g, inShape)]);
-}
+});
 
-export function unsqueeze(t: Tensor, dim: number): Tensor {
+export const unsqueeze = traceable("unsqueeze", function unsqueeze(t: Tensor, dim: number): Tensor {
   assertTensor("unsqueeze", t);
   const d = normalizeDim("unsqueeze", dim, t.ndim + 1);
   const shape = [...t.shape], strides = [...t.strides];
@@ -186,10 +187,10 @@ export function unsqueeze(t: Tensor, dim: number): Tensor {
   const out = aliasWith(t, shape, strides, t.offset);
   const inShape = [...t.shape];
   return record("UnsqueezeBackward", [t], out, (g) => [reshape(g, inShape)]);
-}
+});
 
 /** Broadcast to a larger shape without copying (-1 keeps a dimension's size). */
-export function expand(t: Tensor, ...sizes: (number | readonly number[])[]): Tensor {
+export const expand = traceable("expand", function expand(t: Tensor, ...sizes: (number | readonly number[])[]): Tensor {
   assertTensor("expand", t);
   const shape = shapeArgs(sizes);
   if (shape.length < t.ndim) {
@@ -214,14 +215,14 @@ export function expand(t: Tensor, ...sizes: (number | readonly number[])[]): Ten
   const out = aliasWith(t, outShape, strides, t.offset);
   // The engine sums the gradient back down to the input's shape.
   return record("ExpandBackward", [t], out, (g) => [g]);
-}
+});
 
-export function expandAs(t: Tensor, other: Tensor): Tensor {
+export const expandAs = traceable("expandAs", function expandAs(t: Tensor, other: Tensor): Tensor {
   return expand(t, other.shape);
-}
+});
 
 /** Elements start, start+step, … < end along dim (negative indices count from the end). */
-export function slice(t: Tensor, dim: number, start = 0, end: number = Infinity, step = 1): Tensor {
+export const slice = traceable("slice", function slice(t: Tensor, dim: number, start = 0, end: number = Infinity, step = 1): Tensor {
   assertTensor("slice", t);
   if (t.ndim === 0) throw new RangeError("slice: cannot slice a 0-d tensor (it has no dimensions)");
   const d = normalizeDim("slice", dim, t.ndim);
@@ -241,7 +242,7 @@ export function slice(t: Tensor, dim: number, start = 0, end: number = Infinity,
   const out = aliasWith(t, shape, strides, t.offset + s * t.strides[d]);
   const inShape = [...t.shape];
   return record("SliceBackward", [t], out, (g) => [sliceBackward(g, inShape, d, s, step)]);
-}
+});
 
 /** Scatter g into zeros of the input's shape at the sliced positions. */
 function sliceBackward(g: Tensor, inShape: number[], dim: number, start: number, step: number): Tensor {
@@ -254,7 +255,7 @@ function sliceBackward(g: Tensor, inShape: number[], dim: number, start: number,
 }
 
 /** length elements of dim starting at start (a view), as torch.narrow. */
-export function narrow(t: Tensor, dim: number, start: number, length: number): Tensor {
+export const narrow = traceable("narrow", function narrow(t: Tensor, dim: number, start: number, length: number): Tensor {
   assertTensor("narrow", t);
   if (t.ndim === 0) throw new RangeError("narrow: cannot narrow a 0-d tensor (it has no dimensions)");
   const d = normalizeDim("narrow", dim, t.ndim);
@@ -264,18 +265,18 @@ export function narrow(t: Tensor, dim: number, start: number, length: number): T
     throw new RangeError(`narrow: start ${start} with length ${length} is out of range for dimension ${dim} of size ${n}`);
   }
   return slice(t, d, s, s + length);
-}
+});
 
 /** Matrix transpose of a 2-d (or lower) tensor. */
-export function t2(t: Tensor): Tensor {
+export const t2 = traceable("t2", function t2(t: Tensor): Tensor {
   if (t.ndim > 2) throw new RangeError(`t: expects a tensor with at most 2 dimensions, got shape ${formatShape(t.shape)}; use transpose(dim0, dim1)`);
   return t.ndim < 2 ? t : transpose(t, 0, 1);
-}
+});
 
 const DTYPE_NAMES = new Set(["float32", "float64", "int32", "bool"]);
 
 /** Move to a device ("cpu", "native", "cuda") or convert to a dtype; returns t when nothing changes. */
-export function to(t: Tensor, target: string): Tensor {
+export const to = traceable("to", function to(t: Tensor, target: string): Tensor {
   assertTensor("to", t);
   if (DTYPE_NAMES.has(target)) return cast(t, target as DType);
   const backend = getBackendByName(target, "to");
@@ -289,21 +290,21 @@ export function to(t: Tensor, target: string): Tensor {
   if (src !== t) src.dispose();
   const fromName = t.device;
   return record("ToDeviceBackward", [t], out, (g) => [to(g, fromName)]);
-}
+});
 
 /** t viewed with other's shape (torch.Tensor.view_as): shares t's storage. */
-export function viewAs(t: Tensor, other: Tensor): Tensor {
+export const viewAs = traceable("viewAs", function viewAs(t: Tensor, other: Tensor): Tensor {
   assertTensor("viewAs", t);
   if (!(other instanceof Tensor)) throw new TypeError("viewAs: other must be a Tensor (its shape is used)");
   return view(t, other.shape);
-}
+});
 
 /** t reshaped to other's shape (torch.Tensor.reshape_as): a view when possible, else a copy. */
-export function reshapeAs(t: Tensor, other: Tensor): Tensor {
+export const reshapeAs = traceable("reshapeAs", function reshapeAs(t: Tensor, other: Tensor): Tensor {
   assertTensor("reshapeAs", t);
   if (!(other instanceof Tensor)) throw new TypeError("reshapeAs: other must be a Tensor (its shape is used)");
   return reshape(t, other.shape);
-}
+});
 
 declare module "../tensor/tensor.js" {
   interface Tensor {

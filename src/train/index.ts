@@ -4,3 +4,4 @@ export { evaluate, predict, type EvaluateOptions, type PredictOptions } from "./
 export { writeCheckpoint, restoreCheckpoint } from "./checkpoint.js";
 export { diagnose, trainingInfo, HISTORY_INFO, type Diagnosis, type DiagnosisEvidence, type DiagnoseOptions, type Confidence, type TrainingInfo, type Verdict } from "./diagnose.js";
 export * as callbacks from "./callbacks/index.js";
+export { trainGan, type TrainGanOptions, type GanHistory, type GanLogs } from "./gan.js";

@@ -26,6 +26,8 @@ export interface GridOptions {
   gap: number;
   /** How one-channel tiles are coloured. */
   colormap: Colormap;
+  /** Gray level (0 to 255) of the gaps and the border (default 255, white). */
+  background?: number;
 }
 
 /** Larger images are refused: they are a mistake (a wrong layer, a huge scale), not a picture. */
@@ -69,7 +71,7 @@ export function positiveInt(where: string, name: string, v: unknown, max: number
   return v;
 }
 
-/** The grid as PNG bytes, on a white background. */
+/** The grid as PNG bytes, on a white background (or opts.background). */
 export function gridToPng(tiles: Tile[], opts: GridOptions, where: string): Uint8Array {
   if (tiles.length === 0) throw new RangeError(`${where}: nothing to draw (no tiles)`);
   const { height: th, width: tw } = tiles[0];
@@ -84,7 +86,9 @@ export function gridToPng(tiles: Tile[], opts: GridOptions, where: string): Uint
   }
   const png = new pngjs.PNG({ width, height });
   const buf = png.data;
-  buf.fill(255);
+  buf.fill(opts.background ?? 255);
+  // The fill set alpha to the background's gray too: make every pixel opaque.
+  for (let at = 3; at < buf.length; at += 4) buf[at] = 255;
   const rgb = new Uint8Array(3);
   tiles.forEach((tile, t) => {
     const x0 = gap + (t % columns) * (cellW + gap);

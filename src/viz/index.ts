@@ -7,3 +7,6 @@ export { filters, type FiltersOptions } from "./filters.js";
 export { featureMaps, type FeatureMapsOptions } from "./feature-maps.js";
 export { writeFirstConvPictures, firstConv } from "./layer-pictures.js";
 export type { Colormap } from "./image-grid.js";
+export { saveImageGrid, imageGridPng, type ImageGridOptions } from "./save-image.js";
+export { lineChartSvg, lineChartPng, type LineChartOptions, type LineSeries } from "./line-chart.js";
+export { drawBoxes, drawBoxesPng, saveBoxes, BOX_COLORS, type DrawBoxesOptions } from "./draw-boxes.js";

@@ -17,15 +17,21 @@ const RANK: Record<string, number> = {
   "backend/cpu": 3, "backend/native": 3, "backend/cuda": 3,
   backends: 4,
   tensor: 4,
-  autograd: 5,
+  autograd: 5, graph: 5,
   ops: 6,
-  nn: 7, optim: 7, data: 7, metrics: 7, io: 7, transforms: 7,
+  nn: 7, optim: 7, data: 7, metrics: 7, transforms: 7,
+  // io/onnx builds Modules (importOnnx) and traces them (exportOnnx): io sits just above nn.
+  io: 7.5,
   regularizers: 8, datasets: 8, summary: 8, losses: 8,
   models: 9, train: 9,
   ensemble: 10, transfer: 10, tune: 10,
+  // Faster R-CNN builds on the model zoo's ResNet (models/), so detection sits above it.
+  detection: 10,
   viz: 11,
-  cli: 12,
-  index: 13,
+  // The live dashboard feeds on training (train/) and draws filters (viz/); the CLI starts it.
+  dashboard: 12,
+  cli: 13,
+  index: 14,
 };
 /** Only these may import a concrete backend (the package entry wires them; index exports nb.cuda). */
 const KNOWS_BACKENDS = new Set(["backends", "index"]);

@@ -107,6 +107,12 @@ const CALLS: Call[] = [
   { kernel: "indexAdd", views: [f32([4, 3]), i32([2]), f32([2, 3])], describe: ([o, i, s]) => { num(0); view(o, 1); view(i, 2); view(s, 3); } },
   { kernel: "gather", views: [f32([4, 3]), i32([4, 2]), f32([4, 2])], describe: ([x, i, o]) => { num(1); view(x, 1); view(i, 2); view(o, 3); } },
   { kernel: "scatterAdd", views: [f32([4, 3]), i32([4, 2]), f32([4, 2])], describe: ([o, i, s]) => { num(1); view(o, 1); view(i, 2); view(s, 3); } },
+  // Detection kernels (rois filled with 1: batch index 1 of a two-image map; argmax 0: in the plane).
+  { kernel: "nms", views: [f32([3, 4]), f32([3]), i32([3])], describe: ([b, s, k]) => { num(0.5); view(b, 1); view(s, 2); view(k, 3); } },
+  { kernel: "roiAlign", views: [f32([2, 3, 5, 4]), f32([2, 5]), f32([2, 3, 2, 2])], describe: ([x, r, o]) => { nums([2, 2, 1, -1, 0]); view(x, 1); view(r, 2); view(o, 3); } },
+  { kernel: "roiAlignBackward", views: [f32([2, 3, 2, 2]), f32([2, 5]), f32([2, 3, 5, 4])], describe: ([g, r, o]) => { nums([2, 2, 1, 2, 1]); view(g, 1); view(r, 2); view(o, 3); } },
+  { kernel: "roiPool", views: [f32([2, 3, 5, 4]), f32([2, 5]), f32([2, 3, 2, 2]), i32([2, 3, 2, 2])], describe: ([x, r, o, a]) => { nums([2, 2, 0.5]); view(x, 1); view(r, 2); view(o, 3); view(a, 4); } },
+  { kernel: "roiPoolBackward", views: [f32([2, 3, 2, 2]), f32([2, 5]), i32([2, 3, 2, 2]), f32([2, 3, 5, 4])], describe: ([g, r, a, o]) => { view(g, 1); view(r, 2); view(a, 3); view(o, 4); } },
 ];
 
 function invoke(call: Call, views = call.views, buffers?: unknown[]): void {

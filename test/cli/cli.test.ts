@@ -22,7 +22,7 @@ test("explain shows the output-size arithmetic", async () => {
 
 test("bad input ends with one clear line and a non-zero exit, never a stack trace", async () => {
   const cases: [string[], RegExp][] = [
-    [["train", "--model", "resnet9000"], /^nabla: unknown model "resnet9000"; choose one of typical-cnn, lenet5, fashion-cnn, lenet5-1998, alexnet, .*, resnet18, .*, se-resnet50, seq-lstm, char-lstm$/],
+    [["train", "--model", "resnet9000"], /^nabla: unknown model "resnet9000"; choose one of typical-cnn, lenet5, fashion-cnn, lenet5-1998, alexnet, .*, resnet18, .*, se-resnet50, seq-lstm, char-lstm, autoencoder, conv-autoencoder, vae, dcgan$/],
     [["train", "--model", "lenet5", "--dataset", "imagenet"], /^nabla: unknown dataset "imagenet"/],
     [["train", "--model", "lenet5", "--lr", "abc"], /^nabla: --lr must be a number, got "abc"$/],
     [["train", "--model", "lenet5", "--epochs", "0"], /^nabla: --epochs must be at least 1, got 0$/],

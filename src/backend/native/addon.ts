@@ -61,6 +61,12 @@ export interface NativeAddon {
   indexAdd: NativeKernel;
   gather: NativeKernel;
   scatterAdd: NativeKernel;
+  /** Returns the number of kept boxes written to the front of keep. */
+  nms: (meta: Float64Array, ...buffers: ArrayBufferView[]) => number;
+  roiAlign: NativeKernel;
+  roiAlignBackward: NativeKernel;
+  roiPool: NativeKernel;
+  roiPoolBackward: NativeKernel;
 }
 
 const ENTRY_POINTS: readonly (keyof NativeAddon)[] = [
@@ -68,6 +74,7 @@ const ENTRY_POINTS: readonly (keyof NativeAddon)[] = [
   "conv", "convReluMaxPool", "convBackwardData", "convBackwardFilter", "pool", "poolBackward", "maxPoolBackward", "softmax", "softmaxBackward",
   "moments", "channelMoments", "batchNormApply", "batchNormBackward", "random", "adamStep", "sgdStep", "crossEntropy", "crossEntropyBackward",
   "recurrentForward", "recurrentBackward", "argReduce", "indexSelect", "indexAdd", "gather", "scatterAdd",
+  "nms", "roiAlign", "roiAlignBackward", "roiPool", "roiPoolBackward",
 ];
 
 /** Where the build puts the addon, relative to this file (the same from src/ and dist/). */

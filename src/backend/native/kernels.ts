@@ -33,6 +33,11 @@ function convNumbers(p: ConvParams): void {
   for (let i = 0; i < p.kernel.length; i++) nums([p.kernel[i], p.stride[i], p.padBefore[i], p.padAfter[i], p.dilation[i]]);
 }
 
+/** pooledHeight, pooledWidth, spatialScale: the head of every RoI kernel's numbers. */
+function roiGeometry(p: { pooledHeight: number; pooledWidth: number; spatialScale: number }): void {
+  nums([p.pooledHeight, p.pooledWidth, p.spatialScale]);
+}
+
 /** The kernels of a Backend, native where the addon handles the call and `cpu`'s otherwise. */
 export function nativeKernels(addon: NativeAddon, cpu: Backend): Omit<Backend, "name" | "syncReadable" | "gcManaged" | "alloc" | "fromHost" | "free" | "readSync" | "read"> {
   return {
@@ -303,6 +308,42 @@ export function nativeKernels(addon: NativeAddon, cpu: Backend): Omit<Backend, "
         end(), buf(whh), buf(bhh ?? whh), buf(h0), buf(c0 ?? h0), buf(hs), buf(cs ?? hs), buf(saved),
         buf(gHs), buf(gCs ?? gHs), buf(gXProj), buf(gWhh), buf(gBhh ?? gWhh), buf(gH0), buf(gC0 ?? gH0),
       );
+      return true;
+    },
+
+    // Detection kernels (native/src/detection.cc): contiguous float32 operands only; anything else
+    // is declined and src/detection/ runs its JavaScript kernels.
+    nms(boxes, scores, iouThreshold, keep) {
+      if (!f32(boxes, scores) || !dense(boxes, scores, keep)) return -1;
+      begin(); num(iouThreshold); view(boxes, 1); view(scores, 2); view(keep, 3);
+      return addon.nms(end(), buf(boxes), buf(scores), buf(keep));
+    },
+
+    roiAlign(x, rois, p, out) {
+      if (!f32(x, rois, out) || !dense(x, rois, out)) return false;
+      begin(); roiGeometry(p); num(p.samplingRatio); num(p.aligned ? 1 : 0); view(x, 1); view(rois, 2); view(out, 3);
+      addon.roiAlign(end(), buf(x), buf(rois), buf(out));
+      return true;
+    },
+
+    roiAlignBackward(gy, rois, p, gx) {
+      if (!f32(gy, rois, gx) || !dense(gy, rois, gx)) return false;
+      begin(); roiGeometry(p); num(p.samplingRatio); num(p.aligned ? 1 : 0); view(gy, 1); view(rois, 2); view(gx, 3);
+      addon.roiAlignBackward(end(), buf(gy), buf(rois), buf(gx));
+      return true;
+    },
+
+    roiPool(x, rois, p, out, argmax) {
+      if (!f32(x, rois, out) || !dense(x, rois, out, argmax)) return false;
+      begin(); roiGeometry(p); view(x, 1); view(rois, 2); view(out, 3); view(argmax, 4);
+      addon.roiPool(end(), buf(x), buf(rois), buf(out), buf(argmax));
+      return true;
+    },
+
+    roiPoolBackward(gy, rois, argmax, gx) {
+      if (!f32(gy, rois, gx) || !dense(gy, rois, argmax, gx)) return false;
+      begin(); view(gy, 1); view(rois, 2); view(argmax, 3); view(gx, 4);
+      addon.roiPoolBackward(end(), buf(gy), buf(rois), buf(argmax), buf(gx));
       return true;
     },
   };

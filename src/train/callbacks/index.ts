@@ -6,3 +6,4 @@ export { ReduceLROnPlateau, type ReduceLROnPlateauOptions } from "./reduce-lr-on
 export { LearningRateScheduler } from "./learning-rate-scheduler.js";
 export { CSVLogger, type CSVLoggerOptions } from "./csv-logger.js";
 export { ProgressBar, type ProgressBarOptions } from "./progress-bar.js";
+export { TensorBoard, type TensorBoardOptions } from "./tensorboard.js";
