@@ -102,6 +102,27 @@ const table = [
 ];
 console.log(`\n${table.join("\n")}\n`);
 writeFileSync(join(args.out, "results.json"), JSON.stringify({ rows, cpu: cpus()[0].model, cores: cpus().length, backend: String(nb.getBackend()), args }, null, 2));
+// How test time grows with the number of proposals (the paper's R-CNN warps ~2,000 per image):
+// R-CNN runs its CNN once per region, Fast R-CNN once per image plus a small head per region. Random
+// boxes stand in for proposals; the time is the detector's alone, on the first 5 validation images.
+const scaling = ["| proposals per image | R-CNN, wall / CPU (s per image) | Fast R-CNN, wall / CPU (s per image) | ratio (CPU) |", "|---|---|---|---|"];
+for (const K of [50, 500, 2000]) {
+  const gen = new nb.Generator(K);
+  const boxes = Array.from({ length: 5 }, () => {
+    const u = gen.hostUniform(4 * K);
+    return nb.tensor(Float32Array.from({ length: 4 * K }, (_, j) => {
+      const k = Math.floor(j / 4), c = j % 4, lo = Math.min(u[4 * k + (c & 1)], u[4 * k + (c & 1) + 2]) * (size - 4);
+      const hi = Math.max(u[4 * k + (c & 1)], u[4 * k + (c & 1) + 2]) * (size - 4) + 4;
+      return c < 2 ? lo : hi;
+    }), { shape: [K, 4] });
+  });
+  const r = timed(() => boxes.forEach((b, i) => rcnn.detect(val.get(i)[0], b)));
+  const f = timed(() => boxes.forEach((b, i) => fast.detect(val.get(i)[0], b)));
+  scaling.push(`| ${K} | ${(r.wall / 5).toFixed(3)} / ${(r.cpu / 5).toFixed(3)} | ${(f.wall / 5).toFixed(3)} / ${(f.cpu / 5).toFixed(3)} | ${(r.cpu / f.cpu).toFixed(1)}× |`);
+}
+console.log(`${scaling.join("\n")}\n`);
+writeFileSync(join(args.out, "tables.md"), `${table.join("\n")}\n\n${scaling.join("\n")}\n`);
+
 if (args.pictures) {
   const [image, target] = val.get(PICTURE);
   for (const [model, d] of Object.entries(detectionsOf)) {

@@ -2,6 +2,7 @@
 // stderr and exit code 2 (usage) or 1 (failure), never a stack trace (set NABLA_DEBUG=1 for one).
 
 import "../backends.js";
+import { mkdirSync } from "node:fs";
 import { Command, CommanderError, Option } from "commander";
 import { load } from "../io/save-load.js";
 import { summary } from "../summary/summary.js";
@@ -20,6 +21,11 @@ import { benchCommand } from "./bench-command.js";
 import { dashboardCommand } from "./dashboard-command.js";
 import { DEFAULT_DASHBOARD_PORT } from "../dashboard/server.js";
 import { UsageError, parseNumber } from "./usage-error.js";
+import { TrainingInterrupted } from "./interrupts.js";
+import { resumedOptions, writeRunOptions } from "./run-folder.js";
+
+/** Flags that may differ when a run is resumed (`nabla train --resume DIR --epochs 20` trains it longer). */
+const RESUME_MAY_CHANGE = ["epochs", "checkpointEvery", "device", "quiet", "dashboard", "dashboardKeep"] as const;
 
 const num = (flag: string, check: Parameters<typeof parseNumber>[2] = {}) => (v: string) => parseNumber(flag, v, check);
 
@@ -45,7 +51,7 @@ export function buildProgram(): Command {
 
   const train = program.command("train")
     .description("train a model on a dataset, write weights, history and learning curves, report test metrics")
-    .requiredOption("--model <name>", `model: ${MODEL_NAMES.join(", ")}; detection: ${DETECTION_MODELS.join(", ")}`)
+    .option("--model <name>", `model: ${MODEL_NAMES.join(", ")}; detection: ${DETECTION_MODELS.join(", ")} (required, except with --resume)`)
     .option("--dataset <name>", `dataset: ${DATASET_NAMES.join(", ")}; detection: shapes (the default for a detection model), voc`, "mnist")
     .option("--root <dir>", "folder with the dataset files (fashion-mnist, cifar10, imagefolder; mnist ships with nabla); for --dataset text, a UTF-8 text file (default: Moby Dick)")
     .option("--epochs <n>", "epochs", num("--epochs", { integer: true, min: 1 }), 5)
@@ -72,8 +78,16 @@ export function buildProgram(): Command {
     .option("--noise <std>", "autoencoders: Gaussian noise added to the inputs, the target stays clean (a denoising autoencoder)", num("--noise", { min: 0, exclusiveMin: true }))
     .option("--dashboard [port]", `serve a live dashboard of the run on 127.0.0.1 (default port ${DEFAULT_DASHBOARD_PORT}; 0: any free port); it stops when the run ends`)
     .option("--dashboard-keep", "keep the --dashboard server open after training, until Ctrl-C", false)
+    .option("--checkpoint-every <n>", "with --out: also checkpoint every n steps into <out>/checkpoint.safetensors (it is written at every epoch's end and at Ctrl-C anyway)", num("--checkpoint-every", { integer: true, min: 1 }))
+    .option("--resume <dir>", "continue the run in <dir> (the --out of an interrupted run) from its last checkpoint, with the options it started with; --epochs may raise the epoch count")
     .option("--quiet", "no progress bar", false)
-    .action(async (o, cmd: Command) => {
+    .action(async (given, cmd: Command) => {
+      const isGiven = (key: string) => ["cli", "env"].includes(cmd.getOptionValueSource(key) ?? "");
+      const o = given.resume === undefined ? given : resumedOptions(given.resume, "train", given, isGiven, RESUME_MAY_CHANGE) as typeof given;
+      if (o.model === undefined) throw new UsageError("--model <name>: which model to train (or --resume <dir> to continue a run)");
+      if ((given.resume !== undefined || o.checkpointEvery !== undefined) && (isDetectionModel(o.model) || modelTask(o.model) === "generate")) {
+        throw new UsageError(`${given.resume !== undefined ? "--resume" : "--checkpoint-every"}: not yet for --model ${o.model} (its own training loop has no resumable checkpoints yet); classifiers and language models have them`);
+      }
       const dashboard = o.dashboard === undefined ? undefined : o.dashboard === true ? DEFAULT_DASHBOARD_PORT : parseNumber("--dashboard", o.dashboard, { integer: true, min: 0, max: 65535 });
       if (dashboard !== undefined && (isDetectionModel(o.model) || modelTask(o.model) === "generate")) throw new UsageError(`--dashboard: follows nb.fit's training of classifiers and language models; --model ${o.model} trains with a loop of its own`);
       if (isDetectionModel(o.model)) {
@@ -103,11 +117,17 @@ export function buildProgram(): Command {
       }
       const generativeOnly = GENERATIVE_FLAGS.filter((f) => o[f.key] !== undefined).map((f) => f.flag);
       if (generativeOnly.length) throw new UsageError(`${generativeOnly.join(", ")}: only for the generative models (--model dcgan, vae, autoencoder, conv-autoencoder)`);
+      // The run folder keeps the options, for --resume (written before training can be interrupted).
+      if (o.out && given.resume === undefined) {
+        mkdirSync(o.out, { recursive: true });
+        writeRunOptions(o.out, "train", o);
+      }
       const { history } = await trainCommand({
         model: o.model, dataset: o.dataset, root: o.root, epochs: o.epochs, batchSize: o.batchSize, optimizer: o.optimizer,
         lr: o.lr, momentum: o.momentum, weightDecay: o.weightDecay, schedule: o.schedule, dropout: o.dropout, augment: o.augment,
         validationSplit: o.validationSplit, patience: o.patience, seed: o.seed, device: o.device, out: o.out, limit: o.limit,
         tensorboard: o.tensorboard, dashboard, dashboardKeep: o.dashboardKeep, testLimit: o.testLimit, seqLength: o.seqLength, sampling: { temperatures: o.temperature, sampleLength: o.sampleLength, prime: o.prime },
+        checkpointEvery: o.checkpointEvery, resume: given.resume !== undefined,
         verbose: o.quiet ? 0 : process.stdout.isTTY ? 1 : 2,
       });
       if (!Number.isFinite(history.loss[history.loss.length - 1])) throw new Error("training diverged (the loss is not finite); lower --lr");
@@ -246,6 +266,10 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   } catch (e) {
     if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2; // commander already printed the message
+    if (e instanceof TrainingInterrupted) {
+      console.error(`nabla: ${e.message}`);
+      return e.exitCode;
+    }
     if (process.env.NABLA_DEBUG) console.error(e);
     const message = e instanceof Error ? e.message : String(e);
     console.error(`nabla: ${message.split("\n")[0]}`);

@@ -3,7 +3,7 @@
 // weights, the history and the learning curves, then report test accuracy, per-class
 // precision/recall/F1 and a diagnosis of the curves.
 
-import { mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { manualSeed } from "../tensor/random.js";
 import { tensor } from "../tensor/creation.js";
@@ -31,6 +31,8 @@ import { charLstmLoss } from "../models/char-lstm.js";
 import type { TextDataset } from "../datasets/text.js";
 import { describeOptimizer, optimizerOptions, type OptimizerArgs } from "./optimizer-flags.js";
 import { startLiveDashboard, type LiveDashboard } from "../dashboard/live-dashboard.js";
+import { RunCheckpoint, checkpointPath, trimCsvRows } from "./run-folder.js";
+import { TrainingInterrupted, watchInterrupts } from "./interrupts.js";
 
 export interface TrainArgs extends OptimizerArgs {
   model: string;
@@ -62,6 +64,12 @@ export interface TrainArgs extends OptimizerArgs {
   seqLength?: number;
   /** Language models: how to sample text after each epoch. */
   sampling?: SamplingArgs;
+  /** With out: also checkpoint every this many steps (besides every epoch's end). */
+  checkpointEvery?: number;
+  /** Continue the run in `out` from its checkpoint (`nabla train --resume DIR`; the caller restores the other options). */
+  resume?: boolean;
+  /** Stop cleanly on Ctrl-C / SIGTERM (checkpoint, then TrainingInterrupted); default true. */
+  handleSignals?: boolean;
   verbose: 0 | 1 | 2;
 }
 
@@ -109,6 +117,7 @@ async function train(a: TrainArgs, log: (line: string) => void, dashboard: { liv
   oneOf("--schedule", a.schedule, SCHEDULES);
   if (a.dashboardKeep && a.dashboard === undefined) throw new UsageError("--dashboard-keep: keeps the --dashboard server open after training; give --dashboard too");
   if (a.tensorboard && !a.out) throw new UsageError("--tensorboard: needs --out <dir>; the event files go into <dir>/tensorboard");
+  if (a.checkpointEvery !== undefined && !a.out) throw new UsageError("--checkpoint-every: needs --out <dir>; the checkpoint goes into <dir>/checkpoint.safetensors");
   if (a.device) setBackend(a.device);
   manualSeed(a.seed);
   const data = loadDataset(a.dataset, a.root, { train: a.limit, test: a.testLimit, seqLength: a.seqLength });
@@ -128,6 +137,11 @@ async function train(a: TrainArgs, log: (line: string) => void, dashboard: { liv
 
   const cbs: callbacks.Callback[] = [...scheduleCallback(a.schedule, optimizer, a.epochs)];
   if (a.out) mkdirSync(a.out, { recursive: true });
+  // A run folder's checkpoint belongs to the run that wrote it: a fresh run starts without one.
+  const checkpoint = a.out ? checkpointPath(a.out) : null;
+  const resumeFrom = a.resume && checkpoint && existsSync(checkpoint) ? checkpoint : undefined;
+  if (a.resume && !resumeFrom) log(`nabla train: no checkpoint in ${a.out} yet; the run starts from its beginning`);
+  if (checkpoint && !a.resume) rmSync(checkpoint, { force: true });
   const textSampler = sampling ? sampler(model, data.train as TextDataset, sampling, a.out, log) : null;
   if (textSampler) cbs.push(textSampler.callback);
   const monitor = valSet ? "val_loss" : "loss";
@@ -135,7 +149,10 @@ async function train(a: TrainArgs, log: (line: string) => void, dashboard: { liv
   const bestPath = a.out ? join(a.out, "best.safetensors") : null;
   if (a.out) {
     cbs.push(new callbacks.ModelCheckpoint({ path: bestPath!, monitor, saveBestOnly: true, weightsOnly: true }));
-    cbs.push(new callbacks.CSVLogger(join(a.out, "history.csv")));
+    const csv = join(a.out, "history.csv");
+    // A run killed between its log row and its checkpoint logged an epoch that will run again.
+    cbs.push({ onTrainBegin: (_logs, ctx) => trimCsvRows(csv, ctx.initialEpoch) });
+    cbs.push(new callbacks.CSVLogger(csv));
     if (a.tensorboard) cbs.push(new callbacks.TensorBoard({ logDir: join(a.out, "tensorboard"), histogramFreq: 1 }));
   }
 
@@ -148,6 +165,19 @@ async function train(a: TrainArgs, log: (line: string) => void, dashboard: { liv
     log(`dashboard: ${dashboard.live.server.url} (live while training; ${a.dashboardKeep ? "kept open afterwards" : "stops when the run ends, --dashboard-keep keeps it open"})`);
   }
   cbs.push(...(a.callbacks ?? []));
+  if (resumeFrom) {
+    cbs.push({
+      onTrainBegin: (_logs, ctx) => log(`resuming ${a.out} from ${resumeFrom}: epoch ${ctx.initialEpoch + 1} of ${a.epochs}${ctx.position ? `, from its batch ${ctx.position.batch + 1}` : ""}`),
+    });
+  }
+  // Last: a NaN step is never checkpointed, and the epoch's checkpoint holds every callback's state.
+  cbs.push(new callbacks.TerminateOnNaN());
+  const interrupts = watchInterrupts((signal) => {
+    process.stderr.write(`\nnabla: ${signal}: finishing the current step${a.out ? ", then writing a checkpoint" : ""} (${signal === "SIGINT" ? "Ctrl-C" : "SIGTERM"} again stops at once)\n`);
+  });
+  if (a.handleSignals === false) interrupts.dispose();
+  const resumeCommand = `nabla train --resume ${a.out}`;
+  cbs.push(new RunCheckpoint({ dir: a.out ?? null, every: a.checkpointEvery, interrupts, resumeCommand }));
 
   const what = languageModel
     ? `${trainSet.length} training, ${valSet?.length ?? 0} validation sequences of ${(data.train as TextDataset).seqLength} characters, vocabulary of ${data.classes.length}`
@@ -156,10 +186,20 @@ async function train(a: TrainArgs, log: (line: string) => void, dashboard: { liv
   const started = performance.now();
   // A language model's logits are [N, T, V] against targets [N, T]: charLstmLoss flattens both
   // (torch's crossEntropy wants the classes on dim 1); there are no labels to count accuracy on.
-  const history = await fit(model, {
-    train: trainLoader, validation: valSet, epochs: a.epochs, batchSize: a.batchSize, optimizer,
-    loss: languageModel ? charLstmLoss : "crossEntropy", metrics: languageModel ? [] : ["accuracy"], callbacks: cbs, verbose: a.verbose,
-  });
+  let history: History;
+  try {
+    history = await fit(model, {
+      train: trainLoader, validation: valSet, epochs: a.epochs, batchSize: a.batchSize, optimizer, resumeFrom,
+      loss: languageModel ? charLstmLoss : "crossEntropy", metrics: languageModel ? [] : ["accuracy"], callbacks: cbs, verbose: a.verbose,
+    });
+  } finally {
+    interrupts.dispose();
+  }
+  // A signal during the last epoch's end: the checkpoint of that epoch is already written.
+  if (interrupts.signal) {
+    const saved = a.out ? `checkpoint written to ${checkpoint}; finish the run with: ${resumeCommand}` : "nothing was saved (no --out)";
+    throw new TrainingInterrupted(interrupts.signal, `${interrupts.signal}: stopped after training's last epoch; ${saved}`);
+  }
   const seconds = (performance.now() - started) / 1000;
   log(`trained ${history.loss.length} epoch(s) in ${seconds.toFixed(1)} s`);
 

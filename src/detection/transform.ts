@@ -84,7 +84,9 @@ export class GeneralizedRCNNTransform extends Module {
   resizedSize(h: number, w: number): [number, number] {
     if (this.fixedSize) return [this.fixedSize[0], this.fixedSize[1]];
     // Training draws one of several minSize values (torchvision's torch_choice), from the seeded global generator.
-    const size = this.training ? this.minSize[defaultGenerator.randomInt(this.minSize.length)] : this.minSize[this.minSize.length - 1];
+    // (No draw for a single size, so the generator's stream is the samplers' alone.)
+    const pick = this.training && this.minSize.length > 1 ? defaultGenerator.randomInt(this.minSize.length) : this.minSize.length - 1;
+    const size = this.minSize[pick];
     const scale = Math.min(f32(f32(size) / f32(Math.min(h, w))), f32(f32(this.maxSize) / f32(Math.max(h, w))));
     return [Math.floor(h * scale), Math.floor(w * scale)];
   }

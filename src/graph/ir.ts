@@ -42,6 +42,15 @@ export interface GraphNode {
   readonly module?: unknown;
   /** The function that was called, for replay. */
   readonly fn: (...args: any[]) => unknown;
+  /**
+   * A side effect rather than a value: loss.backward(), optimizer.step(), zeroGrad() (see
+   * effectful() in recorder.ts). It returns nothing the graph tracks and is always kept by passes.
+   */
+  readonly effect?: boolean;
+  /** `this` of the call (the optimizer of optimizer.step, the tensor of backward), when it had one. */
+  readonly self?: unknown;
+  /** The arguments as given (tensors, generators, closures), kept only by recorders asked to keep them (compile replays from them). */
+  readonly rawArgs?: unknown[];
 }
 
 export interface Graph {

@@ -30,6 +30,24 @@ export function traceable<F extends (...args: any[]) => any>(name: string, fn: F
   return wrapped as unknown as F;
 }
 
+/**
+ * Wrap a method or function whose work is a side effect on state the graph does not see as values
+ * (loss.backward() filling .grad, optimizer.step() updating parameters, zeroGrad()): a recording run
+ * records each outermost call as an effect node, with `this`, and runs the ops it makes inside
+ * unrecorded. Replay (graph/compile.ts) calls it again, eagerly.
+ */
+export function effectful<F extends (...args: any[]) => any>(name: string, fn: F): F {
+  const wrapped = function (this: unknown): unknown {
+    const rec = active;
+    // eslint-disable-next-line prefer-rest-params
+    if (rec === null || rec.depth > 0) return fn.apply(this, arguments as unknown as unknown[]);
+    // eslint-disable-next-line prefer-rest-params
+    return rec.callEffect(name, fn, Array.from(arguments), this);
+  };
+  Object.defineProperty(wrapped, "name", { value: fn.name || name });
+  return wrapped as unknown as F;
+}
+
 export interface KnownTensor {
   kind: Extract<ValueKind, "parameter" | "buffer" | "input">;
   name: string;
@@ -43,6 +61,8 @@ export class GraphRecorder {
   private readonly nodes: GraphNode[] = [];
   private readonly inputs: GraphValue[] = [];
   private readonly scopes: string[] = [];
+  /** Keep each node's arguments as given (GraphNode.rawArgs), for replay. */
+  keepRawArgs = false;
 
   /** Name tensors that are state (parameters, buffers) before the run. */
   constructor(known: Iterable<[Tensor, KnownTensor]> = []) {
@@ -94,7 +114,25 @@ export class GraphRecorder {
     const output = this.toArg(out, true, created);
     // A call that returned its input unchanged (dropout in eval, contiguous of a contiguous
     // tensor) computed nothing: no node.
-    if (created.length > 0) this.nodes.push({ op, args: argValues, output, outputs: created, scope: this.scope, module, fn });
+    if (created.length > 0) {
+      const self = thisArg === undefined || thisArg === globalThis ? undefined : thisArg;
+      this.nodes.push({ op, args: argValues, output, outputs: created, scope: this.scope, module, fn, self, rawArgs: this.keepRawArgs ? args : undefined });
+    }
+    return out;
+  }
+
+  /** Run fn.apply(thisArg, args) and record it as an effect node (see effectful()). */
+  callEffect(op: string, fn: (...args: any[]) => unknown, args: unknown[], thisArg: unknown): unknown {
+    this.depth++;
+    let out: unknown;
+    try {
+      out = fn.apply(thisArg, args);
+    } finally {
+      this.depth--;
+    }
+    // `this` (the tensor backward runs from) is an argument too: a graph value when it is a tensor.
+    const argValues = [this.toArg(thisArg, false), ...args.map((a) => this.toArg(a, false))];
+    this.nodes.push({ op, args: argValues, output: undefined, outputs: [], scope: this.scope, fn, effect: true, self: thisArg, rawArgs: this.keepRawArgs ? args : undefined });
     return out;
   }
 

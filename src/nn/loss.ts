@@ -27,6 +27,7 @@ import { fusedCrossEntropy } from "../ops/fused-cross-entropy.js";
 import { arange } from "../tensor/creation.js";
 import { Module } from "./module.js";
 import { warnIfProbabilities } from "./score-kind-warnings.js";
+import { traceable } from "../graph/recorder.js";
 
 export type Reduction = "mean" | "sum" | "none";
 
@@ -282,7 +283,10 @@ export function nllLoss(input: Tensor, target: Tensor, opts: NllLossOptions = {}
  * (1 − ε)·p + ε/C. With probabilities, "mean" divides by the number of samples N·d1·…
  * (not by weights) and ignoreIndex does not apply, as in torch.
  */
-export function crossEntropy(input: Tensor, target: Tensor, opts: CrossEntropyOptions = {}): Tensor {
+// Traceable as one op: its fused kernel is not a public op, so graph capture records the call.
+export const crossEntropy = traceable("crossEntropy", crossEntropyEager);
+
+function crossEntropyEager(input: Tensor, target: Tensor, opts: CrossEntropyOptions = {}): Tensor {
   const op = "crossEntropy";
   assertTensor(op, input);
   assertTensor(op, target, "target");

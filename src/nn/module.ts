@@ -9,6 +9,8 @@ import { formatShape, shapesEqual } from "../core/shape.js";
 import { noGrad } from "../autograd/grad-mode.js";
 import { keep } from "../tensor/scope.js";
 import { Parameter } from "./parameter.js";
+import { noteStateChange } from "../graph/state-epoch.js";
+import { effectful } from "../graph/recorder.js";
 
 export type StateDict = Map<string, Tensor>;
 
@@ -123,7 +125,14 @@ export abstract class Module {
 
   // ---- modes --------------------------------------------------------------------------------
   train(mode = true): this {
-    for (const m of this.modules()) m.training = mode && !m._keepEval;
+    let changed = false;
+    for (const m of this.modules()) {
+      const training = mode && !m._keepEval;
+      if (m.training !== training) changed = true;
+      m.training = training;
+    }
+    // Compiled graphs (nb.compile) specialise on training mode: a change makes them retrace.
+    if (changed) noteStateChange();
     return this;
   }
   eval(): this {
@@ -255,3 +264,6 @@ export abstract class Module {
     return this.toString();
   }
 }
+
+// Graph capture (nb.compile) records zeroGrad as an effect and calls it again on replay.
+Module.prototype.zeroGrad = effectful("module.zeroGrad", Module.prototype.zeroGrad);

@@ -12,6 +12,7 @@ import { empty } from "../ops/util.js";
 import { clone, to } from "../ops/view.js";
 import { OptionCheck, describe, snakeCaseTwin, unknownOption } from "./checks.js";
 import { stateDictFromJSON } from "./serialize.js";
+import { effectful } from "../graph/recorder.js";
 
 /** Options every optimizer has. */
 export interface OptimizerOptions {
@@ -307,3 +308,8 @@ function copyLike(src: Tensor, p: Tensor): Tensor {
   copy_(out, onDevice);
   return out;
 }
+
+// Graph capture (nb.compile) records step and zeroGrad as effects and calls them again, eagerly, on
+// replay: their in-place updates are not graph ops yet.
+Optimizer.prototype.step = effectful("optimizer.step", Optimizer.prototype.step);
+Optimizer.prototype.zeroGrad = effectful("optimizer.zeroGrad", Optimizer.prototype.zeroGrad);

@@ -18,6 +18,16 @@ export interface GradFn {
 
 let nextId = 1;
 
+/** Told before a tensor's value is read on the host (item, dataSync, data); graph capture uses it to find graph breaks. */
+let hostReadHook: ((op: string, t: Tensor) => void) | null = null;
+
+/** Install (or, with null, remove) the host-read hook; returns the previous one. */
+export function setHostReadHook(hook: ((op: string, t: Tensor) => void) | null): ((op: string, t: Tensor) => void) | null {
+  const previous = hostReadHook;
+  hostReadHook = hook;
+  return previous;
+}
+
 export class Tensor {
   readonly id = nextId++;
   // Not readonly only so setData() can swap them; nothing else assigns them.
@@ -136,6 +146,7 @@ export class Tensor {
   // ---- reading back --------------------------------------------------------------------------
   /** Row-major copy of the elements, synchronously (cpu and native backends). */
   dataSync(): TypedArray {
+    if (hostReadHook !== null) hostReadHook("dataSync", this);
     const b = this.backend;
     if (!b.syncReadable) {
       throw new Error(`dataSync: the ${b.name} backend cannot be read synchronously; use await t.data()`);
@@ -148,6 +159,7 @@ export class Tensor {
     }
   }
   async data(): Promise<TypedArray> {
+    if (hostReadHook !== null) hostReadHook("data", this);
     const c = this.contiguousView();
     try {
       return await this.backend.read(c.storage.buf, this.dtype, c.offset, this.numel());
@@ -171,6 +183,7 @@ export class Tensor {
   }
   /** The value of a one-element tensor. */
   item(): number {
+    if (hostReadHook !== null) hostReadHook("item", this);
     if (this.numel() !== 1) {
       throw new RangeError(`item: only one-element tensors can be converted to a number, this one has shape ${formatShape(this.shape)} (${this.numel()} elements)`);
     }

@@ -10,7 +10,7 @@ import { defaultGenerator } from "../tensor/random.js";
 import { save } from "../io/save-load.js";
 import { parseSafetensors } from "../io/safetensors.js";
 import type { DataLoader } from "../data/dataloader.js";
-import type { FitContext } from "./callbacks/callback.js";
+import type { EpochPosition, FitContext } from "./callbacks/callback.js";
 
 const OPT_PREFIX = "__optimizer__.";
 const META_KEY = "nabla.checkpoint";
@@ -23,6 +23,8 @@ interface CheckpointMeta {
   history: Record<string, number[]>;
   extraState: Record<string, unknown>;
   rng: { global: { seed: string; offset: string }; loader?: { seed: string; offset: string } };
+  /** Written between two steps: the epoch in progress and how far it got (epoch is then the one before). */
+  position?: EpochPosition;
 }
 
 function finite(value: unknown): unknown {
@@ -34,6 +36,20 @@ function revive<T>(value: T): T {
 }
 
 export async function writeCheckpoint(path: string, epoch: number, ctx: FitContext, loader?: DataLoader): Promise<void> {
+  await writeState(path, epoch, undefined, ctx, loader);
+}
+
+/**
+ * A checkpoint between two steps of an epoch (from a callback's onBatchEnd): resuming from it
+ * continues that epoch after its last finished batch, with the same shuffle, RNG and mean loss.
+ * The epoch's other training metrics (accuracy, ...) then count only the batches after it.
+ */
+export async function writeStepCheckpoint(path: string, ctx: FitContext): Promise<void> {
+  if (!ctx.position) throw new Error("writeStepCheckpoint: no epoch in progress (call it from onBatchEnd; at an epoch's end use writeCheckpoint)");
+  await writeState(path, ctx.position.epoch - 1, { ...ctx.position }, ctx, ctx.trainLoader);
+}
+
+async function writeState(path: string, epoch: number, position: EpochPosition | undefined, ctx: FitContext, loader?: DataLoader): Promise<void> {
   const tensors = new Map<string, Tensor>(ctx.model.stateDict());
   const sd = ctx.optimizer.stateDict();
   const numbers: Record<string, Record<string, number>> = {};
@@ -50,6 +66,7 @@ export async function writeCheckpoint(path: string, epoch: number, ctx: FitConte
     history: ctx.history,
     extraState: ctx.extraState,
     rng: { global: defaultGenerator.getState(), loader: loader?.generator.getState() },
+    position,
   };
   await save(tensors, path, { metadata: { [META_KEY]: JSON.stringify(finite(meta)) } });
 }
@@ -85,4 +102,5 @@ export async function restoreCheckpoint(path: string, ctx: FitContext, loader?: 
   ctx.history = meta.history;
   ctx.extraState = meta.extraState;
   ctx.initialEpoch = meta.epoch + 1;
+  ctx.position = meta.position;
 }

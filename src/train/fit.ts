@@ -108,7 +108,7 @@ export async function fit(model: Module, opts: FitOptions): Promise<History> {
   await runHook(callbacks, "onTrainBegin", {}, ctx);
   for (let epoch = ctx.initialEpoch; epoch < opts.epochs && !ctx.stopTraining; epoch++) {
     await runHook(callbacks, "onEpochBegin", epoch, {}, ctx);
-    const logs = await trainEpoch(net, trainLoader, lossFn, opts, metrics, penalty, callbacks, ctx);
+    const logs = await trainEpoch(epoch, net, trainLoader, lossFn, opts, metrics, penalty, callbacks, ctx);
     if (valLoader) {
       const val = evaluateLoader(net, valLoader, lossFn, metrics.map((m) => m));
       for (const [k, v] of Object.entries(val)) logs[`val_${k}`] = v;
@@ -132,14 +132,19 @@ export async function fit(model: Module, opts: FitOptions): Promise<History> {
 }
 
 async function trainEpoch(
-  model: Module, loader: ReturnType<typeof toLoader>, lossFn: LossFn, opts: FitOptions, metrics: Metric[],
+  epoch: number, model: Module, loader: ReturnType<typeof toLoader>, lossFn: LossFn, opts: FitOptions, metrics: Metric[],
   penalty: ((m: Module) => Tensor) | null, callbacks: Callback[], ctx: FitContext,
 ): Promise<Logs> {
   model.train();
   for (const m of metrics) m.reset();
   const wantsBatchLogs = callbacks.some((c) => typeof c.onBatchEnd === "function");
-  let lossSum = 0, seen = 0, batch = 0;
-  for (const [x, y] of loader) {
+  // Resuming from a checkpoint written between steps: the same shuffle, continued after its batch.
+  const resume = ctx.position?.epoch === epoch ? ctx.position : undefined;
+  if (resume?.loaderState) loader.generator.setState(resume.loaderState);
+  const loaderState = loader.generator.getState();
+  let lossSum = resume?.lossSum ?? 0, seen = resume?.seen ?? 0, batch = resume?.batch ?? 0;
+  ctx.position = { epoch, batch, batchLoss: NaN, lossSum, seen, loaderState };
+  for (const [x, y] of batchesFrom(loader, batch)) {
     const n = x.shape[0];
     const lossValue = tidy(() => {
       opts.optimizer.zeroGrad();
@@ -159,10 +164,26 @@ async function trainEpoch(
     y.dispose();
     lossSum += lossValue * n;
     seen += n;
+    ctx.position = { epoch, batch: batch + 1, batchLoss: lossValue, lossSum, seen, loaderState };
     if (wantsBatchLogs) await runHook(callbacks, "onBatchEnd", batch, currentLogs(lossSum / seen, metrics), ctx);
     batch++;
   }
+  ctx.position = undefined;
   return currentLogs(seen > 0 ? lossSum / seen : NaN, metrics);
+}
+
+/** The loader's batches of one epoch from batch `start` on (the shuffle is drawn whole, the skipped batches are not read). */
+function* batchesFrom(loader: ReturnType<typeof toLoader>, start: number): Generator<[Tensor, Tensor]> {
+  if (start === 0) {
+    yield* loader as Iterable<[Tensor, Tensor]>;
+    return;
+  }
+  const order = loader.order();
+  for (let from = start * loader.batchSize; from < order.length; from += loader.batchSize) {
+    const indices = order.slice(from, from + loader.batchSize);
+    if (loader.dropLast && indices.length < loader.batchSize) return;
+    yield loader.batch(indices) as [Tensor, Tensor];
+  }
 }
 
 export function currentLogs(loss: number, metrics: Metric[]): Logs {

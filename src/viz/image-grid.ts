@@ -112,7 +112,9 @@ export function gridToPng(tiles: Tile[], opts: GridOptions, where: string): Uint
       }
     }
   });
-  const bytes = pngjs.PNG.sync.write(png);
+  // Gray tiles are written as an 8-bit grayscale PNG: a quarter of the RGBA bytes, the same pixels.
+  const gray = opts.colormap === "gray" && tiles.every((t) => t.channels === 1);
+  const bytes = pngjs.PNG.sync.write(png, gray ? { colorType: 0 } : {});
   return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 

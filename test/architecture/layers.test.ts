@@ -17,7 +17,8 @@ const RANK: Record<string, number> = {
   "backend/cpu": 3, "backend/native": 3, "backend/cuda": 3,
   backends: 4,
   tensor: 4,
-  autograd: 5, graph: 5,
+  // graph/compile replays backward (autograd) as an effect; ops record themselves through graph/.
+  autograd: 5, graph: 5.5,
   ops: 6,
   nn: 7, optim: 7, data: 7, metrics: 7, transforms: 7,
   // io/onnx builds Modules (importOnnx) and traces them (exportOnnx): io sits just above nn.

@@ -56,6 +56,15 @@ test("train --model dcgan: fixed-noise grids per epoch, D/G curves, both network
   }
 });
 
+test("sample --model dcgan reads a PyTorch DCGAN example's netG .pth (64x64 layout), its sizes taken off the weights", async () => {
+  const out = join(mkdtempSync(join(tmpdir(), "nabla-netg-")), "netg.png");
+  const weights = join(import.meta.dirname, "../fixtures/weights/dcgan_netG_tiny.pth"); // scripts/fixtures/dcgan_netg.py
+  const r = await run("sample", "--model", "dcgan", "--weights", weights, "--n", "6", "--nrow", "3", "--out", out);
+  assert.equal(r.code, 0, r.err);
+  assert.match(r.out, /6 samples of a DCGAN generator \(nz 8, ngf 2, 1 channel, 64x64\)/);
+  assert.deepEqual(pngSize(out), grid(3, 2, 64));
+});
+
 test("train --model vae --nz 2: the loss falls, reconstructions and prior samples per epoch, the latent walk; sample --model vae", async () => {
   const out = mkdtempSync(join(tmpdir(), "nabla-vae-"));
   const r = await run("train", "--model", "vae", "--dataset", "mnist", "--limit", "600", "--test-limit", "100", "--epochs", "2",

@@ -1,6 +1,7 @@
 // Faster R-CNN learns: the small model trained from scratch on 64 synthetic shapes images (64x64)
-// reaches a COCO mAP@0.5 well above chance on 32 held-out images. Measured 0.5 on this
-// machine; the bar leaves room for the other backends' rounding.
+// reaches a COCO mAP@0.5 well above chance (an untrained model scores about 0) on 32 held-out
+// images. Measured 0.62 here (cpu and native give the same losses); other global seeds gave
+// 0.47–0.62, so the bar of 0.3 leaves room for the sampler's random stream and the backends' rounding.
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -8,12 +9,12 @@ import * as nb from "../../src/index.js";
 import { fasterrcnnSmall } from "../../src/detection/faster-rcnn.js";
 import { evaluateDetector, trainDetector } from "../../src/detection/train-detector.js";
 
-test("fasterrcnnSmall trained 8 epochs on 64 shapes images reaches mAP@0.5 >= 0.3 on 32 others", () => {
+test("fasterrcnnSmall trained 10 epochs on 64 shapes images reaches mAP@0.5 >= 0.3 on 32 others", () => {
   nb.manualSeed(0);
   const train = nb.datasets.shapes({ n: 64, imageSize: 64, maxObjects: 3, seed: 1 });
   const val = nb.datasets.shapes({ n: 32, imageSize: 64, maxObjects: 3, seed: 2 });
   const model = fasterrcnnSmall({ numClasses: 4 });
-  const history = trainDetector(model, train, { epochs: 8, batchSize: 4, optimizer: "adam", lr: 0.002, seed: 0 });
+  const history = trainDetector(model, train, { epochs: 10, batchSize: 4, optimizer: "adam", lr: 0.002, seed: 0 });
   const first = history.epochs[0], last = history.epochs[history.epochs.length - 1];
   assert.ok(last.loss < 0.6 * first.loss, `loss fell from ${first.loss} to ${last.loss}`);
   const result = evaluateDetector(model, val);

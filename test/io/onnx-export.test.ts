@@ -1,5 +1,6 @@
 // nb.io.exportOnnx: zoo models and hand-written ones traced, written as ONNX and run in
-// onnxruntime-node; outputs compared with nabla's (1e-4), at the traced and another batch size;
+// onnxruntime-node; outputs compared with nabla's (1e-4), at the traced and another batch size, and
+// with the file imported back into nabla;
 // recurrent layers as ONNX LSTM/GRU nodes; the errors for ops without an ONNX form.
 
 import { test } from "node:test";
@@ -40,16 +41,23 @@ async function ortOutputs(bytes: Uint8Array, inputs: nb.Tensor[]): Promise<Float
   return s.outputNames.map((n) => r[n].data as Float32Array);
 }
 
-/** Export on `shapes[0]`, then compare onnxruntime with nabla at every shape (other batch sizes too). */
+/**
+ * Export on `shapes[0]`, then compare onnxruntime with nabla at every shape (other batch sizes
+ * too), and the file imported back into nabla (nb.io.importOnnx) with both.
+ */
 async function checkModel(label: string, model: nb.nn.Module, shapes: number[][], opts: nb.io.ExportOnnxOptions = {}, makeInput = (s: number[]) => nb.randn(s)): Promise<Uint8Array> {
   model.eval();
   const bytes = await nb.io.exportOnnx(model, makeInput(shapes[0]), null, opts);
+  const back = nb.io.importOnnxBytes(bytes);
   for (const shape of shapes) {
     const x = makeInput(shape);
     const ours = nb.noGrad(() => model.forward(x));
     const oursList = (Array.isArray(ours) ? ours : [ours]) as nb.Tensor[];
     const theirs = await ortOutputs(bytes, [x]);
     assert.ok(maxRelDiff(oursList[0].dataSync(), theirs[0]) < 1e-4, `${label} at input ${JSON.stringify(shape)}: onnxruntime's output differs from nabla's`);
+    const reimported = nb.noGrad(() => back.forward(x));
+    const first = (Array.isArray(reimported) ? reimported[0] : reimported) as nb.Tensor;
+    assert.ok(maxRelDiff(first.dataSync(), theirs[0]) < 1e-4, `${label} at input ${JSON.stringify(shape)}: the re-imported model differs from onnxruntime`);
   }
   return bytes;
 }
@@ -127,8 +135,8 @@ test("exportOnnx: functional code (ops called in forward) and several outputs", 
   }
 });
 
-test("exportOnnx: opsets 11 and 13 (attribute-form axes, Split, Squeeze) run in onnxruntime too", async () => {
-  for (const opset of [11, 13]) {
+test("exportOnnx: opsets 9, 11, 13 and 18 (attribute- and input-form axes, Squeeze, Slice) run in onnxruntime and import back", async () => {
+  for (const opset of [9, 11, 13, 18]) {
     nb.manualSeed(6);
     await checkModel(`seqLstm opset ${opset}`, nb.models.seqLstm({ hiddenSize: 6 }), [[2, 1, 8, 28]], { opsetVersion: opset });
     await checkModel(`Functional opset ${opset}`, new Functional(), [[3, 2, 4]], { opsetVersion: opset });

@@ -26,6 +26,23 @@ export interface FitContext {
   verbose: number;
   /** The training loader (its shuffling generator is saved in checkpoints). */
   trainLoader?: DataLoader;
+  /** Where training stands inside the current epoch, kept by nb.fit after every batch (checkpoints between steps save it). */
+  position?: EpochPosition;
+}
+
+/** A point between two steps of an epoch: enough to continue it exactly (see writeStepCheckpoint). */
+export interface EpochPosition {
+  /** The epoch in progress (0-based). */
+  epoch: number;
+  /** Batches of it done. */
+  batch: number;
+  /** The loss of the last batch done (NaN before the first). */
+  batchLoss: number;
+  /** Σ loss·n and n over the batches done: the epoch's mean loss continues from them. */
+  lossSum: number;
+  seen: number;
+  /** The loader's generator state when the epoch began (its shuffle is drawn again from it). */
+  loaderState?: { seed: string; offset: string };
 }
 
 export interface Callback {

@@ -7,3 +7,4 @@ export { LearningRateScheduler } from "./learning-rate-scheduler.js";
 export { CSVLogger, type CSVLoggerOptions } from "./csv-logger.js";
 export { ProgressBar, type ProgressBarOptions } from "./progress-bar.js";
 export { TensorBoard, type TensorBoardOptions } from "./tensorboard.js";
+export { TerminateOnNaN, NonFiniteLossError } from "./terminate-on-nan.js";

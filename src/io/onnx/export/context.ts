@@ -1,12 +1,18 @@
 // What an op's ONNX emitter works with: the builder, the opset, and the mapping from graph values
 // (nabla tensors of the traced run) to ONNX value names.
 
-import type { DType } from "../../../core/dtype.js";
+import type { DType, TypedArray } from "../../../core/dtype.js";
+import type { Tensor } from "../../../tensor/tensor.js";
 import { GraphValue, type GraphArg, type GraphNode } from "../../../graph/ir.js";
 import type { OnnxGraphBuilder } from "./builder.js";
 import { onnxTypeOf } from "../tensor-proto.js";
 
 export class ExportError extends Error {}
+
+/** A tensor's values on the host (a copy through the cpu for a device that cannot be read synchronously). */
+export function hostData(t: Tensor): TypedArray {
+  return t.backend.syncReadable ? t.dataSync() : t.to("cpu").dataSync();
+}
 
 export class EmitContext {
   private readonly names = new Map<GraphValue, string>();
@@ -25,7 +31,7 @@ export class EmitContext {
     if (hit) return hit;
     if (v.tensor === null) throw new ExportError(`internal error: value %${v.id} is used before the node that computes it`);
     const t = v.tensor;
-    const name = this.b.initializer(v.name || `const_${v.id}`, { shape: [...t.shape], dtype: t.dtype, data: t.dataSync() });
+    const name = this.b.initializer(v.name || `const_${v.id}`, { shape: [...t.shape], dtype: t.dtype, data: hostData(t) });
     this.names.set(v, name);
     return name;
   }

@@ -7,13 +7,13 @@ import { GraphValue, type GraphNode } from "../../../graph/ir.js";
 import type { Tensor } from "../../../tensor/tensor.js";
 import { RNNBase } from "../../../nn/recurrent.js";
 import { GRUCell, LSTMCell, RNNCell, RNNCellBase } from "../../../nn/recurrent-cells.js";
-import { ExportError, type EmitContext, type Emitter } from "./context.js";
+import { ExportError, hostData, type EmitContext, type Emitter } from "./context.js";
 
 /** For each ONNX gate block, the torch block it comes from. */
 const GATE_ORDER: Record<string, number[]> = { lstm: [0, 3, 1, 2], gru: [1, 0, 2], rnnTanh: [0], rnnRelu: [0] };
 
 function reorderedRows(t: Tensor, order: number[], hidden: number): Float32Array {
-  const data = t.to("float32").dataSync() as Float32Array;
+  const data = Float32Array.from(hostData(t));
   const cols = t.shape.length === 2 ? t.shape[1] : 1;
   const out = new Float32Array(data.length);
   order.forEach((src, dst) => out.set(data.subarray(src * hidden * cols, (src + 1) * hidden * cols), dst * hidden * cols));

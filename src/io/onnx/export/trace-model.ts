@@ -12,7 +12,7 @@ import { cat } from "../../../ops/indexing.js";
 import { narrow } from "../../../ops/view.js";
 import { tensor } from "../../../tensor/creation.js";
 import { Module } from "../../../nn/module.js";
-import { ExportError } from "./context.js";
+import { ExportError, hostData } from "./context.js";
 import { RNNBase } from "../../../nn/recurrent.js";
 import { RNNCellBase } from "../../../nn/recurrent-cells.js";
 
@@ -75,7 +75,7 @@ function checkConstants(a: Graph, b: Graph): void {
 }
 
 function sameData(x: Tensor, y: Tensor): boolean {
-  const p = x.dataSync(), q = y.dataSync();
+  const p = hostData(x), q = hostData(y);
   if (p.length !== q.length) return false;
   for (let i = 0; i < p.length; i++) if (p[i] !== q[i] && !(Number.isNaN(p[i]) && Number.isNaN(q[i]))) return false;
   return true;
@@ -87,7 +87,7 @@ function perturbed(x: Tensor, batchDim: number): Tensor {
     let y: Tensor;
     if (x.dtype === "bool") y = logicalNot(x);
     else if (x.dtype === "int32") {
-      const d = x.dataSync();
+      const d = hostData(x);
       let hi = 0;
       for (let i = 0; i < d.length; i++) hi = Math.max(hi, d[i]);
       y = tensor(Int32Array.from(d, (v) => (v + 1) % (hi + 1)), { shape: x.shape, device: x.device });

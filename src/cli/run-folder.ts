@@ -1,0 +1,140 @@
+// The run folder of a long command (`nabla train --out DIR`): the options the run started with
+// (DIR/run.json), its last good checkpoint (DIR/checkpoint.safetensors: model, optimizer,
+// schedule, RNG states, epoch and step, history), and the callback that keeps the checkpoint
+// current (every epoch, every N steps, and at Ctrl-C). `nabla train --resume DIR` reads both back.
+
+import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import type { Callback, FitContext, Logs } from "../train/callbacks/callback.js";
+import { writeCheckpoint, writeStepCheckpoint } from "../train/checkpoint.js";
+import { TrainingInterrupted, yieldToSignals, type InterruptWatch } from "./interrupts.js";
+import { UsageError } from "./usage-error.js";
+
+export const RUN_FILE = "run.json";
+export const CHECKPOINT_FILE = "checkpoint.safetensors";
+
+export const checkpointPath = (dir: string): string => join(dir, CHECKPOINT_FILE);
+
+interface RunFile {
+  command: string;
+  /** The command's parsed options (commander's camelCase keys). */
+  options: Record<string, unknown>;
+}
+
+/** Write a small text file atomically (temporary file, then rename), naming the file on failure. */
+export function writeFileAtomic(path: string, text: string): void {
+  const temp = `${path}.tmp-${process.pid}`;
+  try {
+    writeFileSync(temp, text);
+    renameSync(temp, path);
+  } catch (e) {
+    throw new Error(`could not write ${path}: ${(e as Error).message}`, { cause: e });
+  }
+}
+
+/** Store the options a run starts with, so that `--resume DIR` continues it with the same ones. */
+export function writeRunOptions(dir: string, command: string, options: Record<string, unknown>): void {
+  const { resume: _, ...kept } = options;
+  writeFileAtomic(join(dir, RUN_FILE), JSON.stringify({ command, options: kept } satisfies RunFile, null, 2) + "\n");
+}
+
+const flagOf = (key: string) => `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+const shown = (v: unknown) => (v === undefined ? "none" : Array.isArray(v) ? v.join(",") : String(v));
+
+/**
+ * The options of the run in `dir`, with the flags given beside --resume. Those in `mayChange`
+ * replace the stored ones; any other flag must repeat the stored value (a run continued with
+ * other options would not be the run that was started).
+ */
+export function resumedOptions(
+  dir: string, command: string, given: Record<string, unknown>, isGiven: (key: string) => boolean, mayChange: readonly string[],
+): Record<string, unknown> {
+  const runFile = join(dir, RUN_FILE);
+  if (!existsSync(runFile)) {
+    throw new UsageError(`--resume ${dir}: no ${RUN_FILE} there; give the --out folder of a \`nabla ${command}\` run`);
+  }
+  let stored: RunFile;
+  try {
+    stored = JSON.parse(readFileSync(runFile, "utf8")) as RunFile;
+  } catch (e) {
+    throw new Error(`--resume ${dir}: cannot read ${runFile}: ${(e as Error).message}`);
+  }
+  if (stored.command !== command) throw new UsageError(`--resume ${dir}: the run there is \`nabla ${stored.command}\`, not \`nabla ${command}\``);
+  const options: Record<string, unknown> = { ...stored.options };
+  const conflicts: string[] = [];
+  for (const key of Object.keys(given)) {
+    if (key === "resume" || !isGiven(key)) continue;
+    if (key === "out") {
+      if (given.out !== dir) conflicts.push(`--out ${given.out} (the run's folder is ${dir})`);
+      continue;
+    }
+    if (mayChange.includes(key)) options[key] = given[key];
+    else if (JSON.stringify(given[key]) !== JSON.stringify(stored.options[key])) {
+      conflicts.push(`${flagOf(key)} ${shown(given[key])} (the run has ${shown(stored.options[key])})`);
+    }
+  }
+  if (conflicts.length) {
+    throw new UsageError(
+      `--resume ${dir}: ${conflicts.join("; ")}; a resumed run keeps the options it started with (${runFile}); ` +
+      `only ${mayChange.map(flagOf).join(", ")} may change`,
+    );
+  }
+  if (JSON.stringify(options) !== JSON.stringify(stored.options)) writeRunOptions(dir, command, options);
+  return { ...options, out: dir };
+}
+
+/** Keep the first `rows` data rows of a CSV log (a run killed after the log's row, before its checkpoint, wrote one too many). */
+export function trimCsvRows(path: string, rows: number): void {
+  if (!existsSync(path)) return;
+  const lines = readFileSync(path, "utf8").split("\n").filter((l) => l !== "");
+  if (lines.length > rows + 1) writeFileAtomic(path, lines.slice(0, rows + 1).join("\n") + "\n");
+}
+
+export interface RunCheckpointOptions {
+  /** The run folder; null: nothing is saved (a Ctrl-C then just stops). */
+  dir: string | null;
+  /** Also checkpoint every this many steps (optimizer updates). */
+  every?: number;
+  interrupts: InterruptWatch;
+  /** How to continue, for the message at an interrupt, e.g. "nabla train --resume runs/a". */
+  resumeCommand: string;
+}
+
+/**
+ * Writes the run's checkpoint at every epoch's end (after the other callbacks, so that their state
+ * is in it), every N steps, and at the step boundary after a stop signal; then ends the run with
+ * TrainingInterrupted. A checkpoint that cannot be written stops training with the file and cause.
+ */
+export class RunCheckpoint implements Callback {
+  constructor(private readonly opts: RunCheckpointOptions) {}
+
+  async onBatchEnd(batch: number, _logs: Logs, ctx: FitContext): Promise<void> {
+    await yieldToSignals();
+    const signal = this.opts.interrupts.signal;
+    const step = (ctx.position?.epoch ?? 0) * ctx.stepsPerEpoch + batch + 1;
+    if (signal) {
+      const where = `epoch ${(ctx.position?.epoch ?? 0) + 1}, batch ${batch + 1} (step ${step})`;
+      if (!this.opts.dir) throw new TrainingInterrupted(signal, `${signal}: stopped at ${where}; nothing was saved (no --out; with --out DIR a run can be resumed)`);
+      await this.save(ctx, true);
+      throw new TrainingInterrupted(signal, `${signal}: stopped at ${where}; checkpoint written to ${checkpointPath(this.opts.dir)}; continue with: ${this.opts.resumeCommand}`);
+    }
+    if (this.opts.dir && this.opts.every && step % this.opts.every === 0) await this.save(ctx, true);
+  }
+
+  async onEpochEnd(epoch: number, _logs: Logs, ctx: FitContext): Promise<void> {
+    if (this.opts.dir) await this.save(ctx, false, epoch);
+  }
+
+  private async save(ctx: FitContext, midEpoch: boolean, epoch = 0): Promise<void> {
+    const path = checkpointPath(this.opts.dir!);
+    try {
+      if (midEpoch) await writeStepCheckpoint(path, ctx);
+      else await writeCheckpoint(path, epoch, ctx, ctx.trainLoader);
+    } catch (e) {
+      const cause = (e as Error).cause as NodeJS.ErrnoException | undefined;
+      const reason = cause?.code ? cause.message.replace(/, \w+ '.*'$/, "") : (e as Error).message;
+      const previous = existsSync(path) ? `the previous checkpoint is intact: resume from it with ${this.opts.resumeCommand}` : "no checkpoint had been written before";
+      throw new Error(`could not write the checkpoint ${path}: ${reason}; training stopped (${previous})`, { cause: e });
+    }
+  }
+}
