@@ -9,6 +9,7 @@ const SECTIONS: readonly [key: string, title: string, run: () => Promise<BenchRe
   ["gemm", "GEMM", async () => (await import("./matmul.js")).benchMatmul()],
   ["conv", "Convolution", async () => (await import("./conv.js")).benchConv()],
   ["train", "Training", async () => (await import("./train.js")).benchTrain()],
+  ["compile", "Graph capture (nb.compile vs eager)", async () => (await import("./compile.js")).benchCompile()],
   ["char-lstm", "Sequence model training (char-LSTM)", async () => (await import("./char-lstm.js")).benchCharLstm()],
   ["epoch", "The main job (CLI epoch)", async () => (await import("./epoch.js")).benchEpoch()],
 ];

@@ -35,6 +35,7 @@ export * from "./ops/dropout.js";
 export * from "./ops/indexing.js";
 export { interpolate, type InterpolateOptions, type InterpolateMode } from "./ops/interpolate.js";
 export * from "./ops/pixel-shuffle.js";
+export { compile, formatPlan, type CompileOptions, type CompiledFunction, type CompiledPlan, type GraphBreak, type CompileStats } from "./graph/compile.js";
 export * as nn from "./nn/index.js";
 export * as losses from "./losses/index.js";
 export * as optim from "./optim/index.js";

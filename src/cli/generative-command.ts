@@ -25,13 +25,17 @@ import { cat, pad } from "../ops/indexing.js";
 import { interpolate } from "../ops/interpolate.js";
 import { GaussianNoise } from "../transforms/noise.js";
 import { save } from "../io/save-load.js";
-import { trainGan, type GanHistory } from "../train/gan.js";
+import { trainGan, type GanHistory, type GanLogs } from "../train/gan.js";
+import { ModuleDict } from "../nn/containers.js";
+import { optimizerPair } from "./optimizer-pair.js";
 import * as models from "../models/index.js";
 import { saveImageGrid } from "../viz/save-image.js";
 import { lineChartPng, lineChartSvg } from "../viz/line-chart.js";
 import { checkModelDataset, loadDataset, resolveModelName } from "./registry.js";
 import { describeOptimizer, optimizerOptions, type OptimizerArgs } from "./optimizer-flags.js";
 import { UsageError } from "./usage-error.js";
+import { LoopRun } from "./run-folder.js";
+import { watchInterrupts } from "./interrupts.js";
 
 export interface GenerateArgs extends OptimizerArgs {
   model: string;
@@ -54,6 +58,8 @@ export interface GenerateArgs extends OptimizerArgs {
   noise?: number;
   /** Flags of `nabla train` given on the command line that a generative model does not take. */
   classifierFlags?: string[];
+  /** VAE and autoencoders: continue the run in `out` from its last epoch's checkpoint (`nabla train --resume`). */
+  resume?: boolean;
   verbose: 0 | 1 | 2;
 }
 
@@ -139,38 +145,53 @@ async function trainReconstruction(c: Context): Promise<void> {
   const what = `${train.shape[0]} training, ${test?.shape[0] ?? 0} test images`;
   log(`nabla train: ${name} on ${a.dataset} (${what}${noise ? `, inputs with Gaussian noise std ${a.noise}` : ""}), ${describeOptimizer(optimizer)}, batch ${a.batchSize}, backend ${getBackend()}`);
   const lossName = vae ? "BCE + KL per image" : "MSE";
-  const history: { loss: number[]; test_loss: number[]; seconds: number[] } = { loss: [], test_loss: [], seconds: [] };
+  let history: { loss: number[]; test_loss: number[]; seconds: number[] } = { loss: [], test_loss: [], seconds: [] };
   const fixedZ = vae ? randn([SAMPLES, a.nz ?? 20]) : null;
+  // Long runs: a checkpoint at every epoch's end, --resume, Ctrl-C at a step boundary, NaN losses.
+  const resumeCommand = `nabla train --resume ${a.out}`;
+  const interrupts = watchInterrupts((signal) => process.stderr.write(`\nnabla: ${signal}: stopping after the current step (again: at once)\n`), a.out ? resumeCommand : undefined);
+  try {
+    const run = new LoopRun(a.out ?? null, resumeCommand, interrupts, { model, optimizer, loader, epochs: a.epochs, history });
+    const first = await run.start(a.resume ?? false);
+    history = run.ctx.history as typeof history;
+    if (first > 0) log(`resuming ${a.out} from its checkpoint: epoch ${first + 1} of ${a.epochs}`);
 
-  for (let epoch = 1; epoch <= a.epochs; epoch++) {
-    const started = performance.now();
-    model.train();
-    let sum = 0, seen = 0;
-    for (const [x, y] of loader) {
-      const n = x.shape[0];
-      sum += tidy(() => {
-        optimizer.zeroGrad();
-        const loss = lossOf(noise ? noise.apply(x) : x, y, true);
-        loss.backward();
-        optimizer.step();
-        return loss.item();
-      }) * n;
-      seen += n;
-      x.dispose();
-      y.dispose();
+    for (let epoch = first + 1; epoch <= a.epochs; epoch++) {
+      const started = performance.now();
+      model.train();
+      let sum = 0, seen = 0, batch = 0;
+      for (const [x, y] of loader) {
+        const n = x.shape[0];
+        const loss = tidy(() => {
+          optimizer.zeroGrad();
+          const loss = lossOf(noise ? noise.apply(x) : x, y, true);
+          loss.backward();
+          optimizer.step();
+          return loss.item();
+        });
+        sum += loss * n;
+        seen += n;
+        x.dispose();
+        y.dispose();
+        await run.step(epoch - 1, batch++, loss);
+      }
+      history.loss.push(sum / seen);
+      history.seconds.push((performance.now() - started) / 1000);
+      model.eval();
+      // PyTorch's example samples z for the test loss too; the pictures show the most likely code.
+      const testLoss = test ? evaluateLoss(test, a.batchSize, (x) => lossOf(noise ? noise.apply(x) : x, x, true)) : NaN;
+      history.test_loss.push(testLoss);
+      log(`epoch ${epoch}/${a.epochs}: loss ${fmt(history.loss[epoch - 1])}${test ? `, test_loss ${fmt(testLoss)}` : ""} (${lossName}, ${history.seconds[epoch - 1].toFixed(1)} s)`);
+      if (a.out) {
+        const shown = (test ?? train).narrow(0, 0, Math.min(8, (test ?? train).shape[0]));
+        writeReconstructions(model, shown, noise, join(a.out, vae ? `reconstruction-epoch-${epoch}.png` : "reconstructions.png"));
+        if (model instanceof models.VAE) noGrad(() => saveImageGrid(model.decode(fixedZ!), join(a.out!, `samples-epoch-${epoch}.png`)));
+      }
+      await run.endEpoch(epoch - 1);
     }
-    history.loss.push(sum / seen);
-    history.seconds.push((performance.now() - started) / 1000);
-    model.eval();
-    // PyTorch's example samples z for the test loss too; the pictures show the most likely code.
-    const testLoss = test ? evaluateLoss(test, a.batchSize, (x) => lossOf(noise ? noise.apply(x) : x, x, true)) : NaN;
-    history.test_loss.push(testLoss);
-    log(`epoch ${epoch}/${a.epochs}: loss ${fmt(history.loss[epoch - 1])}${test ? `, test_loss ${fmt(testLoss)}` : ""} (${lossName}, ${history.seconds[epoch - 1].toFixed(1)} s)`);
-    if (a.out) {
-      const shown = (test ?? train).narrow(0, 0, Math.min(8, (test ?? train).shape[0]));
-      writeReconstructions(model, shown, noise, join(a.out, vae ? `reconstruction-epoch-${epoch}.png` : "reconstructions.png"));
-      if (model instanceof models.VAE) noGrad(() => saveImageGrid(model.decode(fixedZ!), join(a.out!, `samples-epoch-${epoch}.png`)));
-    }
+    run.finish();
+  } finally {
+    interrupts.dispose();
   }
   if (!a.out) return;
   const weights = vae ? "vae.safetensors" : "autoencoder.safetensors";
@@ -233,21 +254,45 @@ async function trainDcgan(c: Context): Promise<void> {
   const resize = h === imageSize ? "" : h === 28 && imageSize === 32 ? ", padded to 32x32" : `, resized to ${imageSize}x${imageSize}`;
   log(`nabla train: dcgan on ${a.dataset} (${train.shape[0]} training images${resize}, scaled to [-1, 1]), ${describeOptimizer(optimizerD)} for D and G, batch ${a.batchSize}, backend ${getBackend()}`);
   let started = performance.now();
-  const seconds: number[] = [];
-  const history: GanHistory = await trainGan({
-    generator, discriminator, data: loader, epochs: a.epochs, nz, optimizerD, optimizerG,
-    transform: (x) => toGanRange(x, imageSize),
-    onEpochEnd: async (epoch, logs) => {
-      seconds.push((performance.now() - started) / 1000);
-      log(`epoch ${epoch + 1}/${a.epochs}: Loss_D ${logs.lossD.toFixed(4)}, Loss_G ${logs.lossG.toFixed(4)}, D(x) ${logs.dReal.toFixed(4)}, D(G(z)) ${logs.dFake.toFixed(4)} / ${logs.dFakeAfter.toFixed(4)} (${seconds[epoch].toFixed(1)} s)`);
-      if (a.out) {
-        writeGanSamples(generator, fixedNoise, join(a.out, `samples-epoch-${epoch + 1}.png`), { batchStats: true });
-        await save(generator, join(a.out, "generator.safetensors"));
-        await save(discriminator, join(a.out, "discriminator.safetensors"));
-      }
-      started = performance.now();
-    },
-  });
+  let seconds: number[] = [];
+  // Long runs: one checkpoint of both networks and optimizers at every epoch's end, as for the VAE.
+  const fresh = { iterations: emptyGanLogs(), epochs: emptyGanLogs() };
+  const flat = (h: GanHistory, s: number[]) => ({ ...Object.fromEntries(GAN_KEYS.flatMap((k) => [[`iterations.${k}`, h.iterations[k]], [`epochs.${k}`, h.epochs[k]]])), seconds: s });
+  const resumeCommand = `nabla train --resume ${a.out}`;
+  const interrupts = watchInterrupts((signal) => process.stderr.write(`\nnabla: ${signal}: stopping after the current step (again: at once)\n`), a.out ? resumeCommand : undefined);
+  let history: GanHistory;
+  try {
+    const run = new LoopRun(a.out ?? null, resumeCommand, interrupts, {
+      model: new ModuleDict({ generator, discriminator }), optimizer: optimizerPair(optimizerD, optimizerG), loader, epochs: a.epochs, history: flat(fresh, seconds),
+    });
+    const first = await run.start(a.resume ?? false);
+    const h = run.ctx.history;
+    const resumed: GanHistory = {
+      iterations: Object.fromEntries(GAN_KEYS.map((k) => [k, h[`iterations.${k}`]])) as GanHistory["iterations"],
+      epochs: Object.fromEntries(GAN_KEYS.map((k) => [k, h[`epochs.${k}`]])) as GanHistory["epochs"],
+    };
+    seconds = h.seconds;
+    if (first > 0) log(`resuming ${a.out} from its checkpoint: epoch ${first + 1} of ${a.epochs}`);
+    history = await trainGan({
+      generator, discriminator, data: loader, epochs: a.epochs, nz, optimizerD, optimizerG,
+      transform: (x) => toGanRange(x, imageSize), resume: { initialEpoch: first, history: resumed },
+      onBatchEnd: (epoch, batch, logs) => run.step(epoch, batch, logs.lossD + logs.lossG),
+      onEpochEnd: async (epoch, logs) => {
+        seconds.push((performance.now() - started) / 1000);
+        log(`epoch ${epoch + 1}/${a.epochs}: Loss_D ${logs.lossD.toFixed(4)}, Loss_G ${logs.lossG.toFixed(4)}, D(x) ${logs.dReal.toFixed(4)}, D(G(z)) ${logs.dFake.toFixed(4)} / ${logs.dFakeAfter.toFixed(4)} (${seconds[epoch].toFixed(1)} s)`);
+        if (a.out) {
+          writeGanSamples(generator, fixedNoise, join(a.out, `samples-epoch-${epoch + 1}.png`), { batchStats: true });
+          await save(generator, join(a.out, "generator.safetensors"));
+          await save(discriminator, join(a.out, "discriminator.safetensors"));
+        }
+        await run.endEpoch(epoch);
+        started = performance.now();
+      },
+    });
+    run.finish();
+  } finally {
+    interrupts.dispose();
+  }
   if (!a.out) return;
   writeFileSync(join(a.out, "history.json"), JSON.stringify({ ...history, seconds }, null, 2) + "\n");
   const it = history.iterations;
@@ -293,3 +338,6 @@ function writeCurves(dir: string, series: Record<string, number[]>, opts: { titl
 }
 
 const fmt = (v: number): string => (Math.abs(v) >= 1 ? v.toFixed(2) : v.toFixed(4));
+
+const GAN_KEYS: readonly (keyof GanLogs)[] = ["lossD", "lossG", "dReal", "dFake", "dFakeAfter"];
+const emptyGanLogs = (): GanHistory["iterations"] => ({ lossD: [], lossG: [], dReal: [], dFake: [], dFakeAfter: [] });

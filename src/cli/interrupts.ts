@@ -26,10 +26,10 @@ export interface InterruptWatch {
 }
 
 /**
- * Watch SIGINT and SIGTERM while `what` runs. `onFirst` prints what happens next; a second signal
- * prints one line and exits with 128 + its number at once.
+ * Watch SIGINT and SIGTERM. `onFirst` prints what happens next; a second signal prints one line
+ * (with `resumeCommand`, how to continue) and exits with 128 + its number at once.
  */
-export function watchInterrupts(onFirst: (signal: StopSignal) => void): InterruptWatch {
+export function watchInterrupts(onFirst: (signal: StopSignal) => void, resumeCommand?: string): InterruptWatch {
   let first: StopSignal | null = null;
   const handlers = new Map<StopSignal, () => void>();
   for (const signal of Object.keys(SIGNAL_NUMBERS) as StopSignal[]) {
@@ -39,7 +39,8 @@ export function watchInterrupts(onFirst: (signal: StopSignal) => void): Interrup
         onFirst(signal);
         return;
       }
-      process.stderr.write(`\nnabla: ${signal} again: stopping now (files already written are whole; the last checkpoint stays the one to resume from)\n`);
+      const resume = resumeCommand ? `; continue with: ${resumeCommand}` : "";
+      process.stderr.write(`\nnabla: ${signal} again: stopping now (files already written are whole; the last checkpoint stays the one to resume from${resume})\n`);
       process.exit(128 + SIGNAL_NUMBERS[signal]);
     };
     handlers.set(signal, handler);

@@ -83,10 +83,19 @@ export function buildProgram(): Command {
     .option("--quiet", "no progress bar", false)
     .action(async (given, cmd: Command) => {
       const isGiven = (key: string) => ["cli", "env"].includes(cmd.getOptionValueSource(key) ?? "");
-      const o = given.resume === undefined ? given : resumedOptions(given.resume, "train", given, isGiven, RESUME_MAY_CHANGE) as typeof given;
+      const resuming = given.resume !== undefined;
+      const o = resuming ? resumedOptions(given.resume, "train", given, isGiven, RESUME_MAY_CHANGE) as typeof given : given;
       if (o.model === undefined) throw new UsageError("--model <name>: which model to train (or --resume <dir> to continue a run)");
-      if ((given.resume !== undefined || o.checkpointEvery !== undefined) && (isDetectionModel(o.model) || modelTask(o.model) === "generate")) {
-        throw new UsageError(`${given.resume !== undefined ? "--resume" : "--checkpoint-every"}: not yet for --model ${o.model} (its own training loop has no resumable checkpoints yet); classifiers and language models have them`);
+      // The generative models checkpoint at every epoch's end (their own loops); detectors not yet.
+      const ownLoop = isDetectionModel(o.model) || modelTask(o.model) === "generate";
+      const noResume = isDetectionModel(o.model);
+      if ((resuming && noResume) || (o.checkpointEvery !== undefined && ownLoop)) {
+        const flag = o.checkpointEvery !== undefined ? "--checkpoint-every" : "--resume";
+        throw new UsageError(`${flag}: not for --model ${o.model} (its own training loop ${noResume ? "has no resumable checkpoints yet" : "checkpoints at every epoch's end only"}); classifiers and language models have both`);
+      }
+      if (o.out && !resuming && !noResume) {
+        mkdirSync(o.out, { recursive: true });
+        writeRunOptions(o.out, "train", o);
       }
       const dashboard = o.dashboard === undefined ? undefined : o.dashboard === true ? DEFAULT_DASHBOARD_PORT : parseNumber("--dashboard", o.dashboard, { integer: true, min: 0, max: 65535 });
       if (dashboard !== undefined && (isDetectionModel(o.model) || modelTask(o.model) === "generate")) throw new UsageError(`--dashboard: follows nb.fit's training of classifiers and language models; --model ${o.model} trains with a loop of its own`);
@@ -110,24 +119,19 @@ export function buildProgram(): Command {
         await generativeCommand({
           model: o.model, dataset: o.dataset, root: o.root, epochs: o.epochs, batchSize: o.batchSize, optimizer: o.optimizer,
           lr: o.lr, momentum: o.momentum, weightDecay: o.weightDecay, seed: o.seed, device: o.device, out: o.out, limit: o.limit,
-          testLimit: o.testLimit, nz: o.nz, ngf: o.ngf, ndf: o.ndf, imageSize: o.imageSize, noise: o.noise, classifierFlags,
+          testLimit: o.testLimit, nz: o.nz, ngf: o.ngf, ndf: o.ndf, imageSize: o.imageSize, noise: o.noise, classifierFlags, resume: resuming,
           verbose: o.quiet ? 0 : process.stdout.isTTY ? 1 : 2,
         });
         return;
       }
       const generativeOnly = GENERATIVE_FLAGS.filter((f) => o[f.key] !== undefined).map((f) => f.flag);
       if (generativeOnly.length) throw new UsageError(`${generativeOnly.join(", ")}: only for the generative models (--model dcgan, vae, autoencoder, conv-autoencoder)`);
-      // The run folder keeps the options, for --resume (written before training can be interrupted).
-      if (o.out && given.resume === undefined) {
-        mkdirSync(o.out, { recursive: true });
-        writeRunOptions(o.out, "train", o);
-      }
       const { history } = await trainCommand({
         model: o.model, dataset: o.dataset, root: o.root, epochs: o.epochs, batchSize: o.batchSize, optimizer: o.optimizer,
         lr: o.lr, momentum: o.momentum, weightDecay: o.weightDecay, schedule: o.schedule, dropout: o.dropout, augment: o.augment,
         validationSplit: o.validationSplit, patience: o.patience, seed: o.seed, device: o.device, out: o.out, limit: o.limit,
         tensorboard: o.tensorboard, dashboard, dashboardKeep: o.dashboardKeep, testLimit: o.testLimit, seqLength: o.seqLength, sampling: { temperatures: o.temperature, sampleLength: o.sampleLength, prime: o.prime },
-        checkpointEvery: o.checkpointEvery, resume: given.resume !== undefined,
+        checkpointEvery: o.checkpointEvery, resume: resuming,
         verbose: o.quiet ? 0 : process.stdout.isTTY ? 1 : 2,
       });
       if (!Number.isFinite(history.loss[history.loss.length - 1])) throw new Error("training diverged (the loss is not finite); lower --lr");

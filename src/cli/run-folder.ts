@@ -3,10 +3,14 @@
 // schedule, RNG states, epoch and step, history), and the callback that keeps the checkpoint
 // current (every epoch, every N steps, and at Ctrl-C). `nabla train --resume DIR` reads both back.
 
-import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Callback, FitContext, Logs } from "../train/callbacks/callback.js";
-import { writeCheckpoint, writeStepCheckpoint } from "../train/checkpoint.js";
+import { restoreCheckpoint, writeCheckpoint, writeStepCheckpoint } from "../train/checkpoint.js";
+import { NonFiniteLossError } from "../train/callbacks/terminate-on-nan.js";
+import type { Module } from "../nn/module.js";
+import type { Optimizer } from "../optim/optimizer.js";
+import type { DataLoader } from "../data/dataloader.js";
 import { TrainingInterrupted, yieldToSignals, type InterruptWatch } from "./interrupts.js";
 import { UsageError } from "./usage-error.js";
 
@@ -83,11 +87,26 @@ export function resumedOptions(
   return { ...options, out: dir };
 }
 
+/** Temporary files of atomic writes that a killed run left behind (name.tmp-<pid>[-<n>]). */
+export function removeStaleTemporaries(dir: string): void {
+  for (const name of readdirSync(dir)) {
+    if (/\.tmp-\d+(-\d+)?$/.test(name)) rmSync(join(dir, name), { force: true });
+  }
+}
+
 /** Keep the first `rows` data rows of a CSV log (a run killed after the log's row, before its checkpoint, wrote one too many). */
 export function trimCsvRows(path: string, rows: number): void {
   if (!existsSync(path)) return;
   const lines = readFileSync(path, "utf8").split("\n").filter((l) => l !== "");
   if (lines.length > rows + 1) writeFileAtomic(path, lines.slice(0, rows + 1).join("\n") + "\n");
+}
+
+/** A checkpoint that could not be written: the file, the system's reason (ENOSPC, EACCES, EFBIG, ...), and what is left. */
+function saveFailure(path: string, e: unknown, resumeCommand: string): Error {
+  const cause = (e as Error).cause as NodeJS.ErrnoException | undefined;
+  const reason = cause?.code ? cause.message.replace(/, \w+ '.*'$/, "") : (e as Error).message;
+  const previous = existsSync(path) ? `the previous checkpoint is intact: resume from it with ${resumeCommand}` : "no checkpoint had been written before";
+  return new Error(`could not write the checkpoint ${path}: ${reason}; training stopped (${previous})`, { cause: e });
 }
 
 export interface RunCheckpointOptions {
@@ -131,10 +150,67 @@ export class RunCheckpoint implements Callback {
       if (midEpoch) await writeStepCheckpoint(path, ctx);
       else await writeCheckpoint(path, epoch, ctx, ctx.trainLoader);
     } catch (e) {
-      const cause = (e as Error).cause as NodeJS.ErrnoException | undefined;
-      const reason = cause?.code ? cause.message.replace(/, \w+ '.*'$/, "") : (e as Error).message;
-      const previous = existsSync(path) ? `the previous checkpoint is intact: resume from it with ${this.opts.resumeCommand}` : "no checkpoint had been written before";
-      throw new Error(`could not write the checkpoint ${path}: ${reason}; training stopped (${previous})`, { cause: e });
+      throw saveFailure(path, e, this.opts.resumeCommand);
+    }
+  }
+}
+
+/**
+ * The same for a command's own training loop (one model, one optimizer, checkpoints at epochs'
+ * ends): `start()` resumes, `step()` after every step checks the loss and the signals (a signal
+ * stops there; the run resumes from the last epoch's end), `endEpoch()` writes the checkpoint.
+ */
+export class LoopRun {
+  readonly ctx: FitContext;
+  private lastFinite: number | null = null;
+
+  constructor(
+    private readonly dir: string | null, private readonly resumeCommand: string, private readonly interrupts: InterruptWatch,
+    parts: { model: Module; optimizer: Optimizer; loader: DataLoader; epochs: number; history: Record<string, number[]> },
+  ) {
+    this.ctx = {
+      model: parts.model, optimizer: parts.optimizer, epochs: parts.epochs, stepsPerEpoch: parts.loader.length, initialEpoch: 0,
+      stopTraining: false, history: parts.history, extraState: {}, verbose: 0, trainLoader: parts.loader,
+    };
+  }
+
+  /** With resume and a checkpoint in the folder: restore it; returns the epoch (0-based) to start at. */
+  async start(resume: boolean): Promise<number> {
+    const path = this.dir ? checkpointPath(this.dir) : null;
+    if (path && resume && existsSync(path)) await restoreCheckpoint(path, this.ctx, this.ctx.trainLoader);
+    else if (path) rmSync(path, { force: true });
+    if (this.dir && resume) removeStaleTemporaries(this.dir);
+    return this.ctx.initialEpoch;
+  }
+
+  async step(epoch: number, batch: number, loss: number): Promise<void> {
+    if (!Number.isFinite(loss)) throw new NonFiniteLossError(epoch, batch, epoch * this.ctx.stepsPerEpoch + batch, loss, this.lastFinite);
+    this.lastFinite = loss;
+    await yieldToSignals();
+    const signal = this.interrupts.signal;
+    if (!signal) return;
+    const where = `epoch ${epoch + 1}, batch ${batch + 1}`;
+    const saved = this.dir && existsSync(checkpointPath(this.dir))
+      ? `the checkpoint of the last finished epoch is ${checkpointPath(this.dir)}; continue with: ${this.resumeCommand}`
+      : "no epoch had finished: nothing to resume from";
+    throw new TrainingInterrupted(signal, `${signal}: stopped at ${where}; ${saved}`);
+  }
+
+  /** After the last epoch: a signal that came during its end stops the command here (the checkpoint is complete). */
+  finish(): void {
+    const signal = this.interrupts.signal;
+    if (!signal) return;
+    const saved = this.dir ? `checkpoint written to ${checkpointPath(this.dir)}; finish the run with: ${this.resumeCommand}` : "nothing was saved (no --out)";
+    throw new TrainingInterrupted(signal, `${signal}: stopped after training's last epoch; ${saved}`);
+  }
+
+  async endEpoch(epoch: number): Promise<void> {
+    if (!this.dir) return;
+    const path = checkpointPath(this.dir);
+    try {
+      await writeCheckpoint(path, epoch, this.ctx, this.ctx.trainLoader);
+    } catch (e) {
+      throw saveFailure(path, e, this.resumeCommand);
     }
   }
 }

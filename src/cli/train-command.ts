@@ -31,7 +31,7 @@ import { charLstmLoss } from "../models/char-lstm.js";
 import type { TextDataset } from "../datasets/text.js";
 import { describeOptimizer, optimizerOptions, type OptimizerArgs } from "./optimizer-flags.js";
 import { startLiveDashboard, type LiveDashboard } from "../dashboard/live-dashboard.js";
-import { RunCheckpoint, checkpointPath, trimCsvRows } from "./run-folder.js";
+import { RunCheckpoint, checkpointPath, removeStaleTemporaries, trimCsvRows } from "./run-folder.js";
 import { TrainingInterrupted, watchInterrupts } from "./interrupts.js";
 
 export interface TrainArgs extends OptimizerArgs {
@@ -142,6 +142,7 @@ async function train(a: TrainArgs, log: (line: string) => void, dashboard: { liv
   const resumeFrom = a.resume && checkpoint && existsSync(checkpoint) ? checkpoint : undefined;
   if (a.resume && !resumeFrom) log(`nabla train: no checkpoint in ${a.out} yet; the run starts from its beginning`);
   if (checkpoint && !a.resume) rmSync(checkpoint, { force: true });
+  if (a.resume && a.out) removeStaleTemporaries(a.out);
   const textSampler = sampling ? sampler(model, data.train as TextDataset, sampling, a.out, log) : null;
   if (textSampler) cbs.push(textSampler.callback);
   const monitor = valSet ? "val_loss" : "loss";
@@ -172,11 +173,11 @@ async function train(a: TrainArgs, log: (line: string) => void, dashboard: { liv
   }
   // Last: a NaN step is never checkpointed, and the epoch's checkpoint holds every callback's state.
   cbs.push(new callbacks.TerminateOnNaN());
+  const resumeCommand = `nabla train --resume ${a.out}`;
   const interrupts = watchInterrupts((signal) => {
     process.stderr.write(`\nnabla: ${signal}: finishing the current step${a.out ? ", then writing a checkpoint" : ""} (${signal === "SIGINT" ? "Ctrl-C" : "SIGTERM"} again stops at once)\n`);
-  });
+  }, a.out ? resumeCommand : undefined);
   if (a.handleSignals === false) interrupts.dispose();
-  const resumeCommand = `nabla train --resume ${a.out}`;
   cbs.push(new RunCheckpoint({ dir: a.out ?? null, every: a.checkpointEvery, interrupts, resumeCommand }));
 
   const what = languageModel

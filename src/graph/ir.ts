@@ -51,6 +51,10 @@ export interface GraphNode {
   readonly self?: unknown;
   /** The arguments as given (tensors, generators, closures), kept only by recorders asked to keep them (compile replays from them). */
   readonly rawArgs?: unknown[];
+  /** An in-place op (add_, copy_): it writes into its first argument; kept by every pass. Recorded only by recorders that keep raw arguments (compile). */
+  readonly inPlace?: boolean;
+  /** Whether autograd was recording when the call was made (replay restores it per call). */
+  readonly grad?: boolean;
 }
 
 export interface Graph {

@@ -4,6 +4,7 @@
 // unrecorded, so the graph holds the ops user code called, with their arguments.
 
 import { Tensor } from "../tensor/tensor.js";
+import { isGradEnabled } from "../autograd/grad-mode.js";
 import { GraphValue, type Graph, type GraphArg, type GraphNode, type ValueKind } from "./ir.js";
 
 let active: GraphRecorder | null = null;
@@ -114,11 +115,21 @@ export class GraphRecorder {
     const output = this.toArg(out, true, created);
     // A call that returned its input unchanged (dropout in eval, contiguous of a contiguous
     // tensor) computed nothing: no node.
-    if (created.length > 0) {
+    // An in-place op returns its (known) input: a node only for replaying recorders, which must redo the write.
+    const inPlace = created.length === 0 && this.keepRawArgs && op.endsWith("_");
+    if (created.length > 0 || inPlace) {
       const self = thisArg === undefined || thisArg === globalThis ? undefined : thisArg;
-      this.nodes.push({ op, args: argValues, output, outputs: created, scope: this.scope, module, fn, self, rawArgs: this.keepRawArgs ? args : undefined });
+      this.nodes.push({ op, args: argValues, output, outputs: created, scope: this.scope, module, fn, self, rawArgs: this.keepRawArgs ? args : undefined, inPlace, grad: isGradEnabled() });
     }
     return out;
+  }
+
+  /** Tensors written in place by code the recorder does not see (not a traced op, not inside one or an effect). */
+  readonly untracedWrites: { shape: number[] }[] = [];
+
+  /** Told by every in-place write (ops/util bumpVersion): at the top level it is one the graph cannot replay. */
+  noteWrite(t: Tensor): void {
+    if (this.depth === 0) this.untracedWrites.push({ shape: [...t.shape] });
   }
 
   /** Run fn.apply(thisArg, args) and record it as an effect node (see effectful()). */
@@ -132,7 +143,7 @@ export class GraphRecorder {
     }
     // `this` (the tensor backward runs from) is an argument too: a graph value when it is a tensor.
     const argValues = [this.toArg(thisArg, false), ...args.map((a) => this.toArg(a, false))];
-    this.nodes.push({ op, args: argValues, output: undefined, outputs: [], scope: this.scope, fn, effect: true, self: thisArg, rawArgs: this.keepRawArgs ? args : undefined });
+    this.nodes.push({ op, args: argValues, output: undefined, outputs: [], scope: this.scope, fn, effect: true, self: thisArg, rawArgs: this.keepRawArgs ? args : undefined, grad: isGradEnabled() });
     return out;
   }
 

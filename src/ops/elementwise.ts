@@ -346,48 +346,49 @@ function inPlaceBinary(op: BinaryOp, name: string, t: Tensor, other: TensorLike)
   return t;
 }
 
-export const add_ = (t: Tensor, o: TensorLike, opts?: { alpha?: number }): Tensor =>
-  opts?.alpha !== undefined && opts.alpha !== 1 ? inPlaceBinary("add", "add_", t, mulScalarNoGrad(o, opts.alpha)) : inPlaceBinary("add", "add_", t, o);
-export const sub_ = (t: Tensor, o: TensorLike, opts?: { alpha?: number }): Tensor =>
-  opts?.alpha !== undefined && opts.alpha !== 1 ? inPlaceBinary("sub", "sub_", t, mulScalarNoGrad(o, opts.alpha)) : inPlaceBinary("sub", "sub_", t, o);
-export const mul_ = (t: Tensor, o: TensorLike): Tensor => inPlaceBinary("mul", "mul_", t, o);
-export const div_ = (t: Tensor, o: TensorLike): Tensor => inPlaceBinary("div", "div_", t, o);
-export const maximum_ = (t: Tensor, o: TensorLike): Tensor => inPlaceBinary("maximum", "maximum_", t, o);
+// In-place ops are traceable too: graph capture (nb.compile) replays their writes.
+export const add_ = traceable("add_", (t: Tensor, o: TensorLike, opts?: { alpha?: number }): Tensor =>
+  opts?.alpha !== undefined && opts.alpha !== 1 ? inPlaceBinary("add", "add_", t, mulScalarNoGrad(o, opts.alpha)) : inPlaceBinary("add", "add_", t, o));
+export const sub_ = traceable("sub_", (t: Tensor, o: TensorLike, opts?: { alpha?: number }): Tensor =>
+  opts?.alpha !== undefined && opts.alpha !== 1 ? inPlaceBinary("sub", "sub_", t, mulScalarNoGrad(o, opts.alpha)) : inPlaceBinary("sub", "sub_", t, o));
+export const mul_ = traceable("mul_", (t: Tensor, o: TensorLike): Tensor => inPlaceBinary("mul", "mul_", t, o));
+export const div_ = traceable("div_", (t: Tensor, o: TensorLike): Tensor => inPlaceBinary("div", "div_", t, o));
+export const maximum_ = traceable("maximum_", (t: Tensor, o: TensorLike): Tensor => inPlaceBinary("maximum", "maximum_", t, o));
 
 function mulScalarNoGrad(o: TensorLike, alpha: number): TensorLike {
   return o instanceof Tensor ? binaryForward("mul", o, alpha) : (o as number) * alpha;
 }
 
 /** t ← t + value·a·b (torch.addcmul_). */
-export function addcmul_(t: Tensor, a: Tensor, b: Tensor, value = 1): Tensor {
+export const addcmul_ = traceable("addcmul_", function addcmul_(t: Tensor, a: Tensor, b: Tensor, value = 1): Tensor {
   const prod = binaryForward("mul", a, b);
   const scaled = value === 1 ? prod : binaryForward("mul", prod, value);
   inPlaceBinary("add", "addcmul_", t, scaled);
   prod.dispose();
   scaled.dispose();
   return t;
-}
+});
 
 /** t ← t + value·a/b (torch.addcdiv_). */
-export function addcdiv_(t: Tensor, a: Tensor, b: Tensor, value = 1): Tensor {
+export const addcdiv_ = traceable("addcdiv_", function addcdiv_(t: Tensor, a: Tensor, b: Tensor, value = 1): Tensor {
   const q = binaryForward("div", a, b);
   const scaled = value === 1 ? q : binaryForward("mul", q, value);
   inPlaceBinary("add", "addcdiv_", t, scaled);
   q.dispose();
   scaled.dispose();
   return t;
-}
+});
 
-export function fill_(t: Tensor, value: number): Tensor {
+export const fill_ = traceable("fill_", function fill_(t: Tensor, value: number): Tensor {
   assertInPlaceAllowed("fill_", t);
   t.backend.fill(t.raw(), value);
   bumpVersion(t);
   return t;
-}
-export const zero_ = (t: Tensor): Tensor => fill_(t, 0);
+});
+export const zero_ = traceable("zero_", (t: Tensor): Tensor => fill_(t, 0));
 
 /** Copy src's values into t (broadcasting src, casting its dtype). */
-export function copy_(t: Tensor, src: Tensor): Tensor {
+export const copy_ = traceable("copy_", function copy_(t: Tensor, src: Tensor): Tensor {
   assertInPlaceAllowed("copy_", t, src);
   commonBackend("copy_", t, src);
   const shape = broadcastPair("copy_", t, src);
@@ -395,14 +396,14 @@ export function copy_(t: Tensor, src: Tensor): Tensor {
   t.backend.copy(broadcastView(src, shape), t.raw());
   bumpVersion(t);
   return t;
-}
+});
 
-export function clamp_(t: Tensor, min?: number | null, max?: number | null): Tensor {
+export const clamp_ = traceable("clamp_", function clamp_(t: Tensor, min?: number | null, max?: number | null): Tensor {
   assertInPlaceAllowed("clamp_", t);
   t.backend.paramUnary("clamp", t.raw(), t.raw(), [min ?? -Infinity, max ?? Infinity]);
   bumpVersion(t);
   return t;
-}
+});
 
 // ---------------------------------------------------------------------------------------------
 // dtype conversion (differentiable between float types)

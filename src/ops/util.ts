@@ -7,6 +7,7 @@ import { emptyTensor } from "../tensor/creation.js";
 import { broadcastShapes, formatShape } from "../core/shape.js";
 import { Tensor } from "../tensor/tensor.js";
 import { activeBackend } from "../backend/registry.js";
+import { activeRecorder } from "../graph/recorder.js";
 
 /** What binary ops accept: a tensor, or a JavaScript number/boolean as a weak scalar. */
 export type TensorLike = Tensor | number | boolean;
@@ -93,6 +94,9 @@ export function broadcastPair(op: string, a: Tensor, b: Tensor): number[] {
 /** Mark an in-place write so saved-for-backward copies of this storage are known to be stale. */
 export function bumpVersion(t: Tensor): void {
   t.storage.version++;
+  // Graph capture must see every in-place write (an untraced one cannot be replayed).
+  const rec = activeRecorder();
+  if (rec !== null) rec.noteWrite(t);
 }
 
 export function assertFloating(op: string, t: Tensor, what = "input"): void {

@@ -67,11 +67,16 @@ export interface TrainGanOptions {
   onBatchEnd?: (epoch: number, batch: number, logs: GanLogs) => void | Promise<void>;
   /** After each epoch (0-based), with the epoch's means: draw samples, save weights. */
   onEpochEnd?: (epoch: number, logs: GanLogs) => void | Promise<void>;
+  /**
+   * Continue a run from its checkpoint: the epoch (0-based) to start at and the history so far
+   * (the caller restores the networks, optimizers and random generators first).
+   */
+  resume?: { initialEpoch: number; history: GanHistory };
 }
 
 export const TRAIN_GAN_OPTIONS = optionNames<TrainGanOptions>({
   generator: 1, discriminator: 1, data: 1, epochs: 1, nz: 1, noise: 1, batchSize: 1, transform: 1,
-  optimizerD: 1, optimizerG: 1, lr: 1, betas: 1, seed: 1, onBatchEnd: 1, onEpochEnd: 1,
+  optimizerD: 1, optimizerG: 1, lr: 1, betas: 1, seed: 1, onBatchEnd: 1, onEpochEnd: 1, resume: 1,
 });
 
 const KEYS: readonly (keyof GanLogs)[] = ["lossD", "lossG", "dReal", "dFake", "dFakeAfter"];
@@ -95,10 +100,10 @@ export async function trainGan(opts: TrainGanOptions): Promise<GanHistory> {
   const loader = opts.data instanceof DataLoader ? opts.data : toLoader(opts.data, { batchSize: opts.batchSize ?? 128, shuffle: true, seed: opts.seed }, where);
   const criterion = new BCELoss();
 
-  const history: GanHistory = { iterations: emptyLogs(), epochs: emptyLogs() };
+  const history: GanHistory = opts.resume?.history ?? { iterations: emptyLogs(), epochs: emptyLogs() };
   g.train();
   d.train();
-  for (let epoch = 0; epoch < opts.epochs; epoch++) {
+  for (let epoch = opts.resume?.initialEpoch ?? 0; epoch < opts.epochs; epoch++) {
     const sums = Object.fromEntries(KEYS.map((k) => [k, 0])) as unknown as GanLogs;
     let batches = 0;
     for (const [x, y] of loader) {

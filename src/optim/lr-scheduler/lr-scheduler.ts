@@ -6,6 +6,7 @@
 import { Optimizer, type ParamGroup } from "../optimizer.js";
 import { describe, resolveOptions } from "../checks.js";
 import { stateDictFromJSON } from "../serialize.js";
+import { effectful } from "../../graph/recorder.js";
 
 /** Any optimizer (schedulers only read and write group options). */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -145,3 +146,6 @@ export function finite(owner: string, name: string, v: unknown, min = -Infinity)
   }
   return v;
 }
+
+// Graph capture (nb.compile) records a scheduler step as an effect and calls it again on replay.
+LRScheduler.prototype.step = effectful("scheduler.step", LRScheduler.prototype.step);

@@ -3,6 +3,7 @@
 import { Tensor } from "../../tensor/tensor.js";
 import { Optimizer, type ParamGroup } from "../optimizer.js";
 import { describe } from "../checks.js";
+import { effectful } from "../../graph/recorder.js";
 import { type AnyOptimizer, type SchedulerStateDict, finite, loadOwnState, ownState, schedulerOptions } from "./lr-scheduler.js";
 
 export interface ReduceLROnPlateauOptions {
@@ -141,3 +142,6 @@ export class ReduceLROnPlateau {
     loadOwnState(this, stateDict, ["optimizer"]);
   }
 }
+
+// Graph capture (nb.compile) records a scheduler step as an effect and calls it again on replay.
+ReduceLROnPlateau.prototype.step = effectful("scheduler.step", ReduceLROnPlateau.prototype.step);

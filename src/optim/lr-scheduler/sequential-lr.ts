@@ -1,6 +1,7 @@
 // SequentialLR: run schedulers one after another, switching at milestone epochs.
 
 import { describe } from "../checks.js";
+import { effectful } from "../../graph/recorder.js";
 import { type AnyOptimizer, LRScheduler, type SchedulerStateDict, loadOwnState, ownState, schedulerOptions } from "./lr-scheduler.js";
 
 export interface SequentialLROptions {
@@ -78,3 +79,6 @@ export class SequentialLR extends LRScheduler {
     this.schedulers.forEach((s, i) => s.loadStateDict(schedulers[i]));
   }
 }
+
+// Graph capture (nb.compile) records a scheduler step as an effect and calls it again on replay.
+SequentialLR.prototype.step = effectful("scheduler.step", SequentialLR.prototype.step);

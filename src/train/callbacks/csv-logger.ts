@@ -40,9 +40,18 @@ export class CSVLogger implements Callback {
     const sep = this.opts.separator ?? ",";
     if (this.keys === null) {
       this.keys = Object.keys(logs);
-      appendFileSync(this.path, ["epoch", ...this.keys].join(sep) + "\n");
+      this.append(["epoch", ...this.keys].join(sep) + "\n");
     }
     const row = [String(epoch), ...this.keys.map((k) => (logs[k] === undefined ? "" : String(logs[k])))];
-    appendFileSync(this.path, row.join(sep) + "\n");
+    this.append(row.join(sep) + "\n");
+  }
+
+  /** Node's error (ENOSPC, EACCES) does not name the file: say which. */
+  private append(text: string): void {
+    try {
+      appendFileSync(this.path, text);
+    } catch (e) {
+      throw new Error(`CSVLogger: could not write ${this.path}: ${(e as Error).message}`, { cause: e });
+    }
   }
 }

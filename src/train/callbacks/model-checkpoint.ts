@@ -1,11 +1,13 @@
 // ModelCheckpoint: save a resumable checkpoint every epoch, or only when the monitored value
 // improves. `path` may contain {epoch} (1-based), e.g. "runs/a/epoch-{epoch}.safetensors".
+// saveFreq: N (Keras' save_freq) also saves every N steps, between two batches: resuming from
+// such a checkpoint continues the epoch where it was (same shuffle, RNG and mean loss).
 
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { save } from "../../io/save-load.js";
 import { checkOptions, optionNames } from "../../core/options.js";
-import { writeCheckpoint } from "../checkpoint.js";
+import { writeCheckpoint, writeStepCheckpoint } from "../checkpoint.js";
 import { type Callback, type FitContext, type Logs, improves, resolveMode } from "./callback.js";
 
 export interface ModelCheckpointOptions {
@@ -15,9 +17,11 @@ export interface ModelCheckpointOptions {
   mode?: "min" | "max" | "auto";
   /** Write only the model's weights (loadable with nb.load), not a resumable checkpoint. */
   weightsOnly?: boolean;
+  /** "epoch" (default): at every epoch's end; a number N: also every N steps (resumable mid-epoch; not with saveBestOnly). */
+  saveFreq?: "epoch" | number;
 }
 
-export const MODEL_CHECKPOINT_OPTIONS = optionNames<ModelCheckpointOptions>({ path: 1, monitor: 1, saveBestOnly: 1, mode: 1, weightsOnly: 1 });
+export const MODEL_CHECKPOINT_OPTIONS = optionNames<ModelCheckpointOptions>({ path: 1, monitor: 1, saveBestOnly: 1, mode: 1, weightsOnly: 1, saveFreq: 1 });
 
 export class ModelCheckpoint implements Callback {
   readonly path: string;
@@ -25,13 +29,14 @@ export class ModelCheckpoint implements Callback {
   readonly saveBestOnly: boolean;
   readonly mode: "min" | "max";
   readonly weightsOnly: boolean;
+  readonly saveFreq: "epoch" | number;
   best: number;
   /** Paths written so far, in order. */
   readonly saved: string[] = [];
 
   constructor(opts: ModelCheckpointOptions) {
     checkOptions("ModelCheckpoint", opts, MODEL_CHECKPOINT_OPTIONS, {
-      filepath: "path", save_weights_only: "weightsOnly", saveWeightsOnly: "weightsOnly",
+      filepath: "path", save_weights_only: "weightsOnly", saveWeightsOnly: "weightsOnly", save_freq: "saveFreq",
     });
     if (!opts || typeof opts.path !== "string" || !opts.path) throw new TypeError("ModelCheckpoint: a path is required, e.g. { path: \"runs/best.safetensors\" }");
     this.path = opts.path;
@@ -40,6 +45,20 @@ export class ModelCheckpoint implements Callback {
     this.mode = resolveMode(this.monitor, opts.mode ?? "auto");
     this.weightsOnly = opts.weightsOnly ?? false;
     this.best = this.mode === "min" ? Infinity : -Infinity;
+    const freq = opts.saveFreq ?? "epoch";
+    if (freq !== "epoch" && !(Number.isInteger(freq) && freq >= 1)) throw new RangeError(`ModelCheckpoint: saveFreq must be "epoch" or a positive integer (steps), got ${String(freq)}`);
+    if (freq !== "epoch" && this.saveBestOnly) throw new Error("ModelCheckpoint: saveFreq in steps saves the training state as it is; saveBestOnly compares epochs' values (use two ModelCheckpoints)");
+    this.saveFreq = freq;
+  }
+
+  async onBatchEnd(batch: number, _logs: Logs, ctx: FitContext): Promise<void> {
+    if (this.saveFreq === "epoch" || !ctx.position) return;
+    const step = ctx.position.epoch * ctx.stepsPerEpoch + batch + 1;
+    if (step % this.saveFreq !== 0) return;
+    const path = this.path.replace("{epoch}", String(ctx.position.epoch + 1));
+    if (this.weightsOnly) await save(ctx.model.stateDict(), path);
+    else await writeStepCheckpoint(path, ctx);
+    this.saved.push(path);
   }
 
   onTrainBegin(_logs: Logs, ctx: FitContext): void {
