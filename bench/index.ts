@@ -11,6 +11,7 @@ const SECTIONS: readonly [key: string, title: string, run: () => Promise<BenchRe
   ["train", "Training", async () => (await import("./train.js")).benchTrain()],
   ["compile", "Graph capture (nb.compile vs eager)", async () => (await import("./compile.js")).benchCompile()],
   ["char-lstm", "Sequence model training (char-LSTM)", async () => (await import("./char-lstm.js")).benchCharLstm()],
+  ["detection", "Detection ops (NMS, RoI Align)", async () => (await import("./detection.js")).benchDetection()],
   ["epoch", "The main job (CLI epoch)", async () => (await import("./epoch.js")).benchEpoch()],
 ];
 const args = process.argv.slice(2);

@@ -36,7 +36,7 @@ console.log(`fasterrcnnSmall: ${model.parameters().reduce((s, p) => s + p.numel(
   `${train.length} training and ${val.length} validation images; ${cpus()[0]?.model ?? "unknown CPU"}, backend ${nb.getBackend()}`);
 
 const start = Date.now();
-nb.detection.trainDetector(model, train, {
+await nb.detection.trainDetector(model, train, {
   epochs: Number(args.epochs), batchSize: 4, optimizer: "adam", lr: 2e-3, seed,
   onEpoch: ({ epoch, losses }) => console.log(`epoch ${epoch + 1}: ${Object.entries(losses).map(([k, v]) => `${k} ${v.toFixed(4)}`).join(", ")} (${((Date.now() - start) / 1000).toFixed(0)} s)`),
 });

@@ -37,6 +37,13 @@ function timed<T>(fn: () => T): { value: T; wall: number; cpu: number } {
   const c = process.cpuUsage(c0);
   return { value, wall: (performance.now() - t0) / 1000, cpu: (c.user + c.system) / 1e6 };
 }
+/** The same for an async fn. */
+async function timedAsync<T>(fn: () => Promise<T>): Promise<{ value: T; wall: number; cpu: number }> {
+  const c0 = process.cpuUsage(), t0 = performance.now();
+  const value = await fn();
+  const c = process.cpuUsage(c0);
+  return { value, wall: (performance.now() - t0) / 1000, cpu: (c.user + c.system) / 1e6 };
+}
 
 interface Row {
   model: string; map50: number; map: number; trainWall: number; trainCpu: number;
@@ -87,7 +94,7 @@ evaluate("Fast R-CNN", (image, i) => fast.detect(image, valProps.value[i]), { wa
 // Faster R-CNN (the RPN's proposals: no selective search).
 nb.manualSeed(seed);
 const faster = nb.detection.fasterrcnnSmall({ numClasses: numClasses + 1, minSize: size, maxSize: size });
-const fasterFit = timed(() => nb.detection.trainDetector(faster, train, {
+const fasterFit = await timedAsync(() => nb.detection.trainDetector(faster, train, {
   epochs: Number(args["faster-epochs"]), batchSize: 4, optimizer: "adam", lr: 0.002, seed,
   onEpoch: ({ epoch, losses }) => console.log(`Faster R-CNN epoch ${epoch + 1}: ${Object.entries(losses).map(([k, v]) => `${k} ${v.toFixed(4)}`).join(", ")}`),
 }));

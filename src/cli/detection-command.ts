@@ -2,13 +2,14 @@
 // command line. Training writes into --out the weights (model.safetensors), what rebuilds the
 // model (detector.json), the history, the mAP (metrics.json) and pictures of the predicted boxes
 // on validation images (predictions/val-NN.png: predictions in class colours over the ground
-// truth in white). `detect` draws one image's detections into a PNG.
+// truth in white). Training is a long run as `nabla train`'s others: run.json and a checkpoint at
+// every epoch's end in --out, `--resume`, Ctrl-C, NaN losses (see run-folder.ts). `detect` draws
+// one image's detections into a PNG.
 
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { Tensor } from "../tensor/tensor.js";
 import { tensor } from "../tensor/creation.js";
-import { manualSeed } from "../tensor/random.js";
 import { noGrad } from "../autograd/grad-mode.js";
 import { setBackend } from "../backend/registry.js";
 import { load, save } from "../io/save-load.js";
@@ -18,7 +19,10 @@ import { decodeImage, rgbaToPlanes, sniffImage } from "../datasets/image-files.j
 import type { DetectionDataset } from "../data/detection-batches.js";
 import { fasterrcnnResnet18Fpn, fasterrcnnResnet50Fpn, fasterrcnnSmall, type FasterRCNN } from "../detection/faster-rcnn.js";
 import { FrozenBatchNorm2d } from "../detection/frozen-batch-norm.js";
-import { evaluateDetector, trainDetector } from "../detection/train-detector.js";
+import { detectorOptimizer, evaluateDetector, trainDetector, type DetectorHistory } from "../detection/train-detector.js";
+import { Generator, manualSeed } from "../tensor/random.js";
+import { LoopRun } from "./run-folder.js";
+import { watchInterrupts } from "./interrupts.js";
 import { saveBoxes } from "../viz/draw-boxes.js";
 import { normalizeName, oneOf, UsageError } from "./usage-error.js";
 
@@ -67,6 +71,8 @@ export interface DetectionTrainArgs {
   limit?: number;
   testLimit?: number;
   imageSize?: number;
+  /** Continue the run in `out` from its last epoch's checkpoint (`nabla train --resume`). */
+  resume?: boolean;
   verbose: number;
 }
 
@@ -94,16 +100,42 @@ export async function detectionTrainCommand(a: DetectionTrainArgs): Promise<{ ma
   const detector = buildDetector(spec);
   const log = (s: string) => a.verbose > 0 && console.log(s);
   log(`training ${model} on ${train.length} ${dataset} images (${classes.length - 1} classes), validating on ${val.length}`);
+  const opt = detectorOptimizer(detector, { optimizer, lr: a.lr ?? (optimizer === "adam" ? 2e-3 : 0.01), momentum: a.momentum, weightDecay: a.weightDecay });
+  const shuffling = new Generator(a.seed);
+  const batches = Math.ceil(train.length / a.batchSize);
+  if (a.out) mkdirSync(a.out, { recursive: true });
   const start = Date.now();
-  const history = trainDetector(detector, train, {
-    epochs: a.epochs, batchSize: a.batchSize, optimizer, lr: a.lr ?? (optimizer === "adam" ? 2e-3 : 0.01), seed: a.seed,
-    ...(a.momentum !== undefined ? { momentum: a.momentum } : {}), ...(a.weightDecay !== undefined ? { weightDecay: a.weightDecay } : {}),
-    onEpoch: ({ epoch, losses }) => log(`epoch ${epoch + 1}/${a.epochs} - ${Object.entries(losses).map(([k, v]) => `${k}: ${v.toFixed(4)}`).join(" - ")} - ${((Date.now() - start) / 1000).toFixed(0)} s`),
-  });
+  // Long runs: a checkpoint (weights, optimizer, shuffling and global RNG, losses) at every epoch's
+  // end, --resume from it, Ctrl-C at a step boundary, a NaN loss stops at its step.
+  const resumeCommand = `nabla train --resume ${a.out}`;
+  const interrupts = watchInterrupts((signal) => process.stderr.write(`\nnabla: ${signal}: stopping after the current step (again: at once)\n`), a.out ? resumeCommand : undefined);
+  let history: DetectorHistory;
+  try {
+    const run = new LoopRun(a.out ?? null, resumeCommand, interrupts, {
+      model: detector, optimizer: opt, loader: { length: batches, generator: shuffling }, epochs: a.epochs, history: {},
+    });
+    const first = await run.start(a.resume ?? false);
+    if (first > 0) log(`resuming ${a.out} from its checkpoint: epoch ${first + 1} of ${a.epochs}`);
+    // The checkpoint's history: each loss's per-epoch means, by name.
+    const saved = run.ctx.history;
+    const done = saved.loss?.length ?? 0;
+    const resumed: DetectorHistory = { epochs: Array.from({ length: done }, (_, i) => Object.fromEntries(Object.entries(saved).map(([k, v]) => [k, v[i]]))) };
+    history = await trainDetector(detector, train, {
+      epochs: a.epochs, batchSize: a.batchSize, optimizer: opt, generator: shuffling, resume: { initialEpoch: first, history: resumed },
+      onStep: ({ epoch, batch, loss }) => run.step(epoch, batch, loss),
+      onEpoch: async ({ epoch, losses }) => {
+        log(`epoch ${epoch + 1}/${a.epochs} - ${Object.entries(losses).map(([k, v]) => `${k}: ${v.toFixed(4)}`).join(" - ")} - ${((Date.now() - start) / 1000).toFixed(0)} s`);
+        for (const [k, v] of Object.entries(losses)) (run.ctx.history[k] ??= []).push(v);
+        await run.endEpoch(epoch);
+      },
+    });
+    run.finish();
+  } finally {
+    interrupts.dispose();
+  }
   const result = evaluateDetector(detector, val);
   console.log(`validation (${val.length} images): mAP@0.5 ${result.map50.toFixed(3)} - mAP@[.5:.95] ${result.map.toFixed(3)} - mAP@0.75 ${result.map75.toFixed(3)}`);
   if (a.out) {
-    mkdirSync(a.out, { recursive: true });
     await save(detector, join(a.out, "model.safetensors"));
     writeFileSync(join(a.out, "detector.json"), JSON.stringify(spec, null, 2));
     writeFileSync(join(a.out, "history.json"), JSON.stringify(history.epochs, null, 2));

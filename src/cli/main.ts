@@ -84,16 +84,19 @@ export function buildProgram(): Command {
     .action(async (given, cmd: Command) => {
       const isGiven = (key: string) => ["cli", "env"].includes(cmd.getOptionValueSource(key) ?? "");
       const resuming = given.resume !== undefined;
+      // A detector's own defaults (shapes, batches of 4) go into run.json as the values the run uses.
+      if (!resuming && given.model !== undefined && isDetectionModel(given.model)) {
+        if (!isGiven("dataset")) given.dataset = "shapes";
+        if (!isGiven("batchSize")) given.batchSize = 4;
+      }
       const o = resuming ? resumedOptions(given.resume, "train", given, isGiven, RESUME_MAY_CHANGE) as typeof given : given;
       if (o.model === undefined) throw new UsageError("--model <name>: which model to train (or --resume <dir> to continue a run)");
-      // The generative models checkpoint at every epoch's end (their own loops); detectors not yet.
+      // The generative and detection models checkpoint at every epoch's end only (their own loops).
       const ownLoop = isDetectionModel(o.model) || modelTask(o.model) === "generate";
-      const noResume = isDetectionModel(o.model);
-      if ((resuming && noResume) || (o.checkpointEvery !== undefined && ownLoop)) {
-        const flag = o.checkpointEvery !== undefined ? "--checkpoint-every" : "--resume";
-        throw new UsageError(`${flag}: not for --model ${o.model} (its own training loop ${noResume ? "has no resumable checkpoints yet" : "checkpoints at every epoch's end only"}); classifiers and language models have both`);
+      if (o.checkpointEvery !== undefined && ownLoop) {
+        throw new UsageError(`--checkpoint-every: not for --model ${o.model} (its own training loop checkpoints at every epoch's end only); classifiers and language models have both`);
       }
-      if (o.out && !resuming && !noResume) {
+      if (o.out && !resuming) {
         mkdirSync(o.out, { recursive: true });
         writeRunOptions(o.out, "train", o);
       }
@@ -101,10 +104,9 @@ export function buildProgram(): Command {
       if (dashboard !== undefined && (isDetectionModel(o.model) || modelTask(o.model) === "generate")) throw new UsageError(`--dashboard: follows nb.fit's training of classifiers and language models; --model ${o.model} trains with a loop of its own`);
       if (isDetectionModel(o.model)) {
         await detectionTrainCommand({
-          model: o.model, dataset: cmd.getOptionValueSource("dataset") === "default" ? "shapes" : o.dataset, root: o.root, epochs: o.epochs,
-          batchSize: cmd.getOptionValueSource("batchSize") === "default" ? 4 : o.batchSize, optimizer: o.optimizer, lr: o.lr, momentum: o.momentum,
+          model: o.model, dataset: o.dataset, root: o.root, epochs: o.epochs, batchSize: o.batchSize, optimizer: o.optimizer, lr: o.lr, momentum: o.momentum,
           weightDecay: o.weightDecay, seed: o.seed, device: o.device, out: o.out, limit: o.limit, testLimit: o.testLimit, imageSize: o.imageSize,
-          verbose: o.quiet ? 0 : 1,
+          resume: resuming, verbose: o.quiet ? 0 : 1,
         });
         return;
       }
@@ -256,7 +258,7 @@ export function buildProgram(): Command {
     });
   program.command("bench")
     .description("print the project's speed table (the same as npm run bench; needs a clone of the repository): all sections, or those named")
-    .argument("[sections...]", "gemm, conv, train, char-lstm, epoch (default: all)")
+    .argument("[sections...]", "gemm, conv, train, compile, char-lstm, detection, epoch (default: all)")
     .option("--list", "list the sections and exit", false)
     .action(async (sections: string[], o) => {
       await benchCommand(o.list ? ["--list"] : sections);

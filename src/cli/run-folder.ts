@@ -6,7 +6,7 @@
 import { existsSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Callback, FitContext, Logs } from "../train/callbacks/callback.js";
-import { restoreCheckpoint, writeCheckpoint, writeStepCheckpoint } from "../train/checkpoint.js";
+import { restoreCheckpoint, writeCheckpoint, writeStepCheckpoint, type ShuffleSource } from "../train/checkpoint.js";
 import { NonFiniteLossError } from "../train/callbacks/terminate-on-nan.js";
 import type { Module } from "../nn/module.js";
 import type { Optimizer } from "../optim/optimizer.js";
@@ -163,21 +163,24 @@ export class RunCheckpoint implements Callback {
 export class LoopRun {
   readonly ctx: FitContext;
   private lastFinite: number | null = null;
+  private readonly loader: ShuffleSource;
 
+  /** `loader`: a DataLoader, or a loop's own batches per epoch and shuffling generator (its state is checkpointed). */
   constructor(
     private readonly dir: string | null, private readonly resumeCommand: string, private readonly interrupts: InterruptWatch,
-    parts: { model: Module; optimizer: Optimizer; loader: DataLoader; epochs: number; history: Record<string, number[]> },
+    parts: { model: Module; optimizer: Optimizer; loader: DataLoader | (ShuffleSource & { length: number }); epochs: number; history: Record<string, number[]> },
   ) {
+    this.loader = parts.loader;
     this.ctx = {
       model: parts.model, optimizer: parts.optimizer, epochs: parts.epochs, stepsPerEpoch: parts.loader.length, initialEpoch: 0,
-      stopTraining: false, history: parts.history, extraState: {}, verbose: 0, trainLoader: parts.loader,
+      stopTraining: false, history: parts.history, extraState: {}, verbose: 0,
     };
   }
 
   /** With resume and a checkpoint in the folder: restore it; returns the epoch (0-based) to start at. */
   async start(resume: boolean): Promise<number> {
     const path = this.dir ? checkpointPath(this.dir) : null;
-    if (path && resume && existsSync(path)) await restoreCheckpoint(path, this.ctx, this.ctx.trainLoader);
+    if (path && resume && existsSync(path)) await restoreCheckpoint(path, this.ctx, this.loader);
     else if (path) rmSync(path, { force: true });
     if (this.dir && resume) removeStaleTemporaries(this.dir);
     return this.ctx.initialEpoch;
@@ -208,7 +211,7 @@ export class LoopRun {
     if (!this.dir) return;
     const path = checkpointPath(this.dir);
     try {
-      await writeCheckpoint(path, epoch, this.ctx, this.ctx.trainLoader);
+      await writeCheckpoint(path, epoch, this.ctx, this.loader);
     } catch (e) {
       throw saveFailure(path, e, this.resumeCommand);
     }

@@ -37,7 +37,7 @@ export {
   type FasterRCNNOptions, type FasterRCNNResNetFpnOptions, type FasterRCNNSmallOptions, type FasterRCNNLosses, type DetectionBackbone,
 } from "./faster-rcnn.js";
 export type { ImageList, RCNNTarget, RCNNDetection } from "./image-list.js";
-export { trainDetector, evaluateDetector, detectAll, type TrainDetectorOptions, type DetectorHistory } from "./train-detector.js";
+export { trainDetector, detectorOptimizer, evaluateDetector, detectAll, type TrainDetectorOptions, type DetectorHistory, type DetectorStepInfo } from "./train-detector.js";
 // The classic pipeline: R-CNN (warped regions → CNN features → per-class SVMs → box regression) and Fast R-CNN.
 export {
   RCNN, FastRCNN, warpRegions, boxRegressionTargets, applyBoxRegression, fitRidgeRegression, RidgeRegression, trainLinearSvm, LinearSVM,

@@ -12,6 +12,9 @@ import { parseSafetensors } from "../io/safetensors.js";
 import type { DataLoader } from "../data/dataloader.js";
 import type { EpochPosition, FitContext } from "./callbacks/callback.js";
 
+/** What a checkpoint needs of a training loader: its shuffling generator. */
+export type ShuffleSource = Pick<DataLoader, "generator">;
+
 const OPT_PREFIX = "__optimizer__.";
 const META_KEY = "nabla.checkpoint";
 
@@ -35,7 +38,8 @@ function revive<T>(value: T): T {
   return JSON.parse(JSON.stringify(value), (_k, v) => (typeof v === "string" && v.startsWith("__num:") ? Number(v.slice(6)) : v));
 }
 
-export async function writeCheckpoint(path: string, epoch: number, ctx: FitContext, loader?: DataLoader): Promise<void> {
+/** `loader`: whose shuffling generator is saved (a DataLoader, or any loop's `{ generator }`). */
+export async function writeCheckpoint(path: string, epoch: number, ctx: FitContext, loader?: ShuffleSource): Promise<void> {
   await writeState(path, epoch, undefined, ctx, loader);
 }
 
@@ -49,7 +53,7 @@ export async function writeStepCheckpoint(path: string, ctx: FitContext): Promis
   await writeState(path, ctx.position.epoch - 1, { ...ctx.position }, ctx, ctx.trainLoader);
 }
 
-async function writeState(path: string, epoch: number, position: EpochPosition | undefined, ctx: FitContext, loader?: DataLoader): Promise<void> {
+async function writeState(path: string, epoch: number, position: EpochPosition | undefined, ctx: FitContext, loader?: ShuffleSource): Promise<void> {
   const tensors = new Map<string, Tensor>(ctx.model.stateDict());
   const sd = ctx.optimizer.stateDict();
   const numbers: Record<string, Record<string, number>> = {};
@@ -72,7 +76,7 @@ async function writeState(path: string, epoch: number, position: EpochPosition |
 }
 
 /** Load a checkpoint into the model, optimizer and generators; training continues after its epoch. */
-export async function restoreCheckpoint(path: string, ctx: FitContext, loader?: DataLoader): Promise<void> {
+export async function restoreCheckpoint(path: string, ctx: FitContext, loader?: ShuffleSource): Promise<void> {
   let bytes: Uint8Array;
   try {
     bytes = await readFile(path);

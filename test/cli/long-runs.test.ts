@@ -223,3 +223,49 @@ test("the DCGAN's own loop: two networks and two optimizers in one checkpoint; 2
   }
   assert.equal(JSON.parse(readFileSync(join(dir, "run.json"), "utf8")).options.epochs, 3, "run.json records the longer run");
 });
+
+test("detection's own loop (fasterrcnn): SIGINT then --resume ends as the uninterrupted run; a failed save; a NaN loss; no --checkpoint-every", async () => {
+  const root = mkdtempSync(join(tmpdir(), "nabla-long-"));
+  // 48 images of 48x48 in batches of 4: 12 steps an epoch, about a second each epoch.
+  const args = ["train", "--model", "fasterrcnn", "--limit", "48", "--test-limit", "2", "--image-size", "48", "--epochs", "3", "--seed", "1"];
+  const refDir = join(root, "ref"), dir = join(root, "run");
+  const ref = startCli([...args, "--out", refDir]).done;
+  const run = startCli([...args, "--out", dir]);
+  await waitFor(join(dir, "checkpoint.safetensors"));
+  process.kill(run.pid, "SIGINT");
+  const r = await run.done;
+  assert.equal(r.code, 130, r.err);
+  assert.match(r.err, /nabla: SIGINT: stopping after the current step \(again: at once\)/);
+  assert.match(r.err, new RegExp(`nabla: SIGINT: stopped (at epoch \\d, batch \\d+; the checkpoint of the last finished epoch is|after training's last epoch; checkpoint written to) ${dir}/checkpoint.safetensors; (continue|finish the run) with: nabla train --resume ${dir}\\n`));
+  assert.equal((await ref).code, 0);
+  const resumed = await runCli("train", "--resume", dir);
+  assert.equal(resumed.code, 0, resumed.err);
+  assert.match(resumed.out, new RegExp(`resuming ${dir} from its checkpoint: epoch [23] of 3`));
+  for (const file of ["model.safetensors", "checkpoint.safetensors"]) {
+    const a = tensorsOf(join(dir, file)), b = tensorsOf(join(refDir, file));
+    assert.equal(a.header, b.header, `${file} holds other tensors`);
+    assert.ok(a.data.equals(b.data), `${file} differs from the uninterrupted run's`);
+  }
+  assert.equal(readFileSync(join(dir, "history.json"), "utf8"), readFileSync(join(refDir, "history.json"), "utf8"));
+
+  // A save that fails: the weights (0.9 MB) fit under 1.5 MB, the checkpoint with Adam's moments (2.8 MB) does not.
+  const full = join(root, "full");
+  cpSync(refDir, full, { recursive: true });
+  writeFileSync(join(full, "run.json"), readFileSync(join(full, "run.json"), "utf8").replaceAll(refDir, full));
+  const before = readFileSync(join(full, "checkpoint.safetensors"));
+  const failed = await startCli(["train", "--resume", full, "--epochs", "4"], 1500).done;
+  assert.equal(failed.code, 1, failed.err);
+  assert.match(failed.err.trim(), new RegExp(`^nabla: could not write the checkpoint ${full}/checkpoint.safetensors: EFBIG: file too large.*; training stopped \\(the previous checkpoint is intact: resume from it with nabla train --resume ${full}\\)$`));
+  assert.ok(readFileSync(join(full, "checkpoint.safetensors")).equals(before), "the previous checkpoint changed");
+  assert.equal(readdirSync(full).filter((f) => f.includes(".tmp-")).length, 0, "temporary files left behind");
+
+  const nan = join(root, "nan");
+  const diverged = await runCli("train", "--model", "fasterrcnn", "--limit", "16", "--test-limit", "2", "--image-size", "48", "--epochs", "2", "--optimizer", "sgd", "--lr", "1e12", "--out", nan);
+  assert.equal(diverged.code, 1, diverged.err);
+  assert.match(diverged.err.trim(), /^nabla: TerminateOnNaN: the loss became (NaN|Infinity) at epoch 1, batch (\d+) \(step \2\); the last finite batch loss was [\d.e+]+\. Usual causes: a learning rate too high/);
+  assert.ok(!existsSync(join(nan, "checkpoint.safetensors")), "no checkpoint of NaN weights");
+
+  const every = await runCli("train", "--resume", dir, "--checkpoint-every", "5");
+  assert.equal(every.code, 2);
+  assert.match(every.err.trim(), /^nabla: --checkpoint-every: not for --model fasterrcnn \(its own training loop checkpoints at every epoch's end only\)/);
+});
