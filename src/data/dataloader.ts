@@ -6,6 +6,7 @@ import { Generator } from "../tensor/random.js";
 import { tidy } from "../tensor/scope.js";
 import { checkOptions, describe, optionNames } from "../core/options.js";
 import { type Dataset, type Sample, stackSamples } from "./dataset.js";
+import { randomPermutation } from "./permutation.js";
 
 /**
  * What `transform` and `batchTransform` take: a function of a tensor, or a transform object with
@@ -73,14 +74,7 @@ export class DataLoader implements Iterable<Sample>, AsyncIterable<Sample> {
   /** This epoch's sample order: a Fisher–Yates shuffle from the loader's generator, or 0..n-1. */
   order(): number[] {
     const n = this.dataset.length;
-    const idx = Array.from({ length: n }, (_, i) => i);
-    if (!this.shuffle) return idx;
-    const u = this.generator.hostUniform(n);
-    for (let i = n - 1; i > 0; i--) {
-      const j = Math.floor(u[i] * (i + 1));
-      [idx[i], idx[j]] = [idx[j], idx[i]];
-    }
-    return idx;
+    return this.shuffle ? randomPermutation(n, this.generator) : Array.from({ length: n }, (_, i) => i);
   }
 
   batch(indices: readonly number[]): Sample {

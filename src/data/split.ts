@@ -3,16 +3,7 @@
 import { Generator } from "../tensor/random.js";
 import { checkOptions, optionNames } from "../core/options.js";
 import { type Dataset, Subset } from "./dataset.js";
-
-function permutation(n: number, gen: Generator): number[] {
-  const idx = Array.from({ length: n }, (_, i) => i);
-  const u = gen.hostUniform(n);
-  for (let i = n - 1; i > 0; i--) {
-    const j = Math.floor(u[i] * (i + 1));
-    [idx[i], idx[j]] = [idx[j], idx[i]];
-  }
-  return idx;
-}
+import { randomPermutation } from "./permutation.js";
 
 export interface RandomSplitOptions {
   /** Seed of the split's own generator (default 0). */
@@ -40,7 +31,7 @@ export function randomSplit(ds: Dataset, sizes: readonly number[], opts: RandomS
     if (total !== n) throw new RangeError(`randomSplit: sizes ${JSON.stringify(sizes)} must be fractions summing to 1 or counts summing to the dataset length ${n}`);
     counts = [...sizes];
   }
-  const perm = permutation(n, opts.generator ?? new Generator(opts.seed ?? 0));
+  const perm = randomPermutation(n, opts.generator ?? new Generator(opts.seed ?? 0));
   const out: Subset[] = [];
   let start = 0;
   for (const c of counts) {
@@ -69,7 +60,7 @@ export function kFold(n: number, k: number, opts: KFoldOptions = {}): Fold[] {
   checkOptions("kFold", opts, K_FOLD_OPTIONS, { random_state: "seed", randomState: "seed" });
   if (!Number.isInteger(k) || k < 2) throw new RangeError(`kFold: k must be an integer >= 2, got ${k}`);
   if (!Number.isInteger(n) || n < k) throw new RangeError(`kFold: need at least k=${k} samples, got ${n}`);
-  const order = opts.shuffle ? permutation(n, new Generator(opts.seed ?? 0)) : Array.from({ length: n }, (_, i) => i);
+  const order = opts.shuffle ? randomPermutation(n, new Generator(opts.seed ?? 0)) : Array.from({ length: n }, (_, i) => i);
   const folds: Fold[] = [];
   let start = 0;
   for (let f = 0; f < k; f++) {

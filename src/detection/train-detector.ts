@@ -12,6 +12,7 @@ import { Optimizer } from "../optim/optimizer.js";
 import { add } from "../ops/elementwise.js";
 import { checkOptions, optionNames } from "../core/options.js";
 import type { DetectionDataset } from "../data/detection-batches.js";
+import { randomPermutation } from "../data/permutation.js";
 import { meanAveragePrecision, type MeanAveragePrecisionResult } from "./mean-average-precision.js";
 import type { FasterRCNN, FasterRCNNLosses } from "./faster-rcnn.js";
 import type { RCNNDetection } from "./image-list.js";
@@ -62,17 +63,6 @@ export interface DetectorHistory {
   epochs: Record<string, number>[];
 }
 
-/** Shuffled sample order of one epoch (Fisher–Yates on a seeded generator). */
-function permutation(n: number, gen: Generator): number[] {
-  const u = gen.hostUniform(n);
-  const p = Array.from({ length: n }, (_, i) => i);
-  for (let i = n - 1; i > 0; i--) {
-    const j = Math.min(i, Math.floor(u[i] * (i + 1)));
-    [p[i], p[j]] = [p[j], p[i]];
-  }
-  return p;
-}
-
 /**
  * The optimizer of the recipe for `opts.optimizer` "sgd" or "adam" over the model's trainable
  * parameters (for a caller that keeps it, e.g. to checkpoint it); an Optimizer given is returned
@@ -112,7 +102,7 @@ export async function trainDetector(model: FasterRCNN, data: DetectionDataset, o
   let step = first * steps;
   model.train();
   for (let epoch = first; epoch < epochs; epoch++) {
-    const order = permutation(data.length, gen);
+    const order = randomPermutation(data.length, gen);
     const sums: Record<string, number> = {};
     for (let b = 0; b < steps; b++) {
       const samples = order.slice(b * batchSize, (b + 1) * batchSize).map((i) => data.get(i));

@@ -2,7 +2,6 @@
 
 import { Tensor } from "../../tensor/tensor.js";
 import { formatShape } from "../../core/shape.js";
-import { Generator } from "../../tensor/random.js";
 import type { DetectionDataset, DetectionSample } from "../../data/detection-batches.js";
 
 /** Every sample of `dataset`, each checked to be [image [3, H, W], {boxes [K, 4], labels [K]}] with labels in 1..numClasses. */
@@ -40,13 +39,3 @@ export function checkProposals(op: string, proposals: readonly Tensor[] | undefi
   });
 }
 
-/** A seeded random permutation of 0..n−1. */
-export function shuffled(n: number, gen: Generator): number[] {
-  const u = gen.hostUniform(n);
-  const p = Array.from({ length: n }, (_, i) => i);
-  for (let i = n - 1; i > 0; i--) {
-    const j = Math.min(i, Math.floor(u[i] * (i + 1)));
-    [p[i], p[j]] = [p[j], p[i]];
-  }
-  return p;
-}

@@ -30,7 +30,8 @@ import { clipBoxesToImage } from "../boxes.js";
 import type { RCNNDetection } from "../image-list.js";
 import { matchProposals } from "./match-proposals.js";
 import { applyBoxRegression, boxRegressionTargets, type BoxWeights } from "./box-regression.js";
-import { checkImage, checkProposals, readSamples, shuffled } from "./detection-dataset.js";
+import { checkImage, checkProposals, readSamples } from "./detection-dataset.js";
+import { randomPermutation } from "../../data/permutation.js";
 import { emptyDetection, nmsDetections } from "./rcnn.js";
 
 export interface FastRCNNOptions {
@@ -147,7 +148,7 @@ export class FastRCNN extends Module {
     const history: FastRCNNFitReport["epochs"] = [];
     this.train();
     for (let epoch = 0; epoch < epochs; epoch++) {
-      const order = shuffled(samples.length, gen);
+      const order = randomPermutation(samples.length, gen);
       let cls = 0, reg = 0, steps = 0;
       for (let s = 0; s < order.length; s += perBatch) {
         const batch = order.slice(s, s + perBatch);
@@ -158,8 +159,8 @@ export class FastRCNN extends Module {
             const m = matches[i];
             const fgAll = [...m.maxIou.keys()].filter((p) => m.maxIou[p] >= 0.5);
             const bgAll = [...m.maxIou.keys()].filter((p) => m.maxIou[p] < 0.5);
-            const fg = shuffled(fgAll.length, gen).slice(0, Math.round(fgFraction * R)).map((k) => fgAll[k]);
-            const bg = shuffled(bgAll.length, gen).slice(0, R - fg.length).map((k) => bgAll[k]);
+            const fg = randomPermutation(fgAll.length, gen).slice(0, Math.round(fgFraction * R)).map((k) => fgAll[k]);
+            const bg = randomPermutation(bgAll.length, gen).slice(0, R - fg.length).map((k) => bgAll[k]);
             const chosen = [...fg, ...bg];
             if (chosen.length === 0) continue;
             const sampled = indexSelect(rois[i], 0, tensor(Int32Array.from(chosen), { dtype: "int32" }));

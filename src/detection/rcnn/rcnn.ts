@@ -33,7 +33,8 @@ import { trainSvmWithHardNegatives, type HardNegativeMiningOptions } from "./har
 import type { LinearSVM } from "./linear-svm.js";
 import { fitRidgeRegression, type RidgeRegression } from "./ridge-regression.js";
 import { applyBoxRegression, boxRegressionTargets } from "./box-regression.js";
-import { checkImage, checkProposals, readSamples, shuffled } from "./detection-dataset.js";
+import { checkImage, checkProposals, readSamples } from "./detection-dataset.js";
+import { randomPermutation } from "../../data/permutation.js";
 
 export interface RCNNOptions {
   /** Object classes (labels 1..numClasses; 0 is the background). */
@@ -158,7 +159,7 @@ export class RCNN {
       const fg = [...m.maxIou.keys()].filter((p) => m.maxIou[p] >= 0.5);
       const bgAll = [...m.maxIou.keys()].filter((p) => m.maxIou[p] < 0.5);
       const want = Math.max(1, Math.round(ratio * (fg.length + target.boxes.shape[0])));
-      const bg = shuffled(bgAll.length, gen).slice(0, want).map((k) => bgAll[k]);
+      const bg = randomPermutation(bgAll.length, gen).slice(0, want).map((k) => bgAll[k]);
       const chosen = [...fg, ...bg];
       const boxes = chosen.length > 0 ? indexSelect(props[i], 0, tensor(Int32Array.from(chosen), { dtype: "int32" })) : null;
       const all = boxes ? cat([target.boxes, boxes], 0) : target.boxes;
@@ -254,7 +255,7 @@ export class RCNN {
     const N = x.shape[0];
     this.cnn.train();
     for (let epoch = 0; epoch < epochs; epoch++) {
-      const order = shuffled(N, gen);
+      const order = randomPermutation(N, gen);
       let total = 0, correct = 0;
       for (let s = 0; s < N; s += bs) {
         const idx = tensor(Int32Array.from(order.slice(s, s + bs)), { dtype: "int32" });
