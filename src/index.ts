@@ -41,6 +41,7 @@ export * as losses from "./losses/index.js";
 export * as optim from "./optim/index.js";
 export * as regularizers from "./regularizers.js";
 export * as data from "./data/index.js";
+export * as distributed from "./distributed/index.js";
 export * as io from "./io/index.js";
 export * as datasets from "./datasets/index.js";
 export * as transforms from "./transforms/index.js";

@@ -18,6 +18,7 @@ import { DETECTION_MODELS, detectCommand, detectionTrainCommand, isDetectionMode
 import { addOptimizerFlags } from "./optimizer-flags.js";
 import { predictCommand } from "./predict-command.js";
 import { benchCommand } from "./bench-command.js";
+import { runCommand } from "./run-command.js";
 import { dashboardCommand } from "./dashboard-command.js";
 import { DEFAULT_DASHBOARD_PORT } from "../dashboard/server.js";
 import { UsageError, parseNumber } from "./usage-error.js";
@@ -255,6 +256,16 @@ export function buildProgram(): Command {
     .option("--port <n>", "port on 127.0.0.1 (0: any free port)", num("--port", { integer: true, min: 0, max: 65535 }), DEFAULT_DASHBOARD_PORT)
     .action(async (o) => {
       await dashboardCommand({ logdir: o.logdir, port: o.port });
+    });
+  program.command("run")
+    .description("start N processes of a script for nb.distributed (like torchrun): RANK, WORLD_SIZE, LOCAL_RANK, MASTER_ADDR, MASTER_PORT are set; one failing rank stops the others")
+    .requiredOption("--nproc <n>", "processes to start", num("--nproc", { integer: true, min: 1 }))
+    .option("--master-addr <host>", "the address rank 0 serves the rendezvous on", "127.0.0.1")
+    .option("--master-port <port>", "its port (default: a free one)", num("--master-port", { integer: true, min: 0, max: 65535 }), 0)
+    .argument("<script>", "the script (.ts runs through tsx, .js/.mjs with node)")
+    .argument("[args...]", "the script's arguments")
+    .action(async (script: string, args: string[], o) => {
+      await runCommand({ nproc: o.nproc, script, args, masterAddr: o.masterAddr, masterPort: o.masterPort });
     });
   program.command("bench")
     .description("print the project's speed table (the same as npm run bench; needs a clone of the repository): all sections, or those named")

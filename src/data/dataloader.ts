@@ -26,11 +26,13 @@ export interface DataLoaderOptions {
   /** Seed of the loader's own shuffling generator (default: drawn from the global generator). */
   seed?: number;
   generator?: Generator;
+  /** The indices to load each epoch instead of 0..n-1 (e.g. a DistributedSampler); not with shuffle. */
+  sampler?: Iterable<number>;
 }
 
 /** Every DataLoaderOptions name (unknown names are an error). */
 export const DATA_LOADER_OPTIONS = optionNames<DataLoaderOptions>({
-  batchSize: 1, shuffle: 1, dropLast: 1, transform: 1, batchTransform: 1, seed: 1, generator: 1,
+  batchSize: 1, shuffle: 1, dropLast: 1, transform: 1, batchTransform: 1, seed: 1, generator: 1, sampler: 1,
 });
 
 /** A Transform as a plain function (undefined stays undefined); `where` names the option in errors. */
@@ -46,6 +48,7 @@ export class DataLoader implements Iterable<Sample>, AsyncIterable<Sample> {
   readonly shuffle: boolean;
   readonly dropLast: boolean;
   readonly generator: Generator;
+  readonly sampler?: Iterable<number>;
   private readonly transform?: (x: Tensor) => Tensor;
   private readonly batchTransform?: (x: Tensor) => Tensor;
 
@@ -59,6 +62,11 @@ export class DataLoader implements Iterable<Sample>, AsyncIterable<Sample> {
       throw new RangeError(`DataLoader: batchSize must be a positive integer, got ${opts.batchSize}`);
     }
     this.shuffle = opts.shuffle ?? false;
+    if (opts.sampler !== undefined) {
+      if (typeof (opts.sampler as Iterable<number>)?.[Symbol.iterator] !== "function") throw new TypeError("DataLoader: sampler must be an iterable of indices (e.g. an nb.data.DistributedSampler)");
+      if (this.shuffle) throw new Error("DataLoader: sampler and shuffle: true are exclusive (the sampler decides the order; DistributedSampler shuffles itself)");
+      this.sampler = opts.sampler;
+    }
     this.dropLast = opts.dropLast ?? false;
     this.transform = transformFn("DataLoader: transform", opts.transform);
     this.batchTransform = transformFn("DataLoader: batchTransform", opts.batchTransform);
@@ -67,12 +75,13 @@ export class DataLoader implements Iterable<Sample>, AsyncIterable<Sample> {
 
   /** Number of batches per epoch. */
   get length(): number {
-    const n = this.dataset.length;
+    const n = this.sampler ? this.order().length : this.dataset.length;
     return this.dropLast ? Math.floor(n / this.batchSize) : Math.ceil(n / this.batchSize);
   }
 
-  /** This epoch's sample order: a Fisher–Yates shuffle from the loader's generator, or 0..n-1. */
+  /** This epoch's sample order: the sampler's indices, a Fisher–Yates shuffle from the loader's generator, or 0..n-1. */
   order(): number[] {
+    if (this.sampler) return [...this.sampler];
     const n = this.dataset.length;
     return this.shuffle ? randomPermutation(n, this.generator) : Array.from({ length: n }, (_, i) => i);
   }

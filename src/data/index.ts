@@ -6,3 +6,4 @@ export {
   type DetectionTarget, type DetectionBatch,
 } from "./detection-batches.js";
 export { randomSplit, kFold, type Fold, type RandomSplitOptions, type KFoldOptions } from "./split.js";
+export { DistributedSampler, type DistributedSamplerOptions } from "./distributed-sampler.js";

@@ -18,6 +18,7 @@ import { formatNumber } from "../train/text-table.js";
 import type { Module } from "../nn/module.js";
 import { Ensemble, type EnsembleOptions } from "./ensemble.js";
 import { bootstrapIndices } from "./bootstrap.js";
+import { printLine } from "../core/print-line.js";
 
 export interface BaggingOptions extends EnsembleOptions {
   /** Number of models (at least 1). */
@@ -82,7 +83,7 @@ export async function bagging(buildModel: (index: number) => Built, data: DataSo
     if (verbose > 0) {
       const distinct = new Set(sample).size;
       const last = Object.entries(history).filter(([k]) => k !== "epoch" && k !== "lr").map(([k, v]) => `${k}: ${formatNumber(v[v.length - 1])}`).join(" - ");
-      process.stdout.write(`${where}: model ${i + 1}/${opts.n} trained on ${m} bootstrap draws (${distinct} distinct samples) - ${last}\n`);
+      printLine(`${where}: model ${i + 1}/${opts.n} trained on ${m} bootstrap draws (${distinct} distinct samples) - ${last}`);
     }
   }
   return new BaggedEnsemble(models, samples, histories, { vote: opts.vote, outputs: opts.outputs });

@@ -229,8 +229,15 @@ export interface SafetensorsPlan {
   dataLength: number;
 }
 
+// TextEncoder rather than Node's Buffer, so that this file also runs in a browser.
+const UTF8 = new TextEncoder();
+
+/** Order of the UTF-8 bytes (the reference sorts names so; JS's < compares UTF-16 code units). */
 function utf8Compare(a: string, b: string): number {
-  return Buffer.compare(Buffer.from(a, "utf8"), Buffer.from(b, "utf8"));
+  const x = UTF8.encode(a), y = UTF8.encode(b);
+  const n = Math.min(x.length, y.length);
+  for (let i = 0; i < n; i++) if (x[i] !== y[i]) return x[i] - y[i];
+  return x.length - y.length;
 }
 
 /** @internal Validate the inputs and lay out the header; shared by serializeSafetensors and nb.save. */
@@ -265,7 +272,7 @@ export function planSafetensors(tensors: TensorMap, metadata: Record<string, str
     layout.push({ name, tensor, begin, end: offset });
     parts.push(`${JSON.stringify(name)}:{"dtype":"${dtype}","shape":[${tensor.shape.join(",")}],"data_offsets":[${begin},${offset}]}`);
   }
-  const json = Buffer.from(`{${parts.join(",")}}`, "utf8");
+  const json = UTF8.encode(`{${parts.join(",")}}`);
   const padded = Math.ceil(json.length / 8) * 8;
   const header = new Uint8Array(8 + padded).fill(0x20);
   new DataView(header.buffer).setBigUint64(0, BigInt(padded), true);

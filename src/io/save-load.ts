@@ -10,6 +10,7 @@ import { checkOptions, optionNames } from "../core/options.js";
 import type { Tensor } from "../tensor/tensor.js";
 import { loadTorchZip } from "./pt/torch-load.js";
 import { checkedBytes, planSafetensors, readSafetensors, type TensorMap } from "./safetensors.js";
+import { isZip, LOAD_ADVICE, LOAD_OPTIONS, loadFromBytes, type LoadOptions } from "./load-bytes.js";
 
 export interface SaveOptions {
   /** String key/value pairs stored in the safetensors header (`__metadata__`). */
@@ -18,12 +19,7 @@ export interface SaveOptions {
 
 export const SAVE_OPTIONS = optionNames<SaveOptions>({ metadata: 1 });
 
-export interface LoadOptions {
-  /** Where the loaded tensors live (default: the active backend). */
-  device?: string;
-}
-
-export const LOAD_OPTIONS = optionNames<LoadOptions>({ device: 1 });
+export { LOAD_OPTIONS, type LoadOptions } from "./load-bytes.js";
 
 /** Anything with PyTorch's stateDict(): a Module, or an object that behaves like one. */
 interface HasStateDict {
@@ -94,16 +90,18 @@ async function syncDirectory(dir: string): Promise<void> {
 
 /**
  * Load a state dict (Map of name → Tensor) from a `.safetensors` file or a PyTorch `.pt`/`.pth`
- * zip written by torch.save. Pickles are read with an allow-list and never run code.
+ * zip written by torch.save. Pickles are read with an allow-list and never run code. Given bytes
+ * (a Uint8Array or ArrayBuffer) instead of a path, it reads them as safetensors (load-bytes.ts).
  */
-export async function load(path: string, opts: LoadOptions = {}): Promise<Map<string, Tensor>> {
+export async function load(path: string | Uint8Array | ArrayBuffer, opts: LoadOptions = {}): Promise<Map<string, Tensor>> {
   const where = "load";
+  if (path instanceof Uint8Array || path instanceof ArrayBuffer) return loadFromBytes(path, opts);
   if (typeof path !== "string" || path === "") throw new TypeError(`${where}: path must be a non-empty string`);
-  checkOptions(where, opts, LOAD_OPTIONS, { map_location: "device", mapLocation: "device" });
+  checkOptions(where, opts, LOAD_OPTIONS, LOAD_ADVICE);
   const backend = backendFor(opts, where);
   const head = await readHead(path, where);
   if (head.length === 0) throw new Error(`${where}: ${path}: the file is empty`);
-  if (head[0] === 0x50 && head[1] === 0x4b && (head[2] === 0x03 || head[2] === 0x05) && (head[3] === 0x04 || head[3] === 0x06)) {
+  if (isZip(head)) {
     return loadTorchZip(path, where, backend);
   }
   if ((head.length > 8 && head[8] === 0x7b) /* "{" opens the JSON header */ || path.endsWith(".safetensors")) {

@@ -20,3 +20,4 @@ export * from "./loss.js";
 export * as functional from "./functional.js";
 export * as init from "./init.js";
 export * as utils from "./utils/index.js";
+export * as parallel from "./parallel/index.js";

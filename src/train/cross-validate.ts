@@ -21,6 +21,7 @@ import { evaluate } from "./evaluate.js";
 import { type DataSource, toDataset } from "./data-source.js";
 import { type Built, type OptimizerFactory, checkSeed, deriveSeed, describeValue, resolveBuilt } from "./model-builder.js";
 import { formatNumber, formatTable } from "./text-table.js";
+import { printLine } from "../core/print-line.js";
 
 /**
  * nb.fit's options for each fold's training, less what crossValidate supplies (the training folds,
@@ -133,11 +134,11 @@ export async function crossValidate(
     folds.push({ fold, trainIndices: train, validationIndices: validation, history, metrics: scores });
     if (verbose > 0) {
       const line = Object.entries(scores).map(([name, v]) => `${name}: ${formatNumber(v)}`).join(" - ");
-      process.stdout.write(`${where}: fold ${fold + 1}/${k} (${train.length} train, ${validation.length} held out) - ${line}\n`);
+      printLine(`${where}: fold ${fold + 1}/${k} (${train.length} train, ${validation.length} held out) - ${line}`);
     }
   }
   const result = summarize(folds);
-  if (verbose > 0) process.stdout.write(`${result.toString()}\n`);
+  if (verbose > 0) printLine(result.toString());
   return result;
 }
 

@@ -18,7 +18,7 @@ import { type DataSource, splitTail, toDataset, toLoader } from "./data-source.j
 import { type LossFn, type LossSpec, resolveLoss } from "./loss-fn.js";
 import { evaluateLoader } from "./evaluate.js";
 import { HISTORY_INFO, trainingInfo } from "./diagnose.js";
-import { restoreCheckpoint } from "./checkpoint.js";
+import { resumeCheckpoint } from "./checkpoint-state.js";
 
 /** Values per epoch by Keras key: loss, accuracy, val_loss, val_accuracy, lr, ... */
 export type History = Record<string, number[]>;
@@ -54,8 +54,8 @@ export interface FitOptions {
   clipGradValue?: number;
   /** Add weight penalties to the loss (or a function of the model returning a scalar penalty). */
   regularization?: Regularization | ((model: Module) => Tensor);
-  /** Continue from a checkpoint written by ModelCheckpoint (weights, optimizer, epoch, RNG). */
-  resumeFrom?: string;
+  /** Continue from a checkpoint written by ModelCheckpoint (weights, optimizer, epoch, RNG): its path, or its bytes. */
+  resumeFrom?: string | Uint8Array;
   /**
    * Train a fused copy of the model (nb.nn.fuse: conv → relu → pool blocks as one op; the same
    * values, gradients and parameters), default true. The model passed in is left unfused.
@@ -100,7 +100,7 @@ export async function fit(model: Module, opts: FitOptions): Promise<History> {
     model, optimizer: opts.optimizer, epochs: opts.epochs, stepsPerEpoch: trainLoader.length, initialEpoch: 0,
     stopTraining: false, history: {}, extraState: {}, verbose, trainLoader,
   };
-  if (opts.resumeFrom) await restoreCheckpoint(opts.resumeFrom, ctx, trainLoader);
+  if (opts.resumeFrom) await resumeCheckpoint(opts.resumeFrom, ctx, trainLoader);
 
   const penalty = makePenalty(model, opts.regularization);
   // The fused copy shares every parameter and buffer with `model`; callbacks see `model` itself.

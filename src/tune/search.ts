@@ -6,6 +6,7 @@ import type { History } from "../train/fit.js";
 import { deriveSeed, describeValue } from "../train/model-builder.js";
 import { formatNumber, formatTable } from "../train/text-table.js";
 import { type Mode, resolveObjective } from "./objective.js";
+import { printLine } from "../core/print-line.js";
 
 export interface Trial<P> {
   /** Position of the trial in the order it ran (0-based). */
@@ -62,7 +63,7 @@ export async function runSearch<P>(
       throw new Kind(`${where}: trial ${index} ${formatParams(params)} failed: ${why}`, { cause: e });
     }
     trials.push({ index, params, score: result.score, ...(result.history ? { history: result.history } : {}) });
-    if (verbose > 0) process.stdout.write(`${where}: trial ${index + 1}/${paramSets.length} ${formatParams(params)} - ${metric}: ${formatNumber(result.score)}\n`);
+    if (verbose > 0) printLine(`${where}: trial ${index + 1}/${paramSets.length} ${formatParams(params)} - ${metric}: ${formatNumber(result.score)}`);
   }
   const ranked = rank(trials, mode);
   const result: SearchResult<P> = {
@@ -75,7 +76,7 @@ export async function runSearch<P>(
       );
     },
   };
-  if (verbose > 0) process.stdout.write(`${where}: best ${metric} ${formatNumber(result.best.score)} with ${formatParams(result.best.params)}\n`);
+  if (verbose > 0) printLine(`${where}: best ${metric} ${formatNumber(result.best.score)} with ${formatParams(result.best.params)}`);
   return result;
 }
 

@@ -15,11 +15,14 @@ const RANK: Record<string, number> = {
   backend: 1,
   "backend/addon-abi": 2,
   "backend/cpu": 3, "backend/native": 3, "backend/cuda": 3,
-  backends: 4,
+  // backends.browser: the browser build's wiring (cpu only); index.browser: its entry.
+  backends: 4, "backends.browser": 4,
   tensor: 4,
   // graph/compile replays backward (autograd) as an effect; ops record themselves through graph/.
   autograd: 5, graph: 5.5,
   ops: 6,
+  // distributed: process groups over Gloo; nn.parallel (DistributedDataParallel) sits above it.
+  distributed: 6.5,
   nn: 7, optim: 7, data: 7, metrics: 7, transforms: 7,
   // io/onnx builds Modules (importOnnx) and traces them (exportOnnx): io sits just above nn.
   io: 7.5,
@@ -32,10 +35,10 @@ const RANK: Record<string, number> = {
   // The live dashboard feeds on training (train/) and draws filters (viz/); the CLI starts it.
   dashboard: 12,
   cli: 13,
-  index: 14,
+  index: 14, "index.browser": 14,
 };
 /** Only these may import a concrete backend (the package entry wires them; index exports nb.cuda). */
-const KNOWS_BACKENDS = new Set(["backends", "index"]);
+const KNOWS_BACKENDS = new Set(["backends", "backends.browser", "index", "index.browser"]);
 
 function files(dir: string): string[] {
   return readdirSync(dir).flatMap((n) => {

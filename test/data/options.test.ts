@@ -13,7 +13,7 @@ const ds = new nb.data.TensorDataset(x, y);
 test("DataLoader: PyTorch's batch_size is an error that names batchSize, not batches of 1", () => {
   // @ts-expect-error batch_size is not an option (the type says so too)
   assertThrowsMatching(() => new nb.data.DataLoader(ds, { batch_size: 64 }),
-    /^DataLoader: unknown option "batch_size" \(did you mean "batchSize"\?\); the options are batchSize, shuffle, dropLast, transform, batchTransform, seed, generator$/);
+    /^DataLoader: unknown option "batch_size" \(did you mean "batchSize"\?\); the options are batchSize, shuffle, dropLast, transform, batchTransform, seed, generator, sampler$/);
   // @ts-expect-error misspelt
   assertThrowsMatching(() => new nb.data.DataLoader(ds, { batchSize: 2, shufle: true }), /unknown option "shufle" \(did you mean "shuffle"\?\)/);
   // @ts-expect-error drop_last

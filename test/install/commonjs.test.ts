@@ -130,7 +130,7 @@ test("the published package holds what a dependent project needs, and no build o
   const r = spawnSync("npm", ["pack", "--dry-run", "--json", "--ignore-scripts", "--offline"], { cwd: root, encoding: "utf8", timeout: 60_000, shell: process.platform === "win32" });
   assert.equal(r.status, 0, r.stderr);
   const paths = new Set<string>(JSON.parse(r.stdout)[0].files.map((f: { path: string }) => f.path));
-  for (const p of ["package.json", "README.md", "dist/index.js", "dist/index.d.ts", "dist/cli/main.js", "bin/nabla.js", "binding.gyp", "scripts/build-native.mjs", "scripts/build-cuda.mjs", "native/src/addon.cc"]) {
+  for (const p of ["package.json", "README.md", "dist/index.js", "dist/index.d.ts", "dist/cli/main.js", "bin/nabla.js", "binding.gyp", "scripts/build-native.mjs", "scripts/build-cuda.mjs", "scripts/build-gloo.mjs", "native/src/addon.cc", "native/gloo/addon.cc"]) {
     assert.ok(paths.has(p), `the package lacks ${p}`);
   }
   const stray = [...paths].filter((p) => p.startsWith("build/") || p.startsWith("node_modules/") || p.startsWith("test/"));

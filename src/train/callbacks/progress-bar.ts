@@ -21,7 +21,7 @@ export function formatLogs(logs: Logs): string {
 export interface ProgressBarOptions {
   /** Redraw a live bar in place (default: when the stream is a terminal). */
   live?: boolean;
-  /** Where to write (default process.stdout). */
+  /** Where to write (default process.stdout; without one, as in a browser, the console). */
   stream?: NodeJS.WriteStream;
 }
 
@@ -35,9 +35,15 @@ export class ProgressBar implements Callback {
 
   constructor(opts: ProgressBarOptions = {}) {
     checkOptions("ProgressBar", opts, PROGRESS_BAR_OPTIONS);
-    const stream = opts.stream ?? process.stdout;
-    this.live = opts.live ?? Boolean(stream.isTTY);
-    this.write = (s) => stream.write(s);
+    const stream = opts.stream ?? (typeof process !== "undefined" ? process.stdout : undefined);
+    if (stream) {
+      this.live = opts.live ?? Boolean(stream.isTTY);
+      this.write = (s) => stream.write(s);
+    } else {
+      // No stdout (a browser page): one console line per epoch, never a redrawn bar.
+      this.live = false;
+      this.write = (s) => console.log(s.replace(/\n$/, ""));
+    }
   }
 
   onEpochBegin(epoch: number, _logs: Logs, ctx: FitContext): void {

@@ -1,0 +1,2 @@
+// nn.parallel: data-parallel wrappers over nb.distributed.
+export { DistributedDataParallel, type DistributedDataParallelOptions } from "./distributed-data-parallel.js";
