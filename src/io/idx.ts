@@ -5,55 +5,21 @@
 // values, big-endian, row-major. Files may be gzip-compressed (recognised by their first bytes,
 // whatever their name).
 //
-// Every size the header declares is checked against the bytes actually there before anything
-// is allocated, so a corrupt or hostile file gives one clear error instead of a huge allocation.
+// This file reads (and gunzips) files; the format itself is parsed in idx-bytes.ts, which needs no
+// file system (the browser example uses it). Every size the header declares is checked against the
+// bytes actually there before anything is allocated, so a corrupt or hostile file gives one clear
+// error instead of a huge allocation.
 
 import { closeSync, fstatSync, openSync, readSync } from "node:fs";
 import { constants as zlibConstants, gunzipSync } from "node:zlib";
 import { activeBackend } from "../backend/registry.js";
 import { dtypeOfArray } from "../core/dtype.js";
-import { checkOptions, optionNames } from "../core/options.js";
+import { checkOptions } from "../core/options.js";
+import { MAX_IDX_BYTES, READ_IDX_OPTIONS, checkLimit, memorySource, parseHeader, parseIdx, type ByteSource, type IdxArray, type ReadIdxOptions } from "./idx-bytes.js";
 import { Storage } from "../tensor/storage.js";
 import { Tensor } from "../tensor/tensor.js";
 
-export type IdxType = "ubyte" | "sbyte" | "short" | "int" | "float" | "double";
-export type IdxData = Uint8Array | Int8Array | Int16Array | Int32Array | Float32Array | Float64Array;
-
-/** What an IDX file holds, values in their own type (host byte order). */
-export interface IdxArray {
-  /** shape[0] is the number of entries read: fewer than `fileLength` under a limit. */
-  shape: number[];
-  /** Entries along dimension 0 that the file holds. */
-  fileLength: number;
-  type: IdxType;
-  data: IdxData;
-}
-
-export interface ReadIdxOptions {
-  /** Read only the first `limit` entries along dimension 0 (all when larger than the file holds). */
-  limit?: number;
-}
-
-export const READ_IDX_OPTIONS = optionNames<ReadIdxOptions>({ limit: 1 });
-
-/** The most data bytes readIdx accepts from one file (what one read of a file can return). */
-export const MAX_IDX_BYTES = 2 ** 31 - 1;
-
-const TYPE_CODES: Record<number, { type: IdxType; bytes: number }> = {
-  0x08: { type: "ubyte", bytes: 1 },
-  0x09: { type: "sbyte", bytes: 1 },
-  0x0b: { type: "short", bytes: 2 },
-  0x0c: { type: "int", bytes: 4 },
-  0x0d: { type: "float", bytes: 4 },
-  0x0e: { type: "double", bytes: 8 },
-};
-const TYPE_LIST = "0x08 ubyte, 0x09 sbyte, 0x0B short, 0x0C int, 0x0D float or 0x0E double";
-
-/** Random access to a file's bytes: positional reads on disk, or a decompressed buffer. */
-interface ByteSource {
-  readonly size: number;
-  read(offset: number, length: number): Uint8Array;
-}
+export { MAX_IDX_BYTES, READ_IDX_OPTIONS, parseIdxBytes, type IdxType, type IdxData, type IdxArray, type ReadIdxOptions } from "./idx-bytes.js";
 
 /**
  * Read an IDX file (optionally gzip-compressed) into a tensor: the integer types (ubyte, sbyte,
@@ -79,9 +45,7 @@ export function readIdxArray(path: string, opts: ReadIdxOptions = {}): IdxArray 
   if (typeof path !== "string" || path === "") throw new TypeError(`readIdx: path must be a non-empty string, got ${JSON.stringify(path)}`);
   checkOptions("readIdx", opts, READ_IDX_OPTIONS);
   const limit = opts.limit;
-  if (limit !== undefined && (!Number.isInteger(limit) || limit < 0)) {
-    throw new RangeError(`readIdx: limit must be a non-negative integer, got ${limit}`);
-  }
+  checkLimit(limit);
   let fd: number;
   try {
     fd = openSync(path, "r");
@@ -113,10 +77,6 @@ function fdSource(fd: number): ByteSource {
       return done === length ? out : out.subarray(0, done);
     },
   };
-}
-
-function memorySource(buf: Uint8Array): ByteSource {
-  return { size: buf.length, read: (offset, length) => buf.slice(offset, offset + length) };
 }
 
 /**
@@ -152,90 +112,3 @@ function gunzipSource(path: string, file: ByteSource): ByteSource {
   return memorySource(inflate(compressed, cap, limitMeans));
 }
 
-interface IdxHeader {
-  type: IdxType;
-  itemBytes: number;
-  dims: number[];
-  headerBytes: number;
-  dataBytes: number;
-  /** Bytes of one entry along dimension 0. */
-  rowBytes: number;
-}
-
-function parseHeader(path: string, src: ByteSource): IdxHeader {
-  if (src.size < 4) {
-    throw new RangeError(`readIdx: ${path} is truncated: an IDX file starts with a 4-byte magic number but it has only ${src.size} bytes`);
-  }
-  const magic = src.read(0, 4);
-  if (magic[0] !== 0 || magic[1] !== 0) {
-    throw new RangeError(`readIdx: ${path} is not an IDX file: it must start with two zero bytes, found ${hex(magic[0])} ${hex(magic[1])}`);
-  }
-  const code = TYPE_CODES[magic[2]];
-  if (!code) throw new RangeError(`readIdx: ${path} has unknown type code ${hex(magic[2])}; expected ${TYPE_LIST}`);
-  const ndim = magic[3];
-  if (ndim === 0) throw new RangeError(`readIdx: ${path} declares 0 dimensions; an IDX file has at least one`);
-  const headerBytes = 4 + 4 * ndim;
-  if (src.size < headerBytes) {
-    throw new RangeError(`readIdx: ${path} is truncated: the header declares ${ndim} dimensions (${headerBytes} header bytes) but the file has only ${src.size} bytes`);
-  }
-  const sizes = src.read(4, 4 * ndim);
-  const view = new DataView(sizes.buffer, sizes.byteOffset, sizes.byteLength);
-  const dims = Array.from({ length: ndim }, (_, i) => view.getUint32(4 * i, false));
-  // Multiply step by step so a product never grows past what a double holds exactly.
-  let rowBytes = code.bytes;
-  for (let i = 1; i < ndim; i++) {
-    rowBytes *= dims[i];
-    if (rowBytes > MAX_IDX_BYTES) throw tooLarge(path, dims, code.type, rowBytes, "one entry along dimension 0 is");
-  }
-  const dataBytes = rowBytes * dims[0];
-  if (dataBytes > MAX_IDX_BYTES) throw tooLarge(path, dims, code.type, dataBytes, "that is");
-  return { type: code.type, itemBytes: code.bytes, dims, headerBytes, dataBytes, rowBytes };
-}
-
-function parseIdx(path: string, src: ByteSource, limit: number | undefined): IdxArray {
-  const h = parseHeader(path, src);
-  const follow = src.size - h.headerBytes;
-  const declared = `${h.dims.join("x")} ${h.type} values (${h.dataBytes} bytes)`;
-  if (follow < h.dataBytes) throw new RangeError(`readIdx: ${path} is truncated: the header declares ${declared} but only ${follow} follow`);
-  if (follow > h.dataBytes) {
-    throw new RangeError(`readIdx: ${path} has ${follow - h.dataBytes} bytes after the ${declared} its header declares: it is corrupt or not an IDX file`);
-  }
-  const count = limit === undefined ? h.dims[0] : Math.min(limit, h.dims[0]);
-  const bytes = src.read(h.headerBytes, count * h.rowBytes);
-  return { shape: [count, ...h.dims.slice(1)], fileLength: h.dims[0], type: h.type, data: decodeBigEndian(bytes, h.type) };
-}
-
-function decodeBigEndian(bytes: Uint8Array, type: IdxType): IdxData {
-  switch (type) {
-    case "ubyte": return bytes;
-    case "sbyte": return new Int8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    default: break;
-  }
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  if (type === "short") {
-    const out = new Int16Array(bytes.length / 2);
-    for (let i = 0; i < out.length; i++) out[i] = view.getInt16(2 * i, false);
-    return out;
-  }
-  if (type === "int") {
-    const out = new Int32Array(bytes.length / 4);
-    for (let i = 0; i < out.length; i++) out[i] = view.getInt32(4 * i, false);
-    return out;
-  }
-  if (type === "float") {
-    const out = new Float32Array(bytes.length / 4);
-    for (let i = 0; i < out.length; i++) out[i] = view.getFloat32(4 * i, false);
-    return out;
-  }
-  const out = new Float64Array(bytes.length / 8);
-  for (let i = 0; i < out.length; i++) out[i] = view.getFloat64(8 * i, false);
-  return out;
-}
-
-function tooLarge(path: string, dims: number[], type: IdxType, bytes: number, what: string): RangeError {
-  return new RangeError(`readIdx: ${path} declares ${dims.join("x")} ${type} values; ${what} ${bytes} bytes, more than readIdx reads (at most ${MAX_IDX_BYTES})`);
-}
-
-function hex(b: number): string {
-  return "0x" + b.toString(16).toUpperCase().padStart(2, "0");
-}
