@@ -24,6 +24,7 @@ import { DEFAULT_DASHBOARD_PORT } from "../dashboard/server.js";
 import { UsageError, parseNumber } from "./usage-error.js";
 import { TrainingInterrupted } from "./interrupts.js";
 import { resumedOptions, writeRunOptions } from "./run-folder.js";
+import { isTrainRank, launchTrainRanks, TRAIN_NPROC_HELP } from "./train-nproc.js";
 
 /** Flags that may differ when a run is resumed (`nabla train --resume DIR --epochs 20` trains it longer). */
 const RESUME_MAY_CHANGE = ["epochs", "checkpointEvery", "device", "quiet", "dashboard", "dashboardKeep"] as const;
@@ -82,9 +83,15 @@ export function buildProgram(): Command {
     .option("--checkpoint-every <n>", "with --out: also checkpoint every n steps into <out>/checkpoint.safetensors (it is written at every epoch's end and at Ctrl-C anyway)", num("--checkpoint-every", { integer: true, min: 1 }))
     .option("--resume <dir>", "continue the run in <dir> (the --out of an interrupted run) from its last checkpoint, with the options it started with; --epochs may raise the epoch count")
     .option("--quiet", "no progress bar", false)
+    .option("--nproc <n>", TRAIN_NPROC_HELP, num("--nproc", { integer: true, min: 1 }))
     .action(async (given, cmd: Command) => {
       const isGiven = (key: string) => ["cli", "env"].includes(cmd.getOptionValueSource(key) ?? "");
       const resuming = given.resume !== undefined;
+      // --nproc N: this process launches N ranks of the same command line (src/cli/train-nproc.ts).
+      if (given.nproc !== undefined && !isTrainRank()) {
+        await launchTrainRanks(given.nproc, currentArgv, { resume: resuming, dashboard: given.dashboard !== undefined, model: given.model });
+        return;
+      }
       // A detector's own defaults (shapes, batches of 4) go into run.json as the values the run uses.
       if (!resuming && given.model !== undefined && isDetectionModel(given.model)) {
         if (!isGiven("dataset")) given.dataset = "shapes";
@@ -97,7 +104,7 @@ export function buildProgram(): Command {
       if (o.checkpointEvery !== undefined && ownLoop) {
         throw new UsageError(`--checkpoint-every: not for --model ${o.model} (its own training loop checkpoints at every epoch's end only); classifiers and language models have both`);
       }
-      if (o.out && !resuming) {
+      if (o.out && !resuming && !(isTrainRank() && process.env.RANK !== "0")) {
         mkdirSync(o.out, { recursive: true });
         writeRunOptions(o.out, "train", o);
       }
@@ -134,7 +141,7 @@ export function buildProgram(): Command {
         lr: o.lr, momentum: o.momentum, weightDecay: o.weightDecay, schedule: o.schedule, dropout: o.dropout, augment: o.augment,
         validationSplit: o.validationSplit, patience: o.patience, seed: o.seed, device: o.device, out: o.out, limit: o.limit,
         tensorboard: o.tensorboard, dashboard, dashboardKeep: o.dashboardKeep, testLimit: o.testLimit, seqLength: o.seqLength, sampling: { temperatures: o.temperature, sampleLength: o.sampleLength, prime: o.prime },
-        checkpointEvery: o.checkpointEvery, resume: resuming,
+        checkpointEvery: o.checkpointEvery, resume: resuming, distributed: isTrainRank(),
         verbose: o.quiet ? 0 : process.stdout.isTTY ? 1 : 2,
       });
       if (!Number.isFinite(history.loss[history.loss.length - 1])) throw new Error("training diverged (the loss is not finite); lower --lr");
@@ -277,7 +284,11 @@ export function buildProgram(): Command {
   return program;
 }
 
+/** The command line main() was given (`nabla train --nproc` hands it to every rank). */
+let currentArgv: string[] = [];
+
 export async function main(argv: string[]): Promise<number> {
+  currentArgv = argv;
   try {
     await buildProgram().parseAsync(argv, { from: "user" });
     return 0;

@@ -125,6 +125,8 @@ export interface RunCheckpointOptions {
  * TrainingInterrupted. A checkpoint that cannot be written stops training with the file and cause.
  */
 export class RunCheckpoint implements Callback {
+  /** Only rank 0 of a distributed fit writes (nb.fit leaves this callback out on the other ranks). */
+  readonly rankZeroOnly = true;
   constructor(private readonly opts: RunCheckpointOptions) {}
 
   async onBatchEnd(batch: number, _logs: Logs, ctx: FitContext): Promise<void> {

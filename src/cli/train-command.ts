@@ -33,6 +33,8 @@ import { describeOptimizer, optimizerOptions, type OptimizerArgs } from "./optim
 import { startLiveDashboard, type LiveDashboard } from "../dashboard/live-dashboard.js";
 import { RunCheckpoint, checkpointPath, removeStaleTemporaries, trimCsvRows } from "./run-folder.js";
 import { TrainingInterrupted, watchInterrupts } from "./interrupts.js";
+import { destroyProcessGroup, getRank, initProcessGroup } from "../distributed/process-group.js";
+import { DistributedDataParallel } from "../nn/parallel/distributed-data-parallel.js";
 
 export interface TrainArgs extends OptimizerArgs {
   model: string;
@@ -70,6 +72,11 @@ export interface TrainArgs extends OptimizerArgs {
   resume?: boolean;
   /** Stop cleanly on Ctrl-C / SIGTERM (checkpoint, then TrainingInterrupted); default true. */
   handleSignals?: boolean;
+  /**
+   * This process is one rank of `nabla train --nproc N`: join the process group (torchrun's
+   * variables), train a DistributedDataParallel model; ranks other than 0 print nothing and write no --out.
+   */
+  distributed?: boolean;
   verbose: 0 | 1 | 2;
 }
 
@@ -94,9 +101,21 @@ function augmentation(channels: number): (x: Tensor) => Tensor {
 export async function trainCommand(a: TrainArgs, log: (line: string) => void = console.log): Promise<{ history: History; testAccuracy: number | null }> {
   // The dashboard's server stops with the run, also when training fails (else it would keep the process alive).
   const dashboard: { live: LiveDashboard | null } = { live: null };
+  let joined = false;
   try {
+    if (a.distributed) {
+      if (a.resume || a.dashboard !== undefined) throw new UsageError("--nproc: not with --resume or --dashboard yet");
+      await initProcessGroup();
+      joined = true;
+      // Only rank 0 prints and writes the run folder.
+      if (getRank() !== 0) {
+        a = { ...a, out: undefined, tensorboard: false, verbose: 0 };
+        log = () => {};
+      }
+    }
     return await train(a, log, dashboard);
   } finally {
+    if (joined) await destroyProcessGroup();
     if (dashboard.live && !a.dashboardKeep) await dashboard.live.server.close();
     else if (dashboard.live) log(`dashboard: still serving ${dashboard.live.server.url} (--dashboard-keep); Ctrl-C stops it`);
   }
@@ -124,6 +143,8 @@ async function train(a: TrainArgs, log: (line: string) => void, dashboard: { liv
   const sampling = languageModel ? samplingSettings(a.sampling ?? {}, data.train as TextDataset) : null;
   const model = buildModel(a.model, { numClasses: data.classes.length, inChannels: data.channels, dropout: a.dropout });
   const optimizer = optim.create(optimizerName, model.parameters(), optimizerFlags);
+  // A rank of --nproc: rank 0's initial weights everywhere; nb.fit shards the data and averages the gradients.
+  const trained = a.distributed ? await DistributedDataParallel.create(model) : model;
 
   // Hold out the last fraction of the training set for validation (Keras' validation_split).
   const n = data.train.length;
@@ -189,8 +210,8 @@ async function train(a: TrainArgs, log: (line: string) => void, dashboard: { liv
   // (torch's crossEntropy wants the classes on dim 1); there are no labels to count accuracy on.
   let history: History;
   try {
-    history = await fit(model, {
-      train: trainLoader, validation: valSet, epochs: a.epochs, batchSize: a.batchSize, optimizer, resumeFrom,
+    history = await fit(trained, {
+      train: trainLoader, validation: valSet, epochs: a.epochs, batchSize: a.batchSize, optimizer, resumeFrom, seed: a.seed,
       loss: languageModel ? charLstmLoss : "crossEntropy", metrics: languageModel ? [] : ["accuracy"], callbacks: cbs, verbose: a.verbose,
     });
   } finally {
@@ -211,6 +232,8 @@ async function train(a: TrainArgs, log: (line: string) => void, dashboard: { liv
     textSampler.write(best === null ? "final weights" : `best weights (val_loss ${best.toFixed(4)}, ${(best / Math.LN2).toFixed(3)} bits/char)`);
   }
   let testAccuracy: number | null = null;
+  // A rank of --nproc other than 0 has nothing to report: rank 0 tests the (equal) weights.
+  if (a.distributed && getRank() !== 0) return { history, testAccuracy };
   if (data.test) {
     const testLoader = new DataLoader(data.test, { batchSize: 256 });
     const preds: number[] = [], labels: number[] = [];

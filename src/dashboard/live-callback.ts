@@ -26,6 +26,8 @@ const YIELD_EVERY_MS = 50;
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 export class DashboardCallback implements Callback {
+  /** Only rank 0 of a distributed fit writes (nb.fit leaves this callback out on the other ranks). */
+  readonly rankZeroOnly = true;
   private epoch = 0;
   private epochStart = 0;
   /** When the epoch's last training batch ended (validation runs after it). */

@@ -73,6 +73,13 @@ export class DataLoader implements Iterable<Sample>, AsyncIterable<Sample> {
     this.generator = opts.generator ?? new Generator(opts.seed ?? 0x10ade5);
   }
 
+  /** The same loader (batch size, dropLast, transforms) reading `sampler`'s indices instead: how nb.fit shards a loader over the ranks. */
+  withSampler(sampler: Iterable<number>): DataLoader {
+    return new DataLoader(this.dataset, {
+      batchSize: this.batchSize, dropLast: this.dropLast, transform: this.transform, batchTransform: this.batchTransform, generator: this.generator, sampler,
+    });
+  }
+
   /** Number of batches per epoch. */
   get length(): number {
     const n = this.sampler ? this.order().length : this.dataset.length;

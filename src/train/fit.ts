@@ -15,10 +15,12 @@ import { type Metric, metricFromName } from "../metrics/index.js";
 import { type Callback, type FitContext, type Logs, runHook } from "./callbacks/callback.js";
 import { ProgressBar } from "./callbacks/progress-bar.js";
 import { type DataSource, splitTail, toDataset, toLoader } from "./data-source.js";
+import { DataLoader } from "../data/dataloader.js";
 import { type LossFn, type LossSpec, resolveLoss } from "./loss-fn.js";
 import { evaluateLoader } from "./evaluate.js";
 import { HISTORY_INFO, trainingInfo } from "./diagnose.js";
 import { resumeCheckpoint } from "./checkpoint-state.js";
+import { averageLogs, callbacksForRank, type DistributedFit, distributedFit, shardLoader } from "./distributed-fit.js";
 
 /** Values per epoch by Keras key: loss, accuracy, val_loss, val_accuracy, lr, ... */
 export type History = Record<string, number[]>;
@@ -89,12 +91,24 @@ export async function fit(model: Module, opts: FitOptions): Promise<History> {
   let trainSource: DataSource = opts.train;
   let valSource: DataSource | undefined = opts.validation;
   if (opts.validationSplit !== undefined) [trainSource, valSource] = splitTail(toDataset(opts.train, "fit"), opts.validationSplit);
-  const trainLoader = toLoader(trainSource, { batchSize, shuffle: opts.shuffle ?? true, seed: opts.seed }, "fit");
+  let trainLoader = toLoader(trainSource, { batchSize, shuffle: opts.shuffle ?? true, seed: opts.seed }, "fit");
   const valLoader = valSource === undefined ? null : toLoader(valSource, { batchSize, shuffle: false }, "fit");
   const metrics = (opts.metrics ?? []).map((m) => (typeof m === "string" ? metricFromName(m) : m));
-  const verbose = opts.verbose ?? 1;
-  const callbacks = [...(opts.callbacks ?? [])];
+  // A DistributedDataParallel model: this process is one rank (src/train/distributed-fit.ts).
+  const dist = distributedFit(model);
+  let distributed: DistributedFit | null = null;
+  if (dist) {
+    if (opts.resumeFrom) throw new Error("fit: resumeFrom is not supported with a DistributedDataParallel model yet");
+    const sharded = shardLoader(trainLoader, opts.train instanceof DataLoader ? trainLoader.shuffle : (opts.shuffle ?? true), opts.seed);
+    trainLoader = sharded.loader;
+    distributed = { ...dist, sampler: sharded.sampler };
+    // The wrapped model is what callbacks see and save (its state dict has no "module." prefix).
+    model = dist.ddp.module;
+  }
+  const verbose = distributed && distributed.group.rank !== 0 ? 0 : (opts.verbose ?? 1);
+  let callbacks = [...(opts.callbacks ?? [])];
   if (verbose > 0 && !callbacks.some((c) => c instanceof ProgressBar)) callbacks.unshift(new ProgressBar({ live: verbose === 1 ? undefined : false }));
+  if (distributed) callbacks = callbacksForRank(callbacks, distributed.group.rank);
 
   const ctx: FitContext = {
     model, optimizer: opts.optimizer, epochs: opts.epochs, stepsPerEpoch: trainLoader.length, initialEpoch: 0,
@@ -108,9 +122,14 @@ export async function fit(model: Module, opts: FitOptions): Promise<History> {
   await runHook(callbacks, "onTrainBegin", {}, ctx);
   for (let epoch = ctx.initialEpoch; epoch < opts.epochs && !ctx.stopTraining; epoch++) {
     await runHook(callbacks, "onEpochBegin", epoch, {}, ctx);
-    const logs = await trainEpoch(epoch, net, trainLoader, lossFn, opts, metrics, penalty, callbacks, ctx);
+    distributed?.sampler?.setEpoch(epoch);
+    const logs = distributed
+      ? await trainEpochDistributed(epoch, net, trainLoader, lossFn, opts, metrics, penalty, callbacks, ctx, distributed)
+      : await trainEpoch(epoch, net, trainLoader, lossFn, opts, metrics, penalty, callbacks, ctx);
     if (valLoader) {
       const val = evaluateLoader(net, valLoader, lossFn, metrics.map((m) => m));
+      // Every rank evaluates the whole validation set; averaging keeps them equal when per-rank batch norm statistics differ.
+      if (distributed) await averageLogs(distributed.group, val, 1);
       for (const [k, v] of Object.entries(val)) logs[`val_${k}`] = v;
     }
     logs.lr = opts.optimizer.paramGroups[0].lr; // the rate this epoch used (Keras logs it so); schedules step after
@@ -170,6 +189,54 @@ async function trainEpoch(
   }
   ctx.position = undefined;
   return currentLogs(seen > 0 ? lossSum / seen : NaN, metrics);
+}
+
+/**
+ * One epoch on this rank's shard: as trainEpoch, with the gradients averaged over the ranks between
+ * backward and the clipping/step, and the epoch's loss and metrics averaged over the ranks
+ * (weighted by each rank's samples). Batch logs (onBatchEnd) stay this rank's own.
+ */
+async function trainEpochDistributed(
+  epoch: number, model: Module, loader: ReturnType<typeof toLoader>, lossFn: LossFn, opts: FitOptions, metrics: Metric[],
+  penalty: ((m: Module) => Tensor) | null, callbacks: Callback[], ctx: FitContext, dist: DistributedFit,
+): Promise<Logs> {
+  model.train();
+  for (const m of metrics) m.reset();
+  const wantsBatchLogs = callbacks.some((c) => typeof c.onBatchEnd === "function");
+  const loaderState = loader.generator.getState();
+  let lossSum = 0, seen = 0, batch = 0;
+  ctx.position = { epoch, batch, batchLoss: NaN, lossSum, seen, loaderState };
+  const params = opts.optimizer.paramGroups.flatMap((g) => g.params);
+  for (const [x, y] of loader as Iterable<[Tensor, Tensor]>) {
+    const n = x.shape[0];
+    const lossValue = tidy(() => {
+      opts.optimizer.zeroGrad();
+      const out = model.forward(x) as Tensor;
+      let loss = lossFn(out, y);
+      if (penalty) loss = add(loss, penalty(model));
+      loss.backward();
+      const detached = out.detach();
+      for (const m of metrics) m.update(detached, y);
+      return loss.item();
+    });
+    x.dispose();
+    y.dispose();
+    await dist.ddp.syncGradients();
+    tidy(() => {
+      if (opts.clipGradNorm !== undefined) clipGradNorm(params, opts.clipGradNorm);
+      if (opts.clipGradValue !== undefined) clipGradValue(params, opts.clipGradValue);
+      opts.optimizer.step();
+    });
+    lossSum += lossValue * n;
+    seen += n;
+    ctx.position = { epoch, batch: batch + 1, batchLoss: lossValue, lossSum, seen, loaderState };
+    if (wantsBatchLogs) await runHook(callbacks, "onBatchEnd", batch, currentLogs(lossSum / seen, metrics), ctx);
+    batch++;
+  }
+  ctx.position = undefined;
+  const logs = currentLogs(seen > 0 ? lossSum / seen : NaN, metrics);
+  await averageLogs(dist.group, logs, seen);
+  return logs;
 }
 
 /** The loader's batches of one epoch from batch `start` on (the shuffle is drawn whole, the skipped batches are not read). */

@@ -46,6 +46,8 @@ export interface EpochPosition {
 }
 
 export interface Callback {
+  /** Writes files or the terminal: in a distributed fit (DistributedDataParallel) it runs on rank 0 only. */
+  readonly rankZeroOnly?: boolean;
   onTrainBegin?(logs: Logs, ctx: FitContext): void | Promise<void>;
   onEpochBegin?(epoch: number, logs: Logs, ctx: FitContext): void | Promise<void>;
   onBatchBegin?(batch: number, logs: Logs, ctx: FitContext): void | Promise<void>;

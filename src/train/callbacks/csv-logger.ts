@@ -16,6 +16,8 @@ export interface CSVLoggerOptions {
 export const CSV_LOGGER_OPTIONS = optionNames<CSVLoggerOptions>({ separator: 1, append: 1 });
 
 export class CSVLogger implements Callback {
+  /** Only rank 0 of a distributed fit writes (nb.fit leaves this callback out on the other ranks). */
+  readonly rankZeroOnly = true;
   private keys: string[] | null = null;
 
   constructor(readonly path: string, readonly opts: CSVLoggerOptions = {}) {

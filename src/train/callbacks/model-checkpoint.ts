@@ -24,6 +24,8 @@ export interface ModelCheckpointOptions {
 export const MODEL_CHECKPOINT_OPTIONS = optionNames<ModelCheckpointOptions>({ path: 1, monitor: 1, saveBestOnly: 1, mode: 1, weightsOnly: 1, saveFreq: 1 });
 
 export class ModelCheckpoint implements Callback {
+  /** Only rank 0 of a distributed fit writes (nb.fit leaves this callback out on the other ranks). */
+  readonly rankZeroOnly = true;
   readonly path: string;
   readonly monitor: string;
   readonly saveBestOnly: boolean;

@@ -28,6 +28,8 @@ export interface ProgressBarOptions {
 export const PROGRESS_BAR_OPTIONS = optionNames<ProgressBarOptions>({ live: 1, stream: 1 });
 
 export class ProgressBar implements Callback {
+  /** Only rank 0 of a distributed fit writes (nb.fit leaves this callback out on the other ranks). */
+  readonly rankZeroOnly = true;
   private start = 0;
   private lastDraw = 0;
   private readonly live: boolean;

@@ -24,6 +24,8 @@ export const TENSORBOARD_OPTIONS = optionNames<TensorBoardOptions>({ logDir: 1, 
 const scalarName = (key: string): string => (key === "lr" ? "learning_rate" : key);
 
 export class TensorBoard implements Callback {
+  /** Only rank 0 of a distributed fit writes (nb.fit leaves this callback out on the other ranks). */
+  readonly rankZeroOnly = true;
   readonly logDir: string;
   readonly histogramFreq: number;
   /** Batches between batch-level scalars, or 0 for epoch-level only. */
