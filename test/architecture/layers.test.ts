@@ -35,7 +35,8 @@ const RANK: Record<string, number> = {
   // The live dashboard feeds on training (train/) and draws filters (viz/); the CLI starts it.
   dashboard: 12,
   cli: 13,
-  index: 14, "index.browser": 14,
+  // index.common: the surface both entries (index, index.browser) re-export.
+  "index.common": 13.5, index: 14, "index.browser": 14,
 };
 /** Only these may import a concrete backend (the package entry wires them; index exports nb.cuda). */
 const KNOWS_BACKENDS = new Set(["backends", "backends.browser", "index", "index.browser"]);
