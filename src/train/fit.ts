@@ -123,9 +123,7 @@ export async function fit(model: Module, opts: FitOptions): Promise<History> {
   for (let epoch = ctx.initialEpoch; epoch < opts.epochs && !ctx.stopTraining; epoch++) {
     await runHook(callbacks, "onEpochBegin", epoch, {}, ctx);
     distributed?.sampler?.setEpoch(epoch);
-    const logs = distributed
-      ? await trainEpochDistributed(epoch, net, trainLoader, lossFn, opts, metrics, penalty, callbacks, ctx, distributed)
-      : await trainEpoch(epoch, net, trainLoader, lossFn, opts, metrics, penalty, callbacks, ctx);
+    const logs = await trainEpoch(epoch, net, trainLoader, lossFn, opts, metrics, penalty, callbacks, ctx, distributed ?? undefined);
     if (valLoader) {
       const val = evaluateLoader(net, valLoader, lossFn, metrics.map((m) => m));
       // Every rank evaluates the whole validation set; averaging keeps them equal when per-rank batch norm statistics differ.
@@ -150,9 +148,14 @@ export async function fit(model: Module, opts: FitOptions): Promise<History> {
   return ctx.history;
 }
 
+/**
+ * One epoch. Under DistributedDataParallel (`dist`) this rank's shard: the gradients are averaged
+ * over the ranks between backward and the clipping/step, and the epoch's loss and metrics are
+ * averaged over the ranks (weighted by each rank's samples); batch logs (onBatchEnd) stay this rank's.
+ */
 async function trainEpoch(
   epoch: number, model: Module, loader: ReturnType<typeof toLoader>, lossFn: LossFn, opts: FitOptions, metrics: Metric[],
-  penalty: ((m: Module) => Tensor) | null, callbacks: Callback[], ctx: FitContext,
+  penalty: ((m: Module) => Tensor) | null, callbacks: Callback[], ctx: FitContext, dist?: DistributedFit,
 ): Promise<Logs> {
   model.train();
   for (const m of metrics) m.reset();
@@ -163,6 +166,13 @@ async function trainEpoch(
   const loaderState = loader.generator.getState();
   let lossSum = resume?.lossSum ?? 0, seen = resume?.seen ?? 0, batch = resume?.batch ?? 0;
   ctx.position = { epoch, batch, batchLoss: NaN, lossSum, seen, loaderState };
+  const clipAndStep = (): void => {
+    // Read per step: a callback may add a parameter group (fine-tuning unfreezes layers).
+    const params = opts.optimizer.paramGroups.flatMap((g) => g.params);
+    if (opts.clipGradNorm !== undefined) clipGradNorm(params, opts.clipGradNorm);
+    if (opts.clipGradValue !== undefined) clipGradValue(params, opts.clipGradValue);
+    opts.optimizer.step();
+  };
   for (const [x, y] of batchesFrom(loader, batch)) {
     const n = x.shape[0];
     const lossValue = tidy(() => {
@@ -171,62 +181,18 @@ async function trainEpoch(
       let loss = lossFn(out, y);
       if (penalty) loss = add(loss, penalty(model));
       loss.backward();
-      const params = opts.optimizer.paramGroups.flatMap((g) => g.params);
-      if (opts.clipGradNorm !== undefined) clipGradNorm(params, opts.clipGradNorm);
-      if (opts.clipGradValue !== undefined) clipGradValue(params, opts.clipGradValue);
-      opts.optimizer.step();
+      // The all-reduce is asynchronous, so under DDP the step waits outside this scope.
+      if (!dist) clipAndStep();
       const detached = out.detach();
       for (const m of metrics) m.update(detached, y);
       return loss.item();
     });
     x.dispose();
     y.dispose();
-    lossSum += lossValue * n;
-    seen += n;
-    ctx.position = { epoch, batch: batch + 1, batchLoss: lossValue, lossSum, seen, loaderState };
-    if (wantsBatchLogs) await runHook(callbacks, "onBatchEnd", batch, currentLogs(lossSum / seen, metrics), ctx);
-    batch++;
-  }
-  ctx.position = undefined;
-  return currentLogs(seen > 0 ? lossSum / seen : NaN, metrics);
-}
-
-/**
- * One epoch on this rank's shard: as trainEpoch, with the gradients averaged over the ranks between
- * backward and the clipping/step, and the epoch's loss and metrics averaged over the ranks
- * (weighted by each rank's samples). Batch logs (onBatchEnd) stay this rank's own.
- */
-async function trainEpochDistributed(
-  epoch: number, model: Module, loader: ReturnType<typeof toLoader>, lossFn: LossFn, opts: FitOptions, metrics: Metric[],
-  penalty: ((m: Module) => Tensor) | null, callbacks: Callback[], ctx: FitContext, dist: DistributedFit,
-): Promise<Logs> {
-  model.train();
-  for (const m of metrics) m.reset();
-  const wantsBatchLogs = callbacks.some((c) => typeof c.onBatchEnd === "function");
-  const loaderState = loader.generator.getState();
-  let lossSum = 0, seen = 0, batch = 0;
-  ctx.position = { epoch, batch, batchLoss: NaN, lossSum, seen, loaderState };
-  const params = opts.optimizer.paramGroups.flatMap((g) => g.params);
-  for (const [x, y] of loader as Iterable<[Tensor, Tensor]>) {
-    const n = x.shape[0];
-    const lossValue = tidy(() => {
-      opts.optimizer.zeroGrad();
-      const out = model.forward(x) as Tensor;
-      let loss = lossFn(out, y);
-      if (penalty) loss = add(loss, penalty(model));
-      loss.backward();
-      const detached = out.detach();
-      for (const m of metrics) m.update(detached, y);
-      return loss.item();
-    });
-    x.dispose();
-    y.dispose();
-    await dist.ddp.syncGradients();
-    tidy(() => {
-      if (opts.clipGradNorm !== undefined) clipGradNorm(params, opts.clipGradNorm);
-      if (opts.clipGradValue !== undefined) clipGradValue(params, opts.clipGradValue);
-      opts.optimizer.step();
-    });
+    if (dist) {
+      await dist.ddp.syncGradients();
+      tidy(clipAndStep);
+    }
     lossSum += lossValue * n;
     seen += n;
     ctx.position = { epoch, batch: batch + 1, batchLoss: lossValue, lossSum, seen, loaderState };
@@ -235,7 +201,7 @@ async function trainEpochDistributed(
   }
   ctx.position = undefined;
   const logs = currentLogs(seen > 0 ? lossSum / seen : NaN, metrics);
-  await averageLogs(dist.group, logs, seen);
+  if (dist) await averageLogs(dist.group, logs, seen);
   return logs;
 }
 
