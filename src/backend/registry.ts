@@ -9,14 +9,38 @@ interface Entry {
   backend?: Backend | null;
   /** Why load() returned null or threw, for backends() diagnostics. */
   reason?: string;
+  /** Settles when the backend's asynchronous preparation (if any) has finished. */
+  ready?: Promise<void>;
 }
 
 const entries = new Map<string, Entry>();
 let active: Backend | null = null;
 
-/** Make a backend known. `load` runs lazily and returns null (or throws) when it cannot work here. */
-export function registerBackend(name: string, priority: number, load: () => Backend | null): void {
-  entries.set(name, { priority, load });
+/**
+ * Make a backend known. `load` runs lazily and returns null (or throws) when it cannot work here.
+ * `prepare`, when given, starts now: asynchronous work load needs first (the wasm backend's
+ * compilation on a browser's main thread). A load that failed before it finished is retried after.
+ */
+export function registerBackend(name: string, priority: number, load: () => Backend | null, prepare?: () => Promise<void>): void {
+  const entry: Entry = { priority, load };
+  if (prepare) {
+    entry.ready = prepare().then(
+      () => {
+        if (entry.backend === null) entry.backend = entry.reason = undefined;
+      },
+      (err: unknown) => {
+        entry.backend = null;
+        entry.reason = err instanceof Error ? err.message : String(err);
+      },
+    );
+  }
+  entries.set(name, entry);
+}
+
+/** Resolves, with backends(), once every backend that prepares asynchronously (wasm in a browser) has. */
+export async function backendsReady(): Promise<string[]> {
+  await Promise.all([...entries.values()].map((e) => e.ready));
+  return backends();
 }
 
 function tryLoad(name: string): Backend | null {
