@@ -22,6 +22,8 @@ node --import tsx --input-type=module -e '
   const info = nativeInfo();
   if (!info?.asan) { console.error("asan-native: the tests would not run on the AddressSanitizer build"); process.exit(1); }
   console.log(`asan-native: instrumented addon loaded (${info.gemmKernel} GEMM, ${info.threads} threads)`);'
+# test/backend/native-conv.test.ts forces each convolution algorithm (Winograd, the strided and
+# plain 1×1 GEMMs, depthwise, batched planes) on partial tiles, padding and odd channel counts.
 # The op tests of convolution and pooling run on the default backend (native): they add the
 # fused conv → relu → pool block in every geometry the kernel takes or declines. The detection
 # tests run NMS, RoI Align and RoI pooling (forward and backward) natively, on boxes partly and

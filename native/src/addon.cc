@@ -110,6 +110,8 @@ const Entry kEntries[] = {
     {"setNumThreads", SetNumThreads},
     {"forceGenericGemm", ForceGenericGemm},
     {"setConvBatchedMaxPlane", SetConvBatchedMaxPlane},
+    {"forceConvAlgorithm", ForceConvAlgorithm},
+    {"convAlgorithmsUsed", ConvAlgorithmsUsed},
     {"copy", Copy},
     {"fill", Fill},
     {"unary", Unary},

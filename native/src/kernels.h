@@ -27,6 +27,8 @@ napi_value Conv(napi_env env, napi_callback_info info);
 napi_value ConvReluMaxPool(napi_env env, napi_callback_info info);
 napi_value ConvBackwardData(napi_env env, napi_callback_info info);
 napi_value ConvBackwardFilter(napi_env env, napi_callback_info info);
+napi_value ForceConvAlgorithm(napi_env env, napi_callback_info info);
+napi_value ConvAlgorithmsUsed(napi_env env, napi_callback_info info);
 // pool.cc
 napi_value Pool(napi_env env, napi_callback_info info);
 napi_value PoolBackward(napi_env env, napi_callback_info info);

@@ -37,11 +37,11 @@ inline void forEachSegment(const Geometry& g, int64_t p0, int64_t len, const Tap
 
 }  // namespace
 
-void im2col(const Geometry& g, const float* x, int64_t p0, int64_t len, float* col, int64_t ld, const TapList& list) {
+void im2col(const Geometry& g, const float* x, int64_t p0, int64_t len, float* col, int64_t ld, const TapList& list, int64_t t0, int64_t t1) {
   const int64_t sx = g.s[2];
   if (ld < 0) ld = len;
-  const int64_t taps = list.count ? g.cinG * list.count : g.taps;
-  for (int64_t t = 0; t < taps; t++) {
+  const int64_t taps = t1 >= 0 ? t1 : list.count ? g.cinG * list.count : g.taps;
+  for (int64_t t = t0; t < taps; t++) {
     const Tap tp = tapOf(g, t, list);
     const float* xc = x + tp.ci * g.inPlane;
     float* dst = col + t * ld;
@@ -62,11 +62,11 @@ void im2col(const Geometry& g, const float* x, int64_t p0, int64_t len, float* c
   }
 }
 
-void col2im(const Geometry& g, const float* col, int64_t p0, int64_t len, float* gx, int64_t ld, const TapList& list) {
+void col2im(const Geometry& g, const float* col, int64_t p0, int64_t len, float* gx, int64_t ld, const TapList& list, int64_t t0, int64_t t1) {
   const int64_t sx = g.s[2];
   if (ld < 0) ld = len;
-  const int64_t taps = list.count ? g.cinG * list.count : g.taps;
-  for (int64_t t = 0; t < taps; t++) {
+  const int64_t taps = t1 >= 0 ? t1 : list.count ? g.cinG * list.count : g.taps;
+  for (int64_t t = t0; t < taps; t++) {
     const Tap tp = tapOf(g, t, list);
     float* xc = gx + tp.ci * g.inPlane;
     const float* srcRow = col + t * ld;

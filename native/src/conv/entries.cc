@@ -10,10 +10,12 @@
 #include "batched_planes.h"
 #include "bias.h"
 #include "choose.h"
+#include "depthwise.h"
 #include "geometry.h"
 #include "im2col_gemm.h"
 #include "padded.h"
 #include "row_direct.h"
+#include "winograd.h"
 
 namespace nabla {
 
@@ -98,7 +100,11 @@ bool forward(const Geometry& g, const float* X, const float* W, float* O, const 
     case ConvAlgorithm::kRowDirect: return rowDirectForward(g, X, W, O, bias);
     case ConvAlgorithm::kPointwiseGemm: return pointwiseGemmForward(g, X, W, O, bias);
     case ConvAlgorithm::kIm2colGemm: return im2colGemmForward(g, X, W, O, bias);
-    case ConvAlgorithm::kPaddedDirectGyTransposed: break;  // a backward-filter product only
+    case ConvAlgorithm::kWinograd: return winogradForward(g, X, W, O, bias);
+    case ConvAlgorithm::kStridedPointwiseGemm: return stridedPointwiseForward(g, X, W, O, bias);
+    case ConvAlgorithm::kDepthwise: return depthwiseForward(g, X, W, O, bias);
+    case ConvAlgorithm::kPaddedDirectGyTransposed:  // a backward-filter product only
+    case ConvAlgorithm::kCount: break;
   }
   return false;
 }
@@ -112,7 +118,11 @@ bool backwardData(const Geometry& g, const float* GY, const float* W, float* GX)
     case ConvAlgorithm::kRowDirect: return rowDirectBackwardData(g, GY, W, GX);
     case ConvAlgorithm::kPointwiseGemm: return pointwiseGemmBackwardData(g, GY, W, GX);
     case ConvAlgorithm::kIm2colGemm: return im2colGemmBackwardData(g, GY, W, GX);
-    case ConvAlgorithm::kPaddedDirectGyTransposed: break;  // a backward-filter product only
+    case ConvAlgorithm::kWinograd: return winogradBackwardData(g, GY, W, GX);
+    case ConvAlgorithm::kStridedPointwiseGemm: return stridedPointwiseBackwardData(g, GY, W, GX);
+    case ConvAlgorithm::kDepthwise: return depthwiseBackwardData(g, GY, W, GX);
+    case ConvAlgorithm::kPaddedDirectGyTransposed:  // a backward-filter product only
+    case ConvAlgorithm::kCount: break;
   }
   return false;
 }
@@ -127,6 +137,10 @@ bool backwardFilter(const Geometry& g, const float* X, const float* GY, float* G
     case ConvAlgorithm::kRowDirect: return rowDirectBackwardFilter(g, X, GY, GW, gb);
     case ConvAlgorithm::kPointwiseGemm: return pointwiseGemmBackwardFilter(g, X, GY, GW, gb);
     case ConvAlgorithm::kIm2colGemm: return im2colGemmBackwardFilter(g, X, GY, GW, gb);
+    case ConvAlgorithm::kStridedPointwiseGemm: return stridedPointwiseBackwardFilter(g, X, GY, GW, gb);
+    case ConvAlgorithm::kDepthwise: return depthwiseBackwardFilter(g, X, GY, GW, gb);
+    case ConvAlgorithm::kWinograd:  // forward and backward-data only
+    case ConvAlgorithm::kCount: break;
   }
   return false;
 }
@@ -203,6 +217,52 @@ napi_value ConvBackwardFilter(napi_env env, napi_callback_info info) {
   }
   if (!backwardFilter(g, x.at<float>(), gy.at<float>(), gw.at<float>(), gb)) args.fail("out of memory for convolution scratch");
   return nullptr;
+}
+
+/**
+ * forceConvAlgorithm(name | null) → the previously forced name (null when none): tests and
+ * benchmarks run each algorithm wherever it can run (choose.h). Throws for an unknown name.
+ */
+napi_value ForceConvAlgorithm(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  const std::string previous = forcedConvAlgorithm();
+  napi_valuetype type = napi_undefined;
+  if (argc >= 1) napi_typeof(env, argv[0], &type);
+  std::string name;
+  if (type == napi_string) {
+    char buf[64];
+    size_t len = 0;
+    napi_get_value_string_utf8(env, argv[0], buf, sizeof buf, &len);
+    name.assign(buf, len);
+  } else if (type != napi_null && type != napi_undefined) {
+    napi_throw_type_error(env, nullptr, "forceConvAlgorithm: expected an algorithm name or null");
+    return nullptr;
+  }
+  if (!forceConvAlgorithm(name.c_str())) {
+    napi_throw_range_error(env, nullptr,
+                           ("forceConvAlgorithm: unknown algorithm '" + name + "' (expected winograd, pointwise, strided-pointwise, depthwise, im2col, padded-gemm or batched-planes)").c_str());
+    return nullptr;
+  }
+  napi_value result;
+  if (previous.empty()) napi_get_null(env, &result);
+  else napi_create_string_utf8(env, previous.c_str(), previous.size(), &result);
+  return result;
+}
+
+/** convAlgorithmsUsed() → { forward, backwardData, backwardFilter }: the algorithm each pass's last call chose ("" before any). */
+napi_value ConvAlgorithmsUsed(napi_env env, napi_callback_info) {
+  napi_value result;
+  napi_create_object(env, &result);
+  const std::pair<const char*, ConvPass> passes[] = {
+      {"forward", ConvPass::kForward}, {"backwardData", ConvPass::kBackwardData}, {"backwardFilter", ConvPass::kBackwardFilter}};
+  for (const auto& [key, pass] : passes) {
+    napi_value name;
+    napi_create_string_utf8(env, algorithmName(lastChosen(pass)), NAPI_AUTO_LENGTH, &name);
+    napi_set_named_property(env, result, key, name);
+  }
+  return result;
 }
 
 }  // namespace nabla

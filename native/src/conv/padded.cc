@@ -62,20 +62,6 @@ void poolGroup(const Geometry& g, const Padded& pd, const float* yp, int64_t ld,
   }
 }
 
-// ---- backward-data --------------------------------------------------------------------------------
-
-/** w2 (t's filters, every group) = W flipped with its two channel dims swapped: row ci, tap (co, k) = w[co, ci, kvol − 1 − k]. */
-void flipFilters(const Geometry& g, const Geometry& t, const float* W, float* w2) {
-  const int64_t kvol = g.kernelVolume();
-  for (int64_t grp = 0; grp < g.groups; grp++) {
-    const float* w = W + grp * g.coutG * g.taps;
-    float* d = w2 + grp * t.coutG * t.taps;
-    for (int64_t ci = 0; ci < g.cinG; ci++)
-      for (int64_t co = 0; co < g.coutG; co++)
-        for (int64_t k = 0; k < kvol; k++) d[ci * t.taps + co * kvol + k] = w[co * g.taps + ci * kvol + (kvol - 1 - k)];
-  }
-}
-
 // ---- backward-filter ------------------------------------------------------------------------------
 
 /**
@@ -141,6 +127,17 @@ bool filterGroup(const Geometry& g, const Padded& pd, const DirectKernels& dk, C
 }
 
 }  // namespace
+
+void flipFilters(const Geometry& g, const Geometry& t, const float* W, float* w2) {
+  const int64_t kvol = g.kernelVolume();
+  for (int64_t grp = 0; grp < g.groups; grp++) {
+    const float* w = W + grp * g.coutG * g.taps;
+    float* d = w2 + grp * t.coutG * t.taps;
+    for (int64_t ci = 0; ci < g.cinG; ci++)
+      for (int64_t co = 0; co < g.coutG; co++)
+        for (int64_t k = 0; k < kvol; k++) d[ci * t.taps + co * kvol + k] = w[co * g.taps + ci * kvol + (kvol - 1 - k)];
+  }
+}
 
 bool paddedForward(const Geometry& g, const float* X, const float* W, float* O, const Bias& bias, ConvAlgorithm product, const PoolTarget* pool) {
   const bool direct = product == ConvAlgorithm::kPaddedDirect;

@@ -35,6 +35,12 @@ struct PoolTarget {
 bool paddedForward(const Geometry& g, const float* X, const float* W, float* O, const Bias& bias, ConvAlgorithm product,
                    const PoolTarget* pool = nullptr);
 
+/**
+ * Backward-data's filters as a forward convolution t's (backwardDataAsForward): w2 (every group) =
+ * W flipped with its two channel dims swapped, row ci, tap (co, k) = w[co, ci, kvol − 1 − k].
+ */
+void flipFilters(const Geometry& g, const Geometry& t, const float* W, float* w2);
+
 /** GX from GY as a forward convolution; product as choose(g, kBackwardData) says (kPaddedDirect or kPaddedGemm). */
 bool paddedBackwardData(const Geometry& g, const float* GY, const float* W, float* GX, ConvAlgorithm product);
 

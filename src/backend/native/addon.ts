@@ -50,6 +50,9 @@ export interface NativeAddon {
   batchNormBackward: NativeKernel;
   random: NativeKernel;
   setConvBatchedMaxPlane(n: number): number;
+  /** Tests/benchmarks: run the named convolution algorithm wherever it can run (null: choose by shape); returns the previous one. */
+  forceConvAlgorithm(name: string | null): string | null;
+  convAlgorithmsUsed(): { forward: string; backwardData: string; backwardFilter: string };
   adamStep: NativeKernel;
   sgdStep: NativeKernel;
   crossEntropy: NativeKernel;
@@ -70,7 +73,7 @@ export interface NativeAddon {
 }
 
 const ENTRY_POINTS: readonly (keyof NativeAddon)[] = [
-  "info", "setNumThreads", "forceGenericGemm", "setConvBatchedMaxPlane", "copy", "fill", "unary", "paramUnary", "binary", "where", "reduce", "matmul",
+  "info", "setNumThreads", "forceGenericGemm", "setConvBatchedMaxPlane", "forceConvAlgorithm", "convAlgorithmsUsed", "copy", "fill", "unary", "paramUnary", "binary", "where", "reduce", "matmul",
   "conv", "convReluMaxPool", "convBackwardData", "convBackwardFilter", "pool", "poolBackward", "maxPoolBackward", "softmax", "softmaxBackward",
   "moments", "channelMoments", "batchNormApply", "batchNormBackward", "random", "adamStep", "sgdStep", "crossEntropy", "crossEntropyBackward",
   "recurrentForward", "recurrentBackward", "argReduce", "indexSelect", "indexAdd", "gather", "scatterAdd",

@@ -81,3 +81,17 @@ export function forceGenericGemm(generic: boolean): void {
 export function setConvBatchedMaxPlane(n: number): number | undefined {
   return addon()?.setConvBatchedMaxPlane(n);
 }
+
+/**
+ * @internal Run the named convolution algorithm ("winograd", "pointwise", "strided-pointwise",
+ * "depthwise", "im2col") wherever it can run a pass, null to choose by shape again; returns the
+ * previously forced one. Tests cover each algorithm with it, benchmarks compare them.
+ */
+export function forceConvAlgorithm(name: string | null): string | null | undefined {
+  return addon()?.forceConvAlgorithm(name);
+}
+
+/** @internal The algorithm each convolution pass's last native call ran ("" before any). */
+export function convAlgorithmsUsed(): { forward: string; backwardData: string; backwardFilter: string } | undefined {
+  return addon()?.convAlgorithmsUsed();
+}
