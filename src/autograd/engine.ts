@@ -8,6 +8,7 @@ import { keep, tidy } from "../tensor/scope.js";
 import { formatShape, shapesEqual } from "../core/shape.js";
 import { noGrad } from "./grad-mode.js";
 import type { Node, Edge } from "./node.js";
+import { hasPostAccumulateGradHooks, runPostAccumulateGradHooks } from "./grad-hooks.js";
 
 export interface BackwardOptions {
   /** Keep the graph (and its saved tensors) so backward can run through it again. */
@@ -39,11 +40,14 @@ export function backward(root: Tensor, grad?: Tensor | number, opts: BackwardOpt
 function run(root: Tensor, seed: Tensor, retainGraph: boolean): void {
   if (root.isLeaf) {
     accumulateLeaf(root, seed);
+    runPostAccumulateGradHooks(root);
     return;
   }
   const start = root.gradFn as Node;
   // Count, for every node, how many edges from the graph point at it.
   const dependents = new Map<Node, number>();
+  // Leaves with post-accumulate hooks: how many edges still have to bring their gradient.
+  const leafUses = new Map<Tensor, number>();
   const stack: Node[] = [start];
   const seen = new Set<Node>([start]);
   while (stack.length) {
@@ -52,6 +56,7 @@ function run(root: Tensor, seed: Tensor, retainGraph: boolean): void {
       throw new Error(`backward: trying to backward through the graph a second time (node ${n.name} was already freed); pass { retainGraph: true } to the first backward if you need to`);
     }
     for (const e of n.edges) {
+      if (e?.leaf && hasPostAccumulateGradHooks(e.leaf)) leafUses.set(e.leaf, (leafUses.get(e.leaf) ?? 0) + 1);
       if (!e?.node) continue;
       dependents.set(e.node, (dependents.get(e.node) ?? 0) + 1);
       if (!seen.has(e.node)) {
@@ -75,11 +80,13 @@ function run(root: Tensor, seed: Tensor, retainGraph: boolean): void {
       const gi = grads[i];
       if (!edge || !gi) {
         gi?.dispose();
+        if (edge?.leaf) leafArrived(leafUses, edge.leaf);
         continue;
       }
       const shaped = fitToInput(node, edge, gi);
       if (edge.leaf) {
         accumulateLeaf(edge.leaf, shaped);
+        leafArrived(leafUses, edge.leaf);
         continue;
       }
       const target = edge.node!;
@@ -93,6 +100,17 @@ function run(root: Tensor, seed: Tensor, retainGraph: boolean): void {
     if (!retainGraph) node.release();
   }
   for (const t of pending.values()) t.dispose();
+}
+
+/** One edge into leaf is done; after the last, its post-accumulate hooks run. */
+function leafArrived(leafUses: Map<Tensor, number>, leaf: Tensor): void {
+  const left = leafUses.get(leaf);
+  if (left === undefined) return;
+  if (left > 1) leafUses.set(leaf, left - 1);
+  else {
+    leafUses.delete(leaf);
+    runPostAccumulateGradHooks(leaf);
+  }
 }
 
 /** Run one node's rule; every gradient it returns is an independent (untracked) tensor handle. */

@@ -3,3 +3,4 @@
 export { backward, type BackwardOptions } from "./engine.js";
 export { noGrad, enableGrad, isGradEnabled, setGradEnabled } from "./grad-mode.js";
 export { record, saveForBackward, needsGrad, type BackwardFn, Node } from "./node.js";
+export { registerPostAccumulateGradHook, type PostAccumulateGradHook } from "./grad-hooks.js";

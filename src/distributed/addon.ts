@@ -4,15 +4,26 @@ import { existsSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 
-/** The binding's entry points (native/gloo/addon.cc). Collectives work in place on the arrays. */
+/** Float32Array or Int32Array: what the collectives move. */
+export type HostArray = Float32Array | Int32Array;
+
+/** Op codes of the reductions: 0 sum, 1 max, 2 min, 3 mean (float32 only). */
+export type OpCode = 0 | 1 | 2 | 3;
+
+/**
+ * The binding's entry points (native/gloo/addon.cc). Collectives run on one worker thread in the
+ * order they are called, in place on the arrays; `blocking` false returns a promise, true returns
+ * once done (throwing its error).
+ */
 export interface GlooAddon {
   init(rank: number, worldSize: number, store: "tcp" | "file", where: string, port: number, timeoutMs: number, hostname: string): Promise<void>;
-  allReduce(data: Float32Array | Int32Array, op: 0 | 1 | 2): Promise<void>;
-  broadcast(data: Float32Array | Int32Array, root: number): Promise<void>;
-  allGather(input: Float32Array | Int32Array, output: Float32Array | Int32Array): Promise<void>;
-  barrier(): Promise<void>;
-  destroy(): void;
-  info(): { rank: number; worldSize: number; glooVersion: number };
+  allReduce(data: HostArray, op: OpCode, blocking: boolean): Promise<void> | undefined;
+  reduceScatter(input: HostArray, output: HostArray, recvCounts: Int32Array, op: OpCode, blocking: boolean): Promise<void> | undefined;
+  broadcast(data: HostArray, root: number, blocking: boolean): Promise<void> | undefined;
+  allGather(input: HostArray, output: HostArray, blocking: boolean): Promise<void> | undefined;
+  barrier(blocking: boolean): Promise<void> | undefined;
+  destroy(): Promise<void>;
+  info(): { worldSize: number; glooVersion: number };
 }
 
 const ADDON_URL = new URL("../../build/gloo/nabla_gloo.node", import.meta.url);

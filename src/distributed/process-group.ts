@@ -1,21 +1,14 @@
 // nb.distributed's process group: one per process, on Gloo's TCP transport (the optional addon of
-// native/gloo). Collectives take nabla tensors (float32/int32, any backend), copy them to host
-// arrays, run the Gloo collective off the JavaScript thread, and write the result back in place.
-// Calls are queued so that every rank issues its collectives in the order it made them (Gloo matches
-// them by order); after one fails (a rank died, a timeout) the group is broken and every later call
-// fails with the first error.
+// native/gloo). The addon runs every collective on one worker thread in the order it was submitted
+// (Gloo matches collectives across ranks by order), so submitting is synchronous and nothing waits
+// for the JavaScript thread: DistributedDataParallel submits gradient buckets from inside backward.
+// After one collective fails (a rank died, a timeout) the group is broken and every later one fails
+// with the first error. The tensor-level collectives are in collectives.ts.
 import { hostname as osHostname } from "node:os";
 import { checkOptions, optionNames } from "../core/options.js";
-import { noGrad } from "../autograd/grad-mode.js";
-import { tensor } from "../tensor/creation.js";
-import { Tensor } from "../tensor/tensor.js";
-import { Storage } from "../tensor/storage.js";
-import "../ops/elementwise.js";
-import { glooAddon, type GlooAddon } from "./addon.js";
+import { glooAddon, type GlooAddon, type HostArray, type OpCode } from "./addon.js";
 import { TcpStoreServer } from "./tcp-store-server.js";
-import { setJoinedGroup } from "./state.js";
-
-export type ReduceOp = "sum" | "mean" | "max" | "min";
+import { setJoinedGroup, type ArrayReduceOp } from "./state.js";
 
 export interface InitProcessGroupOptions {
   /** Only "gloo" (CPU, TCP) so far. */
@@ -33,16 +26,67 @@ export interface InitProcessGroupOptions {
 }
 const INIT_OPTIONS = optionNames<InitProcessGroupOptions>({ backend: 1, initMethod: 1, rank: 1, worldSize: 1, timeoutMs: 1, hostname: 1 });
 
-interface Group {
+export interface Group {
   addon: GlooAddon;
   rank: number;
   worldSize: number;
   server: TcpStoreServer | null;
-  tail: Promise<unknown>;
-  broken: Error | null;
+  submitter: Submitter;
 }
 
 let group: Group | null = null;
+
+/**
+ * Submits collectives to the addon in call order. A collective whose host array is ready at once
+ * (cpu, native and cuda tensors read synchronously) goes at once; one whose array must be awaited
+ * holds back those called after it until it is submitted.
+ */
+export class Submitter {
+  private backlog: Promise<void> | null = null;
+  private failed: Error | null = null;
+
+  run<A, T>(where: string, read: () => A | Promise<A>, launch: (a: A) => Promise<T>): Promise<T> {
+    if (this.failed) return Promise.reject(new Error(`${where}: the process group is broken by an earlier error: ${this.failed.message}`));
+    if (this.backlog === null) {
+      let a: A | Promise<A>;
+      try {
+        a = read();
+      } catch (e) {
+        return Promise.reject(e);
+      }
+      if (!(a instanceof Promise)) return launch(a);
+      return this.hold(a, launch);
+    }
+    return this.hold(this.backlog.then(read), launch);
+  }
+
+  /** A blocking collective: only when nothing waits to be submitted. */
+  runNow<T>(where: string, launch: () => T): T {
+    if (this.failed) throw new Error(`${where}: the process group is broken by an earlier error: ${this.failed.message}`);
+    if (this.backlog !== null) throw new Error(`${where}: an earlier collective still waits for its tensor to be read; await it first`);
+    return launch();
+  }
+
+  /** Resolves once every collective called so far has been submitted. */
+  async drained(): Promise<void> {
+    while (this.backlog) await this.backlog;
+  }
+
+  private hold<A, T>(ready: Promise<A>, launch: (a: A) => Promise<T>): Promise<T> {
+    // Wrapped so that the collective's own promise is not awaited here.
+    const launched = ready.then((a) => ({ done: launch(a) }), (e: unknown) => {
+      // This rank will not submit it while the others do: the group is out of step.
+      this.failed ??= e instanceof Error ? e : new Error(String(e));
+      throw e;
+    });
+    const settled = launched.then(() => undefined, () => undefined);
+    this.backlog = settled;
+    void settled.then(() => {
+      if (this.backlog === settled) this.backlog = null;
+    });
+    return launched.then((l) => l.done);
+  }
+}
 
 function envInt(name: string, where: string): number | undefined {
   const v = process.env[name];
@@ -73,12 +117,14 @@ function parseInitMethod(initMethod: string, where: string): { kind: "tcp"; host
 
 const isLoopback = (host: string) => host === "localhost" || host === "::1" || host.startsWith("127.");
 
+export const OP_CODES: Record<ArrayReduceOp, OpCode> = { sum: 0, max: 1, min: 2, mean: 3 };
+
 /** Joins this process to the group: every rank calls it; resolves once all ranks are connected. */
 export async function initProcessGroup(opts: InitProcessGroupOptions = {}): Promise<void> {
   const where = "distributed.initProcessGroup";
   checkOptions(where, opts, INIT_OPTIONS);
   if (opts.backend !== undefined && opts.backend !== "gloo") {
-    throw new Error(`${where}: backend "${String(opts.backend)}" is not available; only "gloo" is (NCCL is not built yet)`);
+    throw new Error(`${where}: backend "${String(opts.backend)}" is not available; only "gloo" is (NCCL is GPU-only and not built into this package yet)`);
   }
   if (group) throw new Error(`${where}: a process group already exists (rank ${group.rank} of ${group.worldSize}); call destroyProcessGroup() first`);
   const addon = glooAddon(where);
@@ -98,16 +144,26 @@ export async function initProcessGroup(opts: InitProcessGroupOptions = {}): Prom
     server?.close();
     throw e;
   }
-  group = { addon, rank, worldSize, server, tail: Promise.resolve(), broken: null };
-  const g = group;
+  const g: Group = { addon, rank, worldSize, server, submitter: new Submitter() };
+  group = g;
   setJoinedGroup({
     rank, worldSize,
-    allReduceArray: (values, op) => enqueue(g, () => addon.allReduce(values, OP_CODES[op])),
-    broadcastArray: (values, src) => enqueue(g, () => addon.broadcast(values, src)),
+    allReduceArray: (values, op) => g.submitter.run("distributed.allReduce", () => values, async (v) => {
+      await addon.allReduce(v, OP_CODES[op], false);
+      return v;
+    }),
+    allReduceArraySync: (values, op) => g.submitter.runNow("distributed.allReduce", () => void addon.allReduce(values, OP_CODES[op], true)),
+    allGatherArraySync: (values) => g.submitter.runNow("distributed.allGather", () => {
+      const out = new Float32Array(values.length * worldSize);
+      addon.allGather(values, out, true);
+      return out;
+    }),
+    broadcastArray: (values, src) => g.submitter.run("distributed.broadcast", () => values, (v) => addon.broadcast(v, src, false) as Promise<void>),
   });
 }
 
-function current(where: string): Group {
+/** The joined group, or an error naming the collective. */
+export function currentGroup(where: string): Group {
   if (!group) throw new Error(`distributed.${where}: no process group; call await nb.distributed.initProcessGroup() first`);
   return group;
 }
@@ -117,90 +173,11 @@ export function isInitialized(): boolean {
 }
 
 export function getRank(): number {
-  return current("getRank").rank;
+  return currentGroup("getRank").rank;
 }
 
 export function getWorldSize(): number {
-  return current("getWorldSize").worldSize;
-}
-
-/** Runs a collective after the ones queued before it; a failure breaks the group. */
-function enqueue<T>(g: Group, run: () => Promise<T>): Promise<T> {
-  const next = g.tail.then(async () => {
-    if (g.broken) throw new Error(`the process group is broken by an earlier error: ${g.broken.message}`);
-    try {
-      return await run();
-    } catch (e) {
-      g.broken ??= e instanceof Error ? e : new Error(String(e));
-      throw e;
-    }
-  });
-  g.tail = next.catch(() => undefined);
-  return next;
-}
-
-function hostArrayOf(t: Tensor, where: string): Promise<Float32Array | Int32Array> {
-  if (t.dtype !== "float32" && t.dtype !== "int32") throw new TypeError(`${where}: tensors must be float32 or int32, got ${t.dtype} of shape [${t.shape.join(", ")}]`);
-  return t.data() as Promise<Float32Array | Int32Array>;
-}
-
-/** Copies values (a host array of ours, given away) into t in place. */
-function writeBack(t: Tensor, values: Float32Array | Int32Array): void {
-  noGrad(() => {
-    // Adopted by the backend (cpu and native keep the array itself): one copy less than nb.tensor.
-    const src = new Tensor(new Storage(t.backend, t.backend.fromHost(values), t.dtype, values.length), [...t.shape]);
-    t.copy_(src);
-    src.dispose();
-  });
-}
-
-const OP_CODES = { sum: 0, mean: 0, max: 1, min: 2 } as const;
-
-/** Reduces t over all ranks, in place (every rank gets the result); resolves to t. */
-export function allReduce(t: Tensor, op: ReduceOp = "sum"): Promise<Tensor> {
-  const where = "distributed.allReduce";
-  const g = current("allReduce");
-  if (!(op in OP_CODES)) throw new Error(`${where}: op must be "sum", "mean", "max" or "min", got "${String(op)}"`);
-  if (op === "mean" && t.dtype !== "float32") throw new TypeError(`${where}: op "mean" needs a float32 tensor, got ${t.dtype}`);
-  return enqueue(g, async () => {
-    const values = await hostArrayOf(t, where);
-    await g.addon.allReduce(values, OP_CODES[op]);
-    if (op === "mean") for (let i = 0; i < values.length; i++) values[i] /= g.worldSize;
-    writeBack(t, values);
-    return t;
-  });
-}
-
-/** Copies rank src's t into every rank's t, in place; resolves to t. */
-export function broadcast(t: Tensor, src: number): Promise<Tensor> {
-  const where = "distributed.broadcast";
-  const g = current("broadcast");
-  if (!Number.isInteger(src) || src < 0 || src >= g.worldSize) throw new RangeError(`${where}: src must be a rank in 0 … ${g.worldSize - 1}, got ${src}`);
-  return enqueue(g, async () => {
-    const values = await hostArrayOf(t, where);
-    await g.addon.broadcast(values, src);
-    writeBack(t, values);
-    return t;
-  });
-}
-
-/** Every rank's t (all of the same shape and dtype), in rank order. */
-export function allGather(t: Tensor): Promise<Tensor[]> {
-  const where = "distributed.allGather";
-  const g = current("allGather");
-  return enqueue(g, async () => {
-    const values = await hostArrayOf(t, where);
-    const out = t.dtype === "float32" ? new Float32Array(values.length * g.worldSize) : new Int32Array(values.length * g.worldSize);
-    await g.addon.allGather(values, out);
-    const n = values.length;
-    return Array.from({ length: g.worldSize }, (_, r) => tensor(out.subarray(r * n, (r + 1) * n), { shape: t.shape, dtype: t.dtype, device: t.device }));
-  });
-}
-
-/** Resolves once every rank has reached it. */
-export function barrier(): Promise<void> {
-  const g = current("barrier");
-  return enqueue(g, () => g.addon.barrier());
+  return currentGroup("getWorldSize").worldSize;
 }
 
 /** Leaves the group (after the queued collectives); initProcessGroup may then be called again. */
@@ -209,7 +186,11 @@ export async function destroyProcessGroup(): Promise<void> {
   if (!g) return;
   group = null;
   setJoinedGroup(null);
-  await g.tail;
-  g.addon.destroy();
+  // Submitted after every collective called before it, even when the group is broken.
+  await g.submitter.drained();
+  await g.addon.destroy();
   g.server?.close();
 }
+
+// Re-exported so callers of the array layer need only this module.
+export type { HostArray };

@@ -97,7 +97,7 @@ abstract class NormBase extends Module {
 // ---------------------------------------------------------------------------------------------
 // batch norm
 
-abstract class BatchNormNd extends NormBase {
+export abstract class BatchNormNd extends NormBase {
   private readonly _ranks: number[];
   private readonly _layout: string;
   constructor(numFeatures: number, opts: BatchNormOptions, ranks: number[], layout: string) {
@@ -108,6 +108,14 @@ abstract class BatchNormNd extends NormBase {
   }
 
   forward(x: Tensor): Tensor {
+    const { useBatchStats, factor } = this.startForward(x);
+    return batchNorm(x, this.running_mean, this.running_var, this.weight, this.bias, {
+      training: useBatchStats, momentum: factor, eps: this.eps,
+    });
+  }
+
+  /** Checks x, counts the batch in num_batches_tracked, and says which statistics to use and the running averages' factor. */
+  protected startForward(x: Tensor): { useBatchStats: boolean; factor: number } {
     checkInput(this, x, this._ranks, this._layout);
     if (x.shape[1] !== this.numFeatures) {
       throw this.layerError(`expected input with ${this.numFeatures} channels (dim 1), got ${x.shape[1]} in shape ${formatShape(x.shape)}`);
@@ -123,9 +131,7 @@ abstract class BatchNormNd extends NormBase {
       // momentum null: the running statistics are the plain average of every batch so far.
       if (this.momentum === null) factor = 1 / seen.item();
     }
-    return batchNorm(x, this.running_mean, this.running_var, this.weight, this.bias, {
-      training: useBatchStats, momentum: factor, eps: this.eps,
-    });
+    return { useBatchStats, factor };
   }
 }
 

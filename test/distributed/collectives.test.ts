@@ -35,7 +35,7 @@ async function launch(n: number, env: Record<string, string> = {}): Promise<{ li
 }
 
 for (const n of [2, 3]) {
-  test(`${n} ranks: allReduce (sum, mean, max, min; float32 and int32), broadcast, allGather, queued calls`, { skip, timeout: 60_000 }, async () => {
+  test(`${n} ranks: allReduce (sum, mean, max, min; float32 and int32), broadcast, allGather, reduceScatter (equal and unequal parts), the blocking forms, queued calls`, { skip, timeout: 60_000 }, async () => {
     const { lines, error } = await launch(n);
     assert.equal(error, null, `launcher: ${String(error)}\n${JSON.stringify(lines)}`);
     const ranks = Array.from({ length: n }, (_, r) => r);
@@ -53,6 +53,29 @@ for (const n of [2, 3]) {
       assert.deepEqual(o.broadcast, [[n - 1, n - 1], [n - 1, n - 1]]);
       assert.deepEqual(o.gathered, ranks.map((q) => [q, q * q]));
       assert.deepEqual(o.queued, [sum((q) => q), sum((q) => 2 * q)]);
+      assert.equal(o.twice, n * sum((q) => q + 1));
+      assert.equal(o.disposedInFlight, "resolved");
+      // reduceScatter: element k of the reduction is S·(k + 1) for sum (S = Σ(q + 1)); rank r holds elements 4r … 4r + 3.
+      const S = sum((q) => q + 1);
+      const mine = (f: (k: number) => number) => [[f(4 * r), f(4 * r + 1)], [f(4 * r + 2), f(4 * r + 3)]];
+      assert.deepEqual(o.rsSum, mine((k) => S * (k + 1)));
+      assert.deepEqual(o.rsInt, mine((k) => S * (k + 1)));
+      assert.deepEqual(o.rsMax, mine((k) => n * (k + 1)));
+      assert.deepEqual(o.rsMin, mine((k) => -n * (k + 1)));
+      (o.rsMean as number[][]).flat().forEach((v, i) => assert.ok(Math.abs(v - (S / n) * (4 * r + i + 1)) < 1e-5, `rsMean[${i}] = ${v}`));
+      assert.deepEqual(o.rsUneven, Array.from({ length: 2 * r + 1 }, (_, i) => S * (i + 100 * r)));
+      assert.deepEqual(o.rsEmpty, r === 1 ? [] : Array.from({ length: 5 }, (_, i) => S * (i + 100 * r)));
+      assert.deepEqual(o.rsLong, Array.from({ length: 1000 }, (_, i) => S * (1000 * r + i)));
+      assert.deepEqual(o.allReduceSync, [n, 1]);
+      assert.deepEqual(o.rsSync, o.rsSum);
+      assert.deepEqual(o.broadcastSync, [0, 0]);
+      assert.deepEqual(o.allGatherSync, ranks);
+      assert.equal(o.pending, sum((q) => q));
+      assert.deepEqual(o.rsErrors, [
+        `distributed.reduceScatter: dim 0 of the input (shape [${2 * n + 1}]) must divide by the world size ${n}; pass a list of ${n} tensors for unequal parts`,
+        `distributed.reduceScatter: expected a list of ${n} tensors (one per rank), got 1`,
+        'distributed.reduceScatter: op "mean" needs a float32 tensor, got int32',
+      ]);
     }
   });
 }

@@ -14,7 +14,7 @@ test("each rank gets RANK, LOCAL_RANK, WORLD_SIZE, MASTER_ADDR and one free MAST
   const port = envs[0].MASTER_PORT;
   assert.match(port, /^\d+$/);
   envs.forEach((e, r) => assert.deepEqual(e, {
-    RANK: String(r), LOCAL_RANK: String(r), WORLD_SIZE: "3", LOCAL_WORLD_SIZE: "3", MASTER_ADDR: "127.0.0.1", MASTER_PORT: port, args: ["--lr", "0.1"],
+    RANK: String(r), LOCAL_RANK: String(r), WORLD_SIZE: "3", LOCAL_WORLD_SIZE: "3", GROUP_RANK: "0", MASTER_ADDR: "127.0.0.1", MASTER_PORT: port, args: ["--lr", "0.1"],
   }));
 });
 
