@@ -10,6 +10,8 @@ import type { IntOrTuple } from "../nn/checks.js";
 import { Conv2d } from "./deferred-init.js";
 
 export class BasicConv2d extends Module {
+  /** forward's conv → batch norm chain, for nb.nn.fuse (which folds the batch norm in eval mode). */
+  static readonly fusableRuns = [["conv", "bn"]];
   readonly conv: Conv2d;
   readonly bn: BatchNorm2d;
 

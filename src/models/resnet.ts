@@ -41,6 +41,8 @@ export const BLOCK_OPTIONS = optionNames<BlockOptions>({ stride: 1, downsample: 
 /** Two 3x3 convolutions (ResNet-18/34): out = relu(bn2(conv2(relu(bn1(conv1 x)))) + shortcut(x)). */
 export class BasicBlock extends Module {
   static readonly expansion = 1;
+  /** Runs forward calls as chains, for nb.nn.fuse (which folds each batch norm into its conv in eval mode). */
+  static readonly fusableRuns = [["conv1", "bn1"], ["conv2", "bn2"]];
   readonly conv1: Conv2d;
   readonly bn1: BatchNorm2d;
   readonly relu: ReLU;
@@ -78,6 +80,8 @@ export class BasicBlock extends Module {
  */
 export class Bottleneck extends Module {
   static readonly expansion = 4;
+  /** Runs forward calls as chains, for nb.nn.fuse (which folds each batch norm into its conv in eval mode). */
+  static readonly fusableRuns = [["conv1", "bn1"], ["conv2", "bn2"], ["conv3", "bn3"]];
   readonly conv1: Conv2d;
   readonly bn1: BatchNorm2d;
   readonly conv2: Conv2d;
@@ -143,6 +147,8 @@ export const RESNET_OPTIONS = optionNames<ResNetOptions>({
 const RESNET_CLASS_OPTIONS = classOptions(RESNET_OPTIONS, "zeroInitResidual");
 
 export class ResNet extends Module {
+  /** The stem's conv → batch norm (features() calls it as a chain), for nb.nn.fuse. */
+  static readonly fusableRuns = [["conv1", "bn1"]];
   readonly conv1: Conv2d;
   readonly bn1: BatchNorm2d;
   readonly relu: ReLU;

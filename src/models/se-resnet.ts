@@ -35,6 +35,8 @@ export class SqueezeExcitation extends Module {
 
 /** A ResNet bottleneck whose residual branch is recalibrated by squeeze-and-excitation (reduction 16). */
 export class SEBottleneck extends Bottleneck {
+  /** The bottleneck's forward, so the same conv → batch norm chains (nb.nn.fuse). */
+  static override readonly fusableRuns = Bottleneck.fusableRuns;
   protected override makeAttention(channels: number): SqueezeExcitation {
     return new SqueezeExcitation(channels, 16);
   }

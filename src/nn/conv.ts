@@ -105,16 +105,21 @@ abstract class ConvNd extends Module {
   }
 
   forward(x: Tensor): Tensor {
+    return this.forwardWith(x, this.weight, this.bias);
+  }
+
+  /** This layer's convolution (window, groups, padding mode) with another weight and bias of the same shapes: a folded copy's. */
+  forwardWith(x: Tensor, weight: Tensor, bias: Tensor | null): Tensor {
     const nd = this._nd;
     const sides = this.checkInput(x);
     const fn = CONV_FNS[nd - 1];
     if (this.paddingMode === "zeros") {
-      return fn(x, this.weight, this.bias, { stride: this.stride, padding: this.padding, dilation: this.dilation, groups: this.groups });
+      return fn(x, weight, bias, { stride: this.stride, padding: this.padding, dilation: this.dilation, groups: this.groups });
     }
     // pad's list runs from the last dim backwards: [left, right, top, bottom, front, back].
     const pads = sides.slice().reverse().flat();
     const padded = pad(x, pads, { mode: this.paddingMode });
-    return fn(padded, this.weight, this.bias, { stride: this.stride, padding: new Array<number>(nd).fill(0), dilation: this.dilation, groups: this.groups });
+    return fn(padded, weight, bias, { stride: this.stride, padding: new Array<number>(nd).fill(0), dilation: this.dilation, groups: this.groups });
   }
 
   override extraRepr(): string {
