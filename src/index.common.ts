@@ -15,7 +15,7 @@ export {
 export { Generator, manualSeed, defaultGenerator } from "./tensor/random.js";
 export { tidy, keep } from "./tensor/scope.js";
 export { noGrad, enableGrad, isGradEnabled } from "./autograd/index.js";
-export { backends, setBackend, getBackend, backendUnavailableReason } from "./backend/registry.js";
+export { backends, backendsReady, setBackend, getBackend, backendUnavailableReason } from "./backend/registry.js";
 export type { Backend, View } from "./backend/backend.js";
 
 export * from "./ops/elementwise.js";
@@ -38,6 +38,7 @@ export * from "./ops/indexing.js";
 export { interpolate, type InterpolateOptions, type InterpolateMode } from "./ops/interpolate.js";
 export * from "./ops/pixel-shuffle.js";
 export { compile, formatPlan, type CompileOptions, type CompiledFunction, type CompiledPlan, type GraphBreak, type CompileStats } from "./graph/compile.js";
+export type { KernelPlanSummary } from "./graph/kernel-plan.js";
 export * as nn from "./nn/index.js";
 export * as losses from "./losses/index.js";
 export * as optim from "./optim/index.js";

@@ -27,7 +27,7 @@ import { resumedOptions, writeRunOptions } from "./run-folder.js";
 import { isTrainRank, launchTrainRanks, TRAIN_NPROC_HELP } from "./train-nproc.js";
 
 /** Flags that may differ when a run is resumed (`nabla train --resume DIR --epochs 20` trains it longer). */
-const RESUME_MAY_CHANGE = ["epochs", "checkpointEvery", "device", "quiet", "dashboard", "dashboardKeep"] as const;
+const RESUME_MAY_CHANGE = ["epochs", "checkpointEvery", "device", "quiet", "dashboard", "dashboardKeep", "compile"] as const;
 
 const num = (flag: string, check: Parameters<typeof parseNumber>[2] = {}) => (v: string) => parseNumber(flag, v, check);
 
@@ -83,6 +83,7 @@ export function buildProgram(): Command {
     .option("--checkpoint-every <n>", "with --out: also checkpoint every n steps into <out>/checkpoint.safetensors (it is written at every epoch's end and at Ctrl-C anyway)", num("--checkpoint-every", { integer: true, min: 1 }))
     .option("--resume <dir>", "continue the run in <dir> (the --out of an interrupted run) from its last checkpoint, with the options it started with; --epochs may raise the epoch count")
     .option("--quiet", "no progress bar", false)
+    .option("--compile", "classifiers and language models: run each training step through nb.compile (replays its kernel calls; the same numbers as without)", false)
     .option("--nproc <n>", TRAIN_NPROC_HELP, num("--nproc", { integer: true, min: 1 }))
     .action(async (given, cmd: Command) => {
       const isGiven = (key: string) => ["cli", "env"].includes(cmd.getOptionValueSource(key) ?? "");
@@ -141,7 +142,7 @@ export function buildProgram(): Command {
         lr: o.lr, momentum: o.momentum, weightDecay: o.weightDecay, schedule: o.schedule, dropout: o.dropout, augment: o.augment,
         validationSplit: o.validationSplit, patience: o.patience, seed: o.seed, device: o.device, out: o.out, limit: o.limit,
         tensorboard: o.tensorboard, dashboard, dashboardKeep: o.dashboardKeep, testLimit: o.testLimit, seqLength: o.seqLength, sampling: { temperatures: o.temperature, sampleLength: o.sampleLength, prime: o.prime },
-        checkpointEvery: o.checkpointEvery, resume: resuming, distributed: isTrainRank(),
+        checkpointEvery: o.checkpointEvery, resume: resuming, distributed: isTrainRank(), compile: o.compile,
         verbose: o.quiet ? 0 : process.stdout.isTTY ? 1 : 2,
       });
       if (!Number.isFinite(history.loss[history.loss.length - 1])) throw new Error("training diverged (the loss is not finite); lower --lr");
@@ -265,14 +266,16 @@ export function buildProgram(): Command {
       await dashboardCommand({ logdir: o.logdir, port: o.port });
     });
   program.command("run")
-    .description("start N processes of a script for nb.distributed (like torchrun): RANK, WORLD_SIZE, LOCAL_RANK, MASTER_ADDR, MASTER_PORT are set; one failing rank stops the others")
-    .requiredOption("--nproc <n>", "processes to start", num("--nproc", { integer: true, min: 1 }))
-    .option("--master-addr <host>", "the address rank 0 serves the rendezvous on", "127.0.0.1")
-    .option("--master-port <port>", "its port (default: a free one)", num("--master-port", { integer: true, min: 0, max: 65535 }), 0)
+    .description("start N processes of a script for nb.distributed (like torchrun), on one machine or several (--nnodes/--node-rank): RANK, WORLD_SIZE, LOCAL_RANK, LOCAL_WORLD_SIZE, GROUP_RANK, MASTER_ADDR, MASTER_PORT are set; one failing rank stops the others")
+    .requiredOption("--nproc <n>", "processes to start on this machine", num("--nproc", { integer: true, min: 1 }))
+    .option("--nnodes <n>", "machines taking part, each running `nabla run` with its own --node-rank", num("--nnodes", { integer: true, min: 1 }), 1)
+    .option("--node-rank <r>", "this machine's index (0 … nnodes-1): its processes are ranks r·nproc … r·nproc+nproc-1", num("--node-rank", { integer: true, min: 0 }), 0)
+    .option("--master-addr <host>", "the address of node 0, where rank 0 serves the rendezvous", "127.0.0.1")
+    .option("--master-port <port>", "its port (default: a free one; required with --nnodes > 1)", num("--master-port", { integer: true, min: 0, max: 65535 }), 0)
     .argument("<script>", "the script (.ts runs through tsx, .js/.mjs with node)")
     .argument("[args...]", "the script's arguments")
     .action(async (script: string, args: string[], o) => {
-      await runCommand({ nproc: o.nproc, script, args, masterAddr: o.masterAddr, masterPort: o.masterPort });
+      await runCommand({ nproc: o.nproc, nnodes: o.nnodes, nodeRank: o.nodeRank, script, args, masterAddr: o.masterAddr, masterPort: o.masterPort });
     });
   program.command("bench")
     .description("print the project's speed table (the same as npm run bench; needs a clone of the repository): all sections, or those named")

@@ -70,6 +70,8 @@ export interface TrainArgs extends OptimizerArgs {
   checkpointEvery?: number;
   /** Continue the run in `out` from its checkpoint (`nabla train --resume DIR`; the caller restores the other options). */
   resume?: boolean;
+  /** Run each training step through nb.compile (nb.fit's compile option). */
+  compile?: boolean;
   /** Stop cleanly on Ctrl-C / SIGTERM (checkpoint, then TrainingInterrupted); default true. */
   handleSignals?: boolean;
   /**
@@ -213,6 +215,7 @@ async function train(a: TrainArgs, log: (line: string) => void, dashboard: { liv
     history = await fit(trained, {
       train: trainLoader, validation: valSet, epochs: a.epochs, batchSize: a.batchSize, optimizer, resumeFrom, seed: a.seed,
       loss: languageModel ? charLstmLoss : "crossEntropy", metrics: languageModel ? [] : ["accuracy"], callbacks: cbs, verbose: a.verbose,
+      compile: a.compile,
     });
   } finally {
     interrupts.dispose();

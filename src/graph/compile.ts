@@ -19,6 +19,11 @@ import { GraphRecorder, activeRecorder, effectful } from "./recorder.js";
 import { GraphValue, valuesIn, type Graph, type GraphArg, type GraphNode } from "./ir.js";
 import { eliminateDeadCode } from "./passes/dead-code.js";
 import { stateEpoch } from "./state-epoch.js";
+import { inHostCheck } from "./host-check.js";
+import { captureKernels, countAllocations, kernelCaptureActive, type KernelCapture } from "./kernel-capture.js";
+import { KernelPlan, buildKernelPlan, type KernelPlanSummary } from "./kernel-plan.js";
+import { activeBackend, getBackendByName } from "../backend/registry.js";
+import type { Backend } from "../backend/backend.js";
 
 // loss.backward() is an effect for graph capture (autograd sits below graph/, so the wrap is here).
 Tensor.prototype.backward = effectful("backward", Tensor.prototype.backward);
@@ -26,6 +31,13 @@ Tensor.prototype.backward = effectful("backward", Tensor.prototype.backward);
 export interface CompileOptions {
   /** A graph break (host read, untraced tensor) is an error naming the op instead of an eager fallback. */
   fullGraph?: boolean;
+  /**
+   * What a replay runs: "kernels" (default) the backend kernel calls captured from two eager runs
+   * of the step, with planned memory and no op dispatch or autograd (cpu and native backends; it
+   * falls back to "ops" with a recorded reason when the step cannot be captured); "ops" the traced
+   * op sequence.
+   */
+  replay?: "kernels" | "ops";
 }
 
 /** Why a function could not be captured; it runs eagerly from then on. */
@@ -38,10 +50,18 @@ export interface GraphBreak {
 }
 
 export interface CompileStats {
+  /** Calls that traced the op graph (run eagerly). */
   traces: number;
+  /** Calls that replayed the traced op sequence. */
   replays: number;
+  /** Calls run eagerly while capturing their kernel calls for a kernel plan. */
+  captures: number;
+  /** Calls that replayed a kernel plan. */
+  kernelReplays: number;
   /** Calls run eagerly because of a graph break. */
   eager: number;
+  /** Buffers the backend handed out (alloc, fromHost) during the last call: 0 for a kernel replay. */
+  allocationsLastCall: number;
 }
 
 export type CompiledFunction<A extends unknown[], R> = ((...args: A) => R) & {
@@ -61,6 +81,10 @@ export interface CompiledPlan {
   /** Nodes dead-code elimination removed. */
   readonly removed: readonly GraphNode[];
   readonly key: string;
+  /** The kernel plan replays run, once captured (null before, or when it fell back). */
+  readonly kernels: KernelPlanSummary | null;
+  /** Why this specialisation replays ops rather than kernels (null while it does not). */
+  readonly kernelFallback: string | null;
 }
 
 /** A reference to a graph value inside a replay template. */
@@ -84,45 +108,77 @@ interface Plan extends CompiledPlan {
   result: Template;
   epoch: number;
   size: number;
+  kernelPlan: KernelPlan | null;
+  /** The first of two agreeing captures a kernel plan is built from. */
+  firstCapture: KernelCapture | null;
+  /** Captures compared so far without agreement (warm-up steps may differ). */
+  disagreements: number;
+  kernelFallback: string | null;
+  /** Why the op sequence cannot replay (only a kernel plan can), or empty. */
+  opBreaks: GraphBreak[];
+  readonly kernels: KernelPlanSummary | null;
 }
 
 /** At most this many specialisations per function (as torch's cache limit); the oldest goes. */
 const MAX_PLANS = 8;
-const OPTIONS = ["fullGraph"];
+const OPTIONS = ["fullGraph", "replay"];
+/** Captures that may disagree (a first optimizer step, a lazily built buffer) before kernel replay gives up. */
+const MAX_DISAGREEMENTS = 3;
+/** The backends whose buffers are typed arrays a kernel plan can place in its own arena. */
+const TYPED_ARRAY_BACKENDS = ["cpu", "native"];
 
 export function compile<A extends unknown[], R>(fn: (...args: A) => R, options: CompileOptions = {}): CompiledFunction<A, R> {
   checkOptions("compile", options, OPTIONS);
   if (typeof fn !== "function") throw new TypeError(`compile: expected a function, got ${typeof fn}`);
   const fullGraph = options.fullGraph ?? false;
+  const mode = options.replay ?? "kernels";
+  if (mode !== "kernels" && mode !== "ops") throw new Error(`compile: replay must be "kernels" or "ops", got ${JSON.stringify(mode)}`);
   const plans = new Map<string, Plan>();
   const breaks: GraphBreak[] = [];
-  const stats: CompileStats = { traces: 0, replays: 0, eager: 0 };
+  const stats: CompileStats = { traces: 0, replays: 0, captures: 0, kernelReplays: 0, eager: 0, allocationsLastCall: 0 };
   let last: Plan | null = null;
 
-  const compiled = function (this: unknown, ...args: A): R {
+  const call = function (this: unknown, args: A): R {
     if (breaks.length > 0) {
       stats.eager++;
       return fn.apply(this, args);
     }
-    // Inside another recording (an ONNX export, an outer compile) run as plain code, recorded by it.
-    if (activeRecorder() !== null) return fn.apply(this, args);
+    // Inside another recording or kernel capture (an ONNX export, an outer compile) run as plain code, recorded by it.
+    if (activeRecorder() !== null || kernelCaptureActive()) return fn.apply(this, args);
     const inputs: Tensor[] = [];
     const key = guardKey(args, inputs);
     const plan = plans.get(key);
     if (plan && planValid(plan)) {
-      stats.replays++;
       last = plan;
+      if (mode === "kernels" && plan.kernelFallback === null) {
+        const out = runKernels(plan, inputs, () => fn.apply(this, args), stats) as R;
+        if (plan.kernelFallback === null || plan.opBreaks.length === 0) return out;
+        // Neither kernels nor ops can replay it: a graph break after all.
+        breaks.push(...plan.opBreaks);
+        plans.clear();
+        last = null;
+        return out;
+      }
+      stats.replays++;
       return replay(plan, inputs) as R;
     }
     stats.traces++;
-    const traced = trace(fn, this, args, inputs, key, fullGraph, breaks);
+    const traced = trace(fn, this, args, inputs, key, fullGraph, breaks, mode === "kernels");
     if (traced.plan) {
       plans.delete(key);
+      // Plans of an older state epoch (before a train/eval switch) can never match again: drop their buffers.
+      for (const [k, p] of plans) if (p.epoch !== traced.plan.epoch) plans.delete(k);
       if (plans.size >= MAX_PLANS) plans.delete(plans.keys().next().value as string);
       plans.set(key, traced.plan);
     }
     last = traced.plan;
     return traced.result;
+  };
+
+  const compiled = function (this: unknown, ...args: A): R {
+    const counted = countAllocations(activeBackend(), () => call.call(this, args));
+    stats.allocationsLastCall = counted.allocations;
+    return counted.result;
   } as CompiledFunction<A, R>;
 
   Object.defineProperties(compiled, {
@@ -147,7 +203,7 @@ const objectIds = new WeakMap<object, number>();
 let nextObjectId = 1;
 
 /**
- * What a plan specialises on: each argument's shape, dtype and requiresGrad (tensors), value
+ * What a plan specialises on: each argument's shape, dtype, device and requiresGrad (tensors), value
  * (numbers, strings, booleans) or identity (other objects); which tensor arguments are the same
  * tensor; grad mode; and the state epoch (modules switching between train and eval).
  */
@@ -157,7 +213,7 @@ function guardKey(args: unknown[], inputs: Tensor[]): string {
     if (a instanceof Tensor) {
       const same = inputs.indexOf(a);
       inputs.push(a);
-      parts.push(same >= 0 ? `=${same}` : `T[${a.shape.join(",")}]${a.dtype}${a.requiresGrad ? "g" : ""}`);
+      parts.push(same >= 0 ? `=${same}` : `T[${a.shape.join(",")}]${a.dtype}@${a.device}${a.requiresGrad ? "g" : ""}`);
     } else if (Array.isArray(a)) {
       parts.push("[");
       a.forEach(visit);
@@ -191,7 +247,7 @@ function planValid(plan: Plan): boolean {
 // ---- tracing -------------------------------------------------------------------------------------
 
 function trace<R>(
-  fn: (...args: any[]) => R, self: unknown, args: unknown[], inputs: Tensor[], key: string, fullGraph: boolean, breaks: GraphBreak[],
+  fn: (...args: any[]) => R, self: unknown, args: unknown[], inputs: Tensor[], key: string, fullGraph: boolean, breaks: GraphBreak[], kernels: boolean,
 ): { result: R; plan: Plan | null } {
   const rec = new GraphRecorder();
   rec.keepRawArgs = true;
@@ -201,7 +257,7 @@ function trace<R>(
   const hostReads: GraphBreak[] = [];
   const previousHook = setHostReadHook((op, t) => {
     // Reads inside an op or an effect (validating indices, the optimizer's own work) replay with it.
-    if (activeRecorder() !== rec || rec.depth > 0) return;
+    if (activeRecorder() !== rec || rec.depth > 0 || inHostCheck()) return;
     const b: GraphBreak = { op, reason: `${op}() reads a tensor of shape ${formatShape(t.shape)} on the host in the middle of the function`, where: callerFrame() };
     if (fullGraph) throw new Error(`compile (fullGraph): graph break: ${b.reason}${b.where ? ` at ${b.where}` : ""}; move the read out of the compiled function or compile without fullGraph`);
     hostReads.push(b);
@@ -222,10 +278,13 @@ function trace<R>(
   const found = [...hostReads, ...untraced, ...writes];
   if (found.length > 0) {
     if (fullGraph) throw new Error(`compile (fullGraph): graph break: ${found[0].reason}`);
+    // What the op tracer cannot see (a tensor made by untraced code, an untraced in-place write) a
+    // kernel capture does see: such a plan may still replay kernels, and breaks only if it cannot.
+    if (kernels && hostReads.length === 0) return { result, plan: buildPlan(graph, key, epoch, result, found) };
     breaks.push(...found);
     return { result, plan: null };
   }
-  return { result, plan: buildPlan(graph, key, epoch, result) };
+  return { result, plan: buildPlan(graph, key, epoch, result, []) };
 }
 
 /**
@@ -283,7 +342,7 @@ function stripped(node: GraphNode): GraphNode {
   return { ...node, rawArgs: undefined, self: undefined };
 }
 
-function buildPlan(traced: Graph, key: string, epoch: number, result: unknown): Plan {
+function buildPlan(traced: Graph, key: string, epoch: number, result: unknown, opBreaks: GraphBreak[]): Plan {
   const dce = eliminateDeadCode(traced);
   const graph: Graph = { ...dce.graph, nodes: dce.graph.nodes.map(stripped) };
   const removed = dce.removed.map(stripped);
@@ -303,9 +362,62 @@ function buildPlan(traced: Graph, key: string, epoch: number, result: unknown): 
   const captured = graph.values
     .filter((v) => v.kind !== "node" && v.kind !== "input" && v.tensor !== null && used.has(v.id))
     .map((v) => ({ id: v.id, tensor: v.tensor!, shape: v.shape }));
-  return { graph, removed, key, steps, captured, inputIds: graph.inputs.map((v) => v.id), result: template(result, graph.output), epoch, size: graph.values.length };
+  return {
+    graph, removed, key, steps, captured, inputIds: graph.inputs.map((v) => v.id), result: template(result, graph.output), epoch, size: graph.values.length,
+    kernelPlan: null, firstCapture: null, disagreements: 0, kernelFallback: null, opBreaks,
+    get kernels() {
+      return this.kernelPlan?.summary ?? null;
+    },
+  };
 }
 
+// ---- kernel plans ----------------------------------------------------------------------------------
+
+/**
+ * A call of a traced specialisation in kernel mode: replay its kernel plan when it has one whose
+ * guards hold; otherwise run the function eagerly under kernel capture, and once two captures
+ * agree, build the plan (or record why there is none, after which the op sequence replays).
+ */
+function runKernels(plan: Plan, inputs: Tensor[], runEagerly: () => unknown, stats: CompileStats): unknown {
+  if (plan.kernelPlan !== null) {
+    if (plan.kernelPlan.valid(inputs)) {
+      stats.kernelReplays++;
+      return plan.kernelPlan.run(inputs);
+    }
+    // A parameter, gradient or optimizer state was replaced, or an option changed: capture again.
+    plan.kernelPlan = null;
+  }
+  const backends = [activeBackend(), ...inputs.map((t) => t.backend)];
+  const unsupported = backends.find((b) => !TYPED_ARRAY_BACKENDS.includes(b.name));
+  if (unsupported) {
+    plan.kernelFallback = `kernel replay needs a backend whose buffers are typed arrays (${TYPED_ARRAY_BACKENDS.join(", ")}), not ${unsupported.name}`;
+    if (plan.opBreaks.length > 0) {
+      stats.eager++;
+      return runEagerly();
+    }
+    stats.replays++;
+    return replay(plan, inputs);
+  }
+  stats.captures++;
+  const { result, capture } = captureKernels(withHost(backends), runEagerly);
+  if (capture.problems.length > 0) {
+    plan.kernelFallback = capture.problems[0];
+    plan.firstCapture = null;
+  } else if (plan.firstCapture === null) plan.firstCapture = capture;
+  else {
+    const built = buildKernelPlan(plan.firstCapture, capture, { inputs, result, owners: plan.captured.map((c) => c.tensor) });
+    plan.firstCapture = null;
+    if (built instanceof KernelPlan) plan.kernelPlan = built;
+    else if (built.disagree && ++plan.disagreements < MAX_DISAGREEMENTS) plan.firstCapture = capture;
+    else plan.kernelFallback = built.reason;
+  }
+  return result;
+}
+
+/** The backends to hook: those given, and cpu, which native hands the kernels it does not cover to. */
+function withHost(backends: Backend[]): Backend[] {
+  return [...new Set([...backends, getBackendByName("cpu", "compile")])];
+}
 // ---- replay --------------------------------------------------------------------------------------
 
 function resolve(t: Template, env: (Tensor | undefined)[]): unknown {
@@ -372,8 +484,24 @@ export function formatPlan(plan: CompiledPlan): string {
   const inputs = g.inputs.map((v) => `${ref(v)}${formatShape(v.shape)} ${v.dtype}`).join(", ");
   return [
     `compiled graph: ${g.nodes.length} nodes (${plan.removed.length} removed as dead code); inputs ${inputs || "none"}`,
+    kernelLine(plan),
     line(head),
     ...rows.map(line),
     `returns ${valuesIn(g.output).map(ref).join(", ") || "no tensor"}`,
   ].join("\n");
+}
+
+/** One line on the plan's kernel-level replay: what it holds, or why there is none. */
+function kernelLine(plan: CompiledPlan): string {
+  const opBreaks = (plan as Partial<Plan>).opBreaks ?? [];
+  return kernelSummary(plan) + (opBreaks.length ? `; op replay impossible: ${opBreaks[0].reason}` : "");
+}
+
+function kernelSummary(plan: CompiledPlan): string {
+  const k = plan.kernels;
+  if (k === null) return plan.kernelFallback ? `kernel plan: none, replaying ops (${plan.kernelFallback})` : "kernel plan: not captured yet";
+  const mb = (n: number) => `${(n / 2 ** 20).toFixed(2)} MiB`;
+  const b = k.buffers;
+  return `kernel plan: ${k.kernels} kernel calls, ${k.providers} argument providers, ${k.effects} JavaScript effects; buffers: ${b.input} input, ` +
+    `${b.external} external, ${b.persistent} persistent, ${b.output} output, ${b.local} local in ${k.slots} arena slots (${mb(k.arenaBytes)}, ${mb(k.naiveBytes)} unplanned)`;
 }

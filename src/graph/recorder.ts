@@ -41,12 +41,26 @@ export function effectful<F extends (...args: any[]) => any>(name: string, fn: F
   const wrapped = function (this: unknown): unknown {
     const rec = active;
     // eslint-disable-next-line prefer-rest-params
+    if (rec === null && effectObserver !== null) return effectObserver(name, fn, Array.from(arguments), this);
+    // eslint-disable-next-line prefer-rest-params
     if (rec === null || rec.depth > 0) return fn.apply(this, arguments as unknown as unknown[]);
     // eslint-disable-next-line prefer-rest-params
     return rec.callEffect(name, fn, Array.from(arguments), this);
   };
   Object.defineProperty(wrapped, "name", { value: fn.name || name });
   return wrapped as unknown as F;
+}
+
+type EffectObserver = (name: string, fn: (...args: any[]) => unknown, args: unknown[], thisArg: unknown) => unknown;
+
+/** Told of every effect call while no recorder runs (kernel-level capture, graph/kernel-capture.ts); it makes the call. */
+let effectObserver: EffectObserver | null = null;
+
+/** Install (or, with null, remove) the effect observer; returns the previous one. */
+export function setEffectObserver(o: EffectObserver | null): EffectObserver | null {
+  const previous = effectObserver;
+  effectObserver = o;
+  return previous;
 }
 
 export interface KnownTensor {

@@ -28,6 +28,8 @@ import { arange } from "../tensor/creation.js";
 import { Module } from "./module.js";
 import { warnIfProbabilities } from "./score-kind-warnings.js";
 import { traceable } from "../graph/recorder.js";
+import { kernelCaptureActive } from "../graph/kernel-capture.js";
+import { hostCheck } from "../graph/host-check.js";
 
 export type Reduction = "mean" | "sum" | "none";
 
@@ -202,7 +204,11 @@ function checkClassTargets(op: string, input: Tensor, target: Tensor, classDim: 
     );
   }
   if (!target.backend.syncReadable) return -1;
-  const values = target.dataSync();
+  // Under a kernel capture the count must not shape the kernels that follow (a replay would reuse
+  // it for batches that ignore other targets): the scan only validates, and the caller counts the
+  // kept targets with kernels (-1).
+  const capturing = kernelCaptureActive();
+  const values = capturing ? hostCheck(() => target.dataSync()) : target.dataSync();
   let kept = 0;
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
@@ -212,7 +218,7 @@ function checkClassTargets(op: string, input: Tensor, target: Tensor, classDim: 
     }
     kept++;
   }
-  return kept;
+  return capturing ? -1 : kept;
 }
 
 /**

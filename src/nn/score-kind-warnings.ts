@@ -8,6 +8,7 @@ import type { Tensor } from "../tensor/tensor.js";
 import { tidy } from "../tensor/scope.js";
 import { noGrad } from "../autograd/grad-mode.js";
 import { slice, to } from "../ops/view.js";
+import { hostCheck } from "../graph/host-check.js";
 
 /** How many leading samples the checks read, and leading positions of each spatial dimension. */
 const SAMPLE_ROWS = 32;
@@ -32,7 +33,8 @@ function leadingSample(x: Tensor, classDim: number): { values: ArrayLike<number>
     }
     const host = head.backend.syncReadable ? head : to(head, "cpu");
     // A copy: the sample may be a view whose storage the scope releases.
-    return { values: Float64Array.from(host.dataSync()), shape: [...head.shape] };
+    // hostCheck: the values only decide a warning, so a compiled step may keep this read.
+    return { values: Float64Array.from(hostCheck(() => host.dataSync())), shape: [...head.shape] };
   }));
 }
 

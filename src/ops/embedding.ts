@@ -15,6 +15,7 @@ import { assertFloating, assertTensor, commonBackend, empty } from "./util.js";
 import { mul, mul_ } from "./elementwise.js";
 import { narrow, reshape } from "./view.js";
 import { indexExtremes } from "./indexing.js";
+import { hostCheck, hostDepends } from "../graph/host-check.js";
 import { indexAddRowsInOrder } from "./ordered-index-add.js";
 import { traceable } from "../graph/recorder.js";
 
@@ -81,8 +82,8 @@ export const embeddingAs = traceable("embeddingAs", function embeddingAs(owner: 
   const flat = reshape(input, [n]);
   // maxNorm reads every index anyway; otherwise a min/max reduction is all the range check reads.
   if (maxNorm !== null && !backend.syncReadable) throw new Error(`${owner}: maxNorm reads the indices back, which the ${backend.name} backend cannot do synchronously`);
-  const values = maxNorm !== null && n > 0 ? (flat.dataSync() as Int32Array) : null;
-  checkIndices(owner, values ? extremesOf(values) : indexExtremes(flat), num);
+  const values = maxNorm !== null && n > 0 ? (hostDepends(() => flat.dataSync()) as Int32Array) : null;
+  checkIndices(owner, values ? extremesOf(values) : hostCheck(() => indexExtremes(flat)), num);
   if (values && maxNorm !== null) renormRows(weight, values, maxNorm, p);
 
   const out = empty([...input.shape, dim], weight.dtype, backend);

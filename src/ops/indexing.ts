@@ -12,6 +12,7 @@ import { record } from "../autograd/node.js";
 import { assertTensor, commonBackend, empty } from "./util.js";
 import { cast, where } from "./elementwise.js";
 import { clone, expand, narrow, reshape, squeeze, unsqueeze } from "./view.js";
+import { hostCheck } from "../graph/host-check.js";
 import { traceable } from "../graph/recorder.js";
 
 // ---------------------------------------------------------------------------------------------
@@ -41,7 +42,7 @@ export function indexExtremes(index: Tensor): [number, number] | null {
 }
 
 function checkIndexRange(op: string, index: Tensor, size: number, dim: number): void {
-  const ex = indexExtremes(index);
+  const ex = hostCheck(() => indexExtremes(index));
   if (!ex) return;
   const bad = ex[0] < 0 ? ex[0] : ex[1] >= size ? ex[1] : null;
   if (bad !== null) throw new RangeError(`${op}: index ${bad} is out of range for dimension ${dim} of size ${size}`);

@@ -5,6 +5,7 @@ import type { Tensor } from "../tensor/tensor.js";
 import { add, add_, addcdiv_, addcmul_, div_, maximum_, mul_, neg, sqrt } from "../ops/elementwise.js";
 import { zerosLike } from "../tensor/creation.js";
 import { fusedAdamStep } from "./fused.js";
+import { stepArgs } from "../graph/step-args.js";
 import type { OptionCheck } from "./checks.js";
 import { resolveOptions } from "./checks.js";
 import { Optimizer, type ParamGroup, type ParamState, type ParamsInput } from "./optimizer.js";
@@ -72,22 +73,29 @@ export class Adam extends Optimizer<AdamOptions> {
 export function adamUpdate(
   param: Tensor, grad: Tensor, state: ParamState, g: ParamGroup & AdamOptions, decoupled: boolean, persistent: (t: Tensor) => Tensor,
 ): void {
-  const [beta1, beta2] = g.betas;
   if (state.step === undefined) {
     state.step = 0;
     state.expAvg = persistent(zerosLike(param));
     state.expAvgSq = persistent(zerosLike(param));
   }
   if (g.amsgrad && state.maxExpAvgSq === undefined) state.maxExpAvgSq = persistent(zerosLike(param));
-  const step = (state.step as number) + 1;
-  state.step = step;
   const m = state.expAvg as Tensor, v = state.expAvgSq as Tensor;
-  const stepSize = g.lr / (1 - beta1 ** step);
-  const bias2Sqrt = Math.sqrt(1 - beta2 ** step);
-  const fused = fusedAdamStep(param, grad, m, v, g.amsgrad ? (state.maxExpAvgSq as Tensor) : null, {
-    lr: g.lr, beta1, beta2, eps: g.eps, weightDecay: g.weightDecay, stepSize, bias2Sqrt,
-    decoupled, amsgrad: g.amsgrad, maximize: g.maximize,
+  // The step count and everything derived from it (or from the group's options, which schedulers
+  // change) through stepArgs, so a compiled step's replay recomputes them (graph/step-args.ts).
+  const p = stepArgs(() => {
+    const [beta1, beta2] = g.betas;
+    const step = (state.step as number) + 1;
+    state.step = step;
+    const stepSize = g.lr / (1 - beta1 ** step);
+    return {
+      lr: g.lr, beta1, beta2, eps: g.eps, weightDecay: g.weightDecay, stepSize, bias2Sqrt: Math.sqrt(1 - beta2 ** step),
+      decoupled, amsgrad: g.amsgrad, maximize: g.maximize,
+      // The composite update's scale, as it reaches a kernel (so a capture can bind it).
+      negStepSize: -stepSize,
+    };
   });
+  const { beta1, beta2, bias2Sqrt, negStepSize } = p;
+  const fused = fusedAdamStep(param, grad, m, v, g.amsgrad ? (state.maxExpAvgSq as Tensor) : null, p);
   if (fused) return;
 
   let d = g.maximize ? neg(grad) : grad;
@@ -103,5 +111,5 @@ export function adamUpdate(
     maximum_(second, v);
   }
   const denom = add_(div_(sqrt(second), bias2Sqrt), g.eps);
-  addcdiv_(param, m, denom, -stepSize);
+  addcdiv_(param, m, denom, negStepSize);
 }

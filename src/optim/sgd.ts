@@ -6,6 +6,7 @@ import { add, add_, mul_, neg } from "../ops/elementwise.js";
 import { clone } from "../ops/view.js";
 import { zerosLike } from "../tensor/creation.js";
 import { fusedSgdStep } from "./fused.js";
+import { stepArgs } from "../graph/step-args.js";
 import type { OptionCheck } from "./checks.js";
 import { resolveOptions } from "./checks.js";
 import { Optimizer, type ParamGroup, type ParamState, type ParamsInput } from "./optimizer.js";
@@ -91,10 +92,11 @@ export class SGD extends Optimizer<SGDOptions> {
   private fusedUpdate(param: Tensor, grad: Tensor, state: ParamState, g: ParamGroup & SGDOptions): boolean {
     const existing = state.momentumBuffer as Tensor | undefined;
     const buffer = g.momentum === 0 ? null : (existing ?? zerosLike(param));
-    const done = fusedSgdStep(param, grad, buffer, {
+    // Through stepArgs: a compiled step's replay reads the options a scheduler may have changed.
+    const done = fusedSgdStep(param, grad, buffer, stepArgs(() => ({
       lr: g.lr, momentum: g.momentum, dampening: g.dampening, weightDecay: g.weightDecay,
       nesterov: g.nesterov, maximize: g.maximize, firstStep: buffer !== null && existing === undefined,
-    });
+    })));
     if (buffer && existing === undefined) {
       if (done) state.momentumBuffer = this.persistent(buffer);
       else buffer.dispose();

@@ -3,6 +3,7 @@
 // penalties, and resuming from a checkpoint. Memory stays flat: every step runs in a tidy scope.
 
 import { fuse } from "../nn/fuse.js";
+import { compile } from "../graph/compile.js";
 import type { Tensor } from "../tensor/tensor.js";
 import { checkOptions, optionNames } from "../core/options.js";
 import { tidy } from "../tensor/scope.js";
@@ -63,12 +64,20 @@ export interface FitOptions {
    * values, gradients and parameters), default true. The model passed in is left unfused.
    */
   fuse?: boolean;
+  /**
+   * Run each training step through nb.compile (default false): after a traced and two captured
+   * steps, a step replays its kernel calls with no op dispatch, autograd bookkeeping or allocation
+   * (docs/graph.md). Equal to eager bit for bit; a step compile cannot capture (clipGradNorm
+   * reads the norm on the host) runs eagerly.
+   */
+  compile?: boolean;
 }
 
 /** Every FitOptions name (unknown names are an error, with Keras' spellings pointed to ours). */
 export const FIT_OPTIONS = optionNames<FitOptions>({
   train: 1, validation: 1, validationSplit: 1, epochs: 1, batchSize: 1, shuffle: 1, seed: 1, optimizer: 1, loss: 1,
   metrics: 1, callbacks: 1, verbose: 1, clipGradNorm: 1, clipGradValue: 1, regularization: 1, resumeFrom: 1, fuse: 1,
+  compile: 1,
 });
 export const FIT_ADVICE: Readonly<Record<string, string>> = {
   x: "train: { x, y } (or a Dataset or DataLoader)", y: "train: { x, y } (or a Dataset or DataLoader)",
@@ -119,11 +128,15 @@ export async function fit(model: Module, opts: FitOptions): Promise<History> {
   const penalty = makePenalty(model, opts.regularization);
   // The fused copy shares every parameter and buffer with `model`; callbacks see `model` itself.
   const net = opts.fuse === false ? model : fuse(model);
+  if (opts.compile !== undefined && typeof opts.compile !== "boolean") throw new TypeError(`fit: compile must be true or false, got ${String(opts.compile)}`);
+  if (opts.compile === true && distributed) throw new Error("fit: compile is not supported with a DistributedDataParallel model yet");
+  const plain = trainStep(net, lossFn, opts, penalty, !distributed);
+  const step = opts.compile === true ? compile(plain) : plain;
   await runHook(callbacks, "onTrainBegin", {}, ctx);
   for (let epoch = ctx.initialEpoch; epoch < opts.epochs && !ctx.stopTraining; epoch++) {
     await runHook(callbacks, "onEpochBegin", epoch, {}, ctx);
     distributed?.sampler?.setEpoch(epoch);
-    const logs = await trainEpoch(epoch, net, trainLoader, lossFn, opts, metrics, penalty, callbacks, ctx, distributed ?? undefined);
+    const logs = await trainEpoch(epoch, net, trainLoader, step, opts, metrics, callbacks, ctx, distributed ?? undefined);
     if (valLoader) {
       const val = evaluateLoader(net, valLoader, lossFn, metrics.map((m) => m));
       // Every rank evaluates the whole validation set; averaging keeps them equal when per-rank batch norm statistics differ.
@@ -154,8 +167,8 @@ export async function fit(model: Module, opts: FitOptions): Promise<History> {
  * averaged over the ranks (weighted by each rank's samples); batch logs (onBatchEnd) stay this rank's.
  */
 async function trainEpoch(
-  epoch: number, model: Module, loader: ReturnType<typeof toLoader>, lossFn: LossFn, opts: FitOptions, metrics: Metric[],
-  penalty: ((m: Module) => Tensor) | null, callbacks: Callback[], ctx: FitContext, dist?: DistributedFit,
+  epoch: number, model: Module, loader: ReturnType<typeof toLoader>, step: TrainStep, opts: FitOptions, metrics: Metric[],
+  callbacks: Callback[], ctx: FitContext, dist?: DistributedFit,
 ): Promise<Logs> {
   model.train();
   for (const m of metrics) m.reset();
@@ -166,23 +179,10 @@ async function trainEpoch(
   const loaderState = loader.generator.getState();
   let lossSum = resume?.lossSum ?? 0, seen = resume?.seen ?? 0, batch = resume?.batch ?? 0;
   ctx.position = { epoch, batch, batchLoss: NaN, lossSum, seen, loaderState };
-  const clipAndStep = (): void => {
-    // Read per step: a callback may add a parameter group (fine-tuning unfreezes layers).
-    const params = opts.optimizer.paramGroups.flatMap((g) => g.params);
-    if (opts.clipGradNorm !== undefined) clipGradNorm(params, opts.clipGradNorm);
-    if (opts.clipGradValue !== undefined) clipGradValue(params, opts.clipGradValue);
-    opts.optimizer.step();
-  };
   for (const [x, y] of batchesFrom(loader, batch)) {
     const n = x.shape[0];
     const lossValue = tidy(() => {
-      opts.optimizer.zeroGrad();
-      const out = model.forward(x) as Tensor;
-      let loss = lossFn(out, y);
-      if (penalty) loss = add(loss, penalty(model));
-      loss.backward();
-      // The all-reduce is asynchronous, so under DDP the step waits outside this scope.
-      if (!dist) clipAndStep();
+      const [loss, out] = step(x, y);
       const detached = out.detach();
       for (const m of metrics) m.update(detached, y);
       return loss.item();
@@ -191,7 +191,7 @@ async function trainEpoch(
     y.dispose();
     if (dist) {
       await dist.ddp.syncGradients();
-      tidy(clipAndStep);
+      tidy(() => clipAndStep(opts));
     }
     lossSum += lossValue * n;
     seen += n;
@@ -203,6 +203,34 @@ async function trainEpoch(
   const logs = currentLogs(seen > 0 ? lossSum / seen : NaN, metrics);
   if (dist) await averageLogs(dist.group, logs, seen);
   return logs;
+}
+
+type TrainStep = (x: Tensor, y: Tensor) => [Tensor, Tensor];
+
+/** Clip the gradients as asked and update the parameters. */
+function clipAndStep(opts: FitOptions): void {
+  // Read per step: a callback may add a parameter group (fine-tuning unfreezes layers).
+  const params = opts.optimizer.paramGroups.flatMap((g) => g.params);
+  if (opts.clipGradNorm !== undefined) clipGradNorm(params, opts.clipGradNorm);
+  if (opts.clipGradValue !== undefined) clipGradValue(params, opts.clipGradValue);
+  opts.optimizer.step();
+}
+
+/**
+ * One training step on a batch: the loss (with any penalty) and the model's output. With
+ * `update` false (DistributedDataParallel: the all-reduce is asynchronous) the clipping and the
+ * optimizer step are left to the caller, after the gradients are synchronised.
+ */
+function trainStep(model: Module, lossFn: LossFn, opts: FitOptions, penalty: ((m: Module) => Tensor) | null, update: boolean): TrainStep {
+  return (x, y) => {
+    opts.optimizer.zeroGrad();
+    const out = model.forward(x) as Tensor;
+    let loss = lossFn(out, y);
+    if (penalty) loss = add(loss, penalty(model));
+    loss.backward();
+    if (update) clipAndStep(opts);
+    return [loss, out];
+  };
 }
 
 /** The loader's batches of one epoch from batch `start` on (the shuffle is drawn whole, the skipped batches are not read). */

@@ -14,8 +14,8 @@ const RANK: Record<string, number> = {
   core: 0,
   backend: 1,
   "backend/addon-abi": 2,
-  "backend/cpu": 3, "backend/native": 3, "backend/cuda": 3,
-  // backends.browser: the browser build's wiring (cpu only); index.browser: its entry.
+  "backend/cpu": 3, "backend/native": 3, "backend/cuda": 3, "backend/wasm": 3,
+  // backends.browser: the browser build's wiring (cpu, wasm); index.browser: its entry.
   backends: 4, "backends.browser": 4,
   tensor: 4,
   // graph/compile replays backward (autograd) as an effect; ops record themselves through graph/.
