@@ -13,6 +13,14 @@ function intParam(name, fallback, min, max) {
   if (!Number.isFinite(v)) throw new RangeError(`?${name}= must be a number, got ${JSON.stringify(raw)}`);
   return Math.min(max, Math.max(min, Math.round(v)));
 }
+// The wasm backend (SIMD kernels) when the browser has WebAssembly SIMD, else the cpu backend;
+// ?backend=cpu picks the pure-JavaScript one.
+const wanted = params.get("backend") ?? "wasm";
+const available = await nb.backendsReady();
+if (!available.includes(wanted)) console.warn(`backend ${wanted} is not available here (${available.join(", ")}); using ${nb.getBackend()}`);
+else nb.setBackend(wanted);
+document.getElementById("backend").textContent = nb.getBackend();
+
 const TRAIN = intParam("train", 3000, 1, 60000);
 const TEST = intParam("test", 1000, 1, 10000);
 const EPOCHS = intParam("epochs", 3, 1, 100);
@@ -20,7 +28,7 @@ const BATCH = intParam("batch", 32, 1, 1024);
 const LR = Number(params.get("lr") ?? 0.002);
 const PIXELS = 28 * 28;
 
-const state = (globalThis.example = { status: "loading", lossPoints: 0, epochsDone: 0, testAccuracy: [], filtersDrawn: false, prediction: null, error: null });
+const state = (globalThis.example = { backend: nb.getBackend(), status: "loading", lossPoints: 0, epochsDone: 0, testAccuracy: [], filtersDrawn: false, prediction: null, error: null });
 const $ = (id) => document.getElementById(id);
 const setStatus = (s) => { $("status").textContent = s; };
 function fail(e) {

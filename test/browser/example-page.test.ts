@@ -15,6 +15,7 @@ const CHROMIUM = [process.env.CHROMIUM_PATH, "/usr/bin/chromium", "/usr/bin/chro
 const skip = CHROMIUM ? false : "no Chromium found (apt-get install chromium, or set CHROMIUM_PATH)";
 
 interface ExampleState {
+  backend: string;
   status: string;
   lossPoints: number;
   epochsDone: number;
@@ -68,6 +69,7 @@ test("the browser example trains the typical CNN on MNIST in Chromium, draws cur
       return s && (s.status === "ready" || s.error);
     }, null, { timeout: 30_000 });
     assert.equal((await state()).error, null);
+    assert.equal((await state()).backend, "wasm", "the page trains on the wasm backend where WebAssembly SIMD is available");
     await page.click("#train");
     await page.waitForFunction(() => {
       const s = (globalThis as unknown as { example: ExampleState }).example;

@@ -175,7 +175,7 @@ test("--resume: conflicting flags, a folder that is no run, and --checkpoint-eve
   const dir = await referenceRun();
   let r = await runCli("train", "--resume", dir, "--lr", "0.1", "--batch-size", "32");
   assert.equal(r.code, 2);
-  assert.equal(r.err.trim(), `nabla: --resume ${dir}: --lr 0.1 (the run has none); a resumed run keeps the options it started with (${dir}/run.json); only --epochs, --checkpoint-every, --device, --quiet, --dashboard, --dashboard-keep may change`);
+  assert.equal(r.err.trim(), `nabla: --resume ${dir}: --lr 0.1 (the run has none); a resumed run keeps the options it started with (${dir}/run.json); only --epochs, --checkpoint-every, --device, --quiet, --dashboard, --dashboard-keep, --compile may change`);
   r = await runCli("train", "--resume", tmpdir() + "/nabla-no-such-run");
   assert.equal(r.code, 2);
   assert.match(r.err.trim(), /^nabla: --resume .*nabla-no-such-run: no run\.json there; give the --out folder of a `nabla train` run$/);
