@@ -1,8 +1,10 @@
 # node-gyp build of nabla's native backend (native/src). Plain Node-API (node_api.h), no
-# dependencies beyond a C++17 compiler and make. The AVX2/FMA micro-kernel is compiled through
-# target attributes inside its own file (gemm_kernel_avx2.cc), so no -march flag is needed and the
-# addon runs on any x86-64 (or other) CPU; the kernel is picked at run time.
-# NABLA_NATIVE_SANITIZE=address (scripts/asan-native.sh) builds with AddressSanitizer.
+# dependencies beyond a C++17 compiler and make. The AVX2/FMA and AVX-512 kernels are compiled through
+# target attributes inside their own files (gemm_kernel_avx2.cc, gemm_kernel_avx512.cc, ...), so no
+# -march flag is needed and the addon runs on any x86-64 (or other) CPU; cpu_features.cc picks the
+# level at run time. NABLA_NATIVE_SANITIZE=address (scripts/asan-native.sh) builds with
+# AddressSanitizer; scripts/emulated-avx512.sh passes CXXFLAGS=-DNABLA_EMULATE_AVX512, which compiles
+# the AVX-512 GEMM kernel against SIMDe's portable intrinsics, to test it on CPUs without AVX-512.
 {
   "variables": {
     "nabla_sanitize%": "<!(node -p \"process.env.NABLA_NATIVE_SANITIZE || ''\")"
@@ -14,9 +16,11 @@
         "native/src/addon.cc",
         "native/src/checks.cc",
         "native/src/threadpool.cc",
+        "native/src/cpu_features.cc",
         "native/src/gemm.cc",
         "native/src/gemm_kernel_generic.cc",
         "native/src/gemm_kernel_avx2.cc",
+        "native/src/gemm_kernel_avx512.cc",
         "native/src/matmul.cc",
         "native/src/conv/geometry.cc",
         "native/src/conv/padded_layout.cc",

@@ -7,6 +7,7 @@ import type { BenchResult } from "./common.js";
 
 const SECTIONS: readonly [key: string, title: string, run: () => Promise<BenchResult[]>][] = [
   ["gemm", "GEMM", async () => (await import("./matmul.js")).benchMatmul()],
+  ["sgemm", "sgemm 256-2048, native vs numpy/OpenBLAS (ISA, CPU and flags first)", async () => (await import("./native.js")).benchNative()],
   ["conv", "Convolution", async () => (await import("./conv.js")).benchConv()],
   ["train", "Training", async () => (await import("./train.js")).benchTrain()],
   ["compile", "Graph capture (nb.compile vs eager)", async () => (await import("./compile.js")).benchCompile()],

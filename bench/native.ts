@@ -1,9 +1,12 @@
 // The native backend: float32 GEMM GFLOP/s at 256-2048 next to numpy/OpenBLAS (default threads,
-// measured in alternating rounds with ours; and OPENBLAS_NUM_THREADS=1) with the ratios (benchNative). Training throughput of the typical CNN
+// measured in alternating rounds with ours; and OPENBLAS_NUM_THREADS=1) with the ratios, after a row
+// naming the instruction-set level the kernels ran at, the CPU model and its SIMD flags (benchNative;
+// `npm run bench -- sgemm`; NABLA_ISA=avx2|generic measures a lower level). Training throughput of the typical CNN
 // (batch 64, Adam) and LeNet-5 (batch 256, Adam) next to PyTorch comes from bench/train.ts, which
 // measures every usable backend; run standalone, this file prints both.
 // Run: node --import tsx bench/native.ts
 
+import { cpus } from "node:os";
 import { pathToFileURL } from "node:url";
 import * as nb from "../src/index.js";
 import { nativeInfo } from "../src/backend/native/index.js";
@@ -26,14 +29,22 @@ function nativeGflops(n: number): number {
 /** Rounds of (nabla, numpy with its default threads), alternating, so that a burst of load from other tenants cannot fall on one side only. */
 const GEMM_ROUNDS = 3;
 
+/** One line on what ran: the native kernels' level and GEMM kernel, the CPU model and its SIMD flags. */
+export function nativeIsaLine(): string {
+  const info = nativeInfo();
+  if (!info) return "native backend unavailable";
+  const model = info.cpuModel || cpus()[0]?.model || "unknown CPU";
+  return `native ISA ${info.isa} (${info.gemmKernel} GEMM, ${info.threads} threads) on ${model}, flags ${info.cpuFlags.join(" ") || "none"}`;
+}
+
 /**
- * GEMM rows: native GFLOP/s and numpy's with its default threads, each the best over
+ * GEMM rows (after a note row from nativeIsaLine): native GFLOP/s and numpy's with its default threads, each the best over
  * GEMM_ROUNDS alternating rounds; numpy with one thread (one round); and native / numpy.
  */
 export function benchNativeGemm(): BenchResult[] {
   const info = nativeInfo();
   if (!info) return [];
-  const results: BenchResult[] = [];
+  const results: BenchResult[] = [{ name: nativeIsaLine(), value: 0, unit: "" }];
   const ours = new Map<number, number>();
   let npDefault: Record<string, number> | null = null;
   for (let round = 0; round < GEMM_ROUNDS; round++) {
@@ -67,7 +78,7 @@ export async function benchNative(): Promise<BenchResult[]> {
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const info = nativeInfo();
-  console.log(`native backend: ${info ? `${info.gemmKernel} GEMM, ${info.threads} threads` : "unavailable"}; node ${process.version}`);
+  console.log(`${nativeIsaLine()}; node ${process.version}`);
   const print = (rows: BenchResult[]) => rows.forEach((r) => console.log(`${r.name.padEnd(78)} ${r.value.toFixed(2).padStart(10)} ${r.unit}`));
   print(await benchNative());
   if (info) print(await benchTrain());

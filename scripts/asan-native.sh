@@ -2,7 +2,11 @@
 # Build the native addon with AddressSanitizer (in a scratch directory, so build/Release is left
 # alone) and run the native backend's tests against it. Node itself is not instrumented, so the
 # sanitizer runtime is preloaded; leak detection is off (V8 keeps memory until exit by design).
-# Any invalid read or write in a kernel aborts the run with a report. Usage: scripts/asan-native.sh
+# Any invalid read or write in a kernel aborts the run with a report. The native tests run every
+# GEMM micro-kernel the CPU has (test/backend/native-isa.test.ts forces each level in child
+# processes, which inherit the sanitizer), so the AVX-512 kernel runs here on AVX-512 CPUs;
+# elsewhere scripts/emulated-avx512.sh runs its code under the sanitizer through SIMDe.
+# Usage: scripts/asan-native.sh [test files...] (default: the list below)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 work=$(mktemp -d "${TMPDIR:-/tmp}/nabla-asan-XXXXXX")
@@ -28,6 +32,8 @@ node --import tsx --input-type=module -e '
 # fused conv → relu → pool block in every geometry the kernel takes or declines. The detection
 # tests run NMS, RoI Align and RoI pooling (forward and backward) natively, on boxes partly and
 # wholly outside the map, and feed the detection kernels bad batch indices and argmax positions.
-node --import tsx --test --test-concurrency=1 test/backend/native-*.test.ts test/ops/conv.test.ts test/ops/pool.test.ts \
-  test/detection/ops.test.ts test/detection/native-kernels.test.ts
+if [ $# -eq 0 ]; then
+  set -- test/backend/native-*.test.ts test/ops/conv.test.ts test/ops/pool.test.ts test/detection/ops.test.ts test/detection/native-kernels.test.ts
+fi
+node --import tsx --test --test-concurrency=1 "$@"
 echo "asan-native: no AddressSanitizer errors"

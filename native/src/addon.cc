@@ -1,11 +1,14 @@
 // nabla's native backend: the Node-API module. Exports one function per kernel (kernels.h) plus
-// a few controls: info() (thread count, GEMM kernel, CPU features, op-code tables), setNumThreads
-// and forceGenericGemm (for tests and benchmarks). Built by node-gyp from binding.gyp.
+// a few controls: info() (thread count, instruction-set level, GEMM kernel, CPU model and features,
+// op-code tables), setNumThreads, and setIsa / forceGenericGemm (for tests and benchmarks). Built
+// by node-gyp from binding.gyp.
 
 #include <node_api.h>
 
 #include <string>
+#include <utility>
 
+#include "cpu_features.h"
 #include "gemm.h"
 #include "kernels.h"
 #include "ops.h"
@@ -35,15 +38,49 @@ const char* const kReduceNames[] = {NABLA_REDUCE_OPS(NABLA_NAME)};
 
 void setProperty(napi_env env, napi_value obj, const char* key, napi_value value) { napi_set_named_property(env, obj, key, value); }
 
+void setString(napi_env env, napi_value obj, const char* key, const char* value) {
+  napi_value v;
+  napi_create_string_utf8(env, value, NAPI_AUTO_LENGTH, &v);
+  setProperty(env, obj, key, v);
+}
+
+/** The CPU's SIMD features that matter to the kernels, by their /proc/cpuinfo names. */
+napi_value cpuFlagList(napi_env env) {
+  const CpuFeatures& f = cpuFeatures();
+  const std::pair<bool, const char*> flags[] = {
+      {f.avx, "avx"}, {f.avx2, "avx2"}, {f.fma, "fma"}, {f.f16c, "f16c"}, {f.avx512f, "avx512f"}, {f.avx512dq, "avx512dq"},
+      {f.avx512bw, "avx512bw"}, {f.avx512vl, "avx512vl"}, {f.avx512vnni, "avx512_vnni"}, {f.avx512bf16, "avx512_bf16"},
+  };
+  const char* names[sizeof flags / sizeof flags[0]];
+  int count = 0;
+  for (const auto& [has, name] : flags) if (has) names[count++] = name;
+  return makeNameList(env, names, count);
+}
+
+/** The levels this process may use, lowest first (what setIsa accepts). */
+napi_value isaList(napi_env env) {
+  const char* names[3];
+  int count = 0;
+  for (Isa isa : {Isa::generic, Isa::avx2, Isa::avx512}) if (isa <= allowedIsa()) names[count++] = isaName(isa);
+  return makeNameList(env, names, count);
+}
+
 napi_value Info(napi_env env, napi_callback_info) {
   napi_value obj, v;
   napi_create_object(env, &obj);
   napi_create_int32(env, numThreads(), &v);
   setProperty(env, obj, "threads", v);
-  napi_create_string_utf8(env, gemmKernelName(), NAPI_AUTO_LENGTH, &v);
-  setProperty(env, obj, "gemmKernel", v);
-  napi_get_boolean(env, cpuHasAvx2Fma(), &v);
+  setString(env, obj, "isa", isaName(activeIsa()));
+  setProperty(env, obj, "isas", isaList(env));
+  setString(env, obj, "cpuIsa", isaName(cpuIsa()));
+  setString(env, obj, "isaWarning", isaWarning());
+  setString(env, obj, "gemmKernel", gemmKernelName());
+  napi_get_boolean(env, cpuIsa() >= Isa::avx2, &v);
   setProperty(env, obj, "avx2", v);
+  napi_get_boolean(env, cpuIsa() >= Isa::avx512, &v);
+  setProperty(env, obj, "avx512", v);
+  setString(env, obj, "cpuModel", cpuFeatures().model);
+  setProperty(env, obj, "cpuFlags", cpuFlagList(env));
   setProperty(env, obj, "unaryOps", makeNameList(env, kUnaryNames, static_cast<int>(UnaryOp::count)));
   setProperty(env, obj, "paramOps", makeNameList(env, kParamNames, static_cast<int>(ParamOp::count)));
   setProperty(env, obj, "binaryOps", makeNameList(env, kBinaryNames, static_cast<int>(BinaryOp::count)));
@@ -71,7 +108,7 @@ napi_value SetNumThreads(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
-/** forceGenericGemm(flag): use the portable micro-kernel even where AVX2 is available. */
+/** forceGenericGemm(flag): run the portable kernels (true) or the best allowed ones again (false). */
 napi_value ForceGenericGemm(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1];
@@ -81,7 +118,34 @@ napi_value ForceGenericGemm(napi_env env, napi_callback_info info) {
     napi_throw_type_error(env, nullptr, "forceGenericGemm: expected a boolean");
     return nullptr;
   }
-  forceGenericGemm(flag);
+  if (flag) forceIsa(Isa::generic);
+  else unforceIsa();
+  return nullptr;
+}
+
+/** setIsa(name | null): run later kernels at that level ("avx512", "avx2", "generic"), or the best allowed (null). */
+napi_value SetIsa(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  napi_valuetype type = napi_undefined;
+  if (argc >= 1) napi_typeof(env, argv[0], &type);
+  if (type == napi_null) {
+    unforceIsa();
+    return nullptr;
+  }
+  char name[16] = {};
+  size_t len = 0;
+  Isa isa;
+  if (type != napi_string || napi_get_value_string_utf8(env, argv[0], name, sizeof name, &len) != napi_ok || !parseIsa(name, &isa)) {
+    napi_throw_type_error(env, nullptr, "setIsa: expected \"avx512\", \"avx2\", \"generic\" or null");
+    return nullptr;
+  }
+  if (!forceIsa(isa)) {
+    const std::string msg = std::string("setIsa: ") + name + " is not available here (this process may use up to " + isaName(allowedIsa()) +
+                            "; the CPU has " + isaName(cpuIsa()) + ")";
+    napi_throw_range_error(env, nullptr, msg.c_str());
+  }
   return nullptr;
 }
 
@@ -109,6 +173,7 @@ const Entry kEntries[] = {
     {"info", Info},
     {"setNumThreads", SetNumThreads},
     {"forceGenericGemm", ForceGenericGemm},
+    {"setIsa", SetIsa},
     {"setConvBatchedMaxPlane", SetConvBatchedMaxPlane},
     {"forceConvAlgorithm", ForceConvAlgorithm},
     {"convAlgorithmsUsed", ConvAlgorithmsUsed},
@@ -157,6 +222,7 @@ const Entry kEntries[] = {
 }  // namespace nabla
 
 NAPI_MODULE_INIT() {
+  nabla::activeIsa();  // reads NABLA_ISA now, so that its warning (if any) comes at load
   for (const auto& e : nabla::kEntries) {
     napi_value fn;
     if (napi_create_function(env, e.name, NAPI_AUTO_LENGTH, e.fn, nullptr, &fn) != napi_ok) return nullptr;

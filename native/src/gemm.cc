@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <atomic>
 
+#include "cpu_features.h"
 #include "scratch.h"
 #include "threadpool.h"
 
@@ -10,14 +11,23 @@ namespace nabla {
 
 namespace {
 
-/** Depth of a packed slice: an MR- and an NR-panel of KC floats (6 KiB + 16 KiB) share L1. */
-constexpr int64_t KC = 256;
-/** Rows of A per task block: MC·KC floats (144 KiB) stay in L2 while B panels stream past. */
-constexpr int64_t MC = 144;
-/** Columns of B per packed slice: KC·NC floats (3 MiB) in L3, shared by every thread. */
-constexpr int64_t NC = 3072;
-/** Rows of A packed at once (bounds the packed-A scratch at MS·KC floats = 4 MiB). */
-constexpr int64_t MS = 4032;
+/**
+ * A micro-kernel's tile (MR×NR) and the cache blocking around it. KC: depth of a packed slice (an
+ * MR- and an NR-panel of KC floats share L1). MC: rows of A per task block (MC·KC floats stay in
+ * L2 while B panels stream past). NC: columns of B per packed slice (KC·NC floats in L3, shared by
+ * every thread). MS: rows of A packed at once (bounds the packed-A scratch at MS·KC floats).
+ */
+template <int MR_, int NR_, int64_t KC_, int64_t MC_>
+struct Geometry {
+  static constexpr int MR = MR_, NR = NR_;
+  static constexpr int64_t KC = KC_, MC = MC_, NC = 3072, MS = 4032;
+  static_assert(MC % MR == 0 && MS % MC == 0 && NC % NR == 0, "block sizes must be multiples of the micro-tile");
+};
+/** AVX2 and portable: 6 KiB + 16 KiB of panels in L1, a 144 KiB block of A in L2. */
+using Tiles6x16 = Geometry<kMR, kNR, 256, 144>;
+/** AVX-512: 9 KiB + 24 KiB of panels in L1 (32 KiB on the AVX-512 CPUs we know), a 108 KiB block of A in L2. */
+using Tiles12x32 = Geometry<kMR512, kNR512, 192, 144>;
+
 /** Multiply-adds below which a product never leaves the calling thread. */
 constexpr double kParallelWork = 96.0 * 96.0 * 96.0;
 /**
@@ -28,59 +38,76 @@ constexpr double kParallelWork = 96.0 * 96.0 * 96.0;
  */
 constexpr double kSplitWork = 16.0 * 1024 * 1024;
 
-static_assert(MC % kMR == 0 && MS % MC == 0 && NC % kNR == 0, "block sizes must be multiples of the micro-tile");
+/** The micro-kernel activeIsa() allows, with its tile. */
+struct Choice {
+  MicroKernel kernel;
+  bool wide;  // the 12×32 AVX-512 tile (else 6×16)
+  const char* name;
+};
 
-std::atomic<bool> forceGeneric{false};
-
-MicroKernel selectKernel() {
-  if (!forceGeneric.load(std::memory_order_relaxed)) {
-    static const MicroKernel avx2 = cpuHasAvx2Fma() ? microKernelAvx2() : nullptr;
-    if (avx2) return avx2;
+Choice chooseKernel() {
+  const Isa isa = activeIsa();
+  if (isa >= Isa::avx512) {
+    static const MicroKernel avx512 = microKernelAvx512();
+    if (avx512) return {avx512, true, "avx512f"};
   }
-  return microKernelGeneric;
+  if (isa >= Isa::avx2) {
+    static const MicroKernel avx2 = microKernelAvx2();
+    if (avx2) return {avx2, false, "avx2-fma"};
+  }
+  return {microKernelGeneric, false, "generic"};
 }
 
 inline int64_t roundUp(int64_t n, int64_t m) { return (n + m - 1) / m * m; }
 
 /** Rows [i0, i0+mc) × depth [p0, p0+kc) of A as MR-row panels (rows past mc zero). */
+template <int MR>
 void packA(const ConstMat& A, int64_t i0, int64_t mc, int64_t p0, int64_t kc, float* dst, int64_t panelBegin, int64_t panelEnd) {
   for (int64_t panel = panelBegin; panel < panelEnd; panel++) {
-    const int64_t ir = panel * kMR;
-    const int rows = static_cast<int>(std::min<int64_t>(kMR, mc - ir));
-    float* d = dst + panel * kMR * kc;
+    const int64_t ir = panel * MR;
+    const int rows = static_cast<int>(std::min<int64_t>(MR, mc - ir));
+    float* d = dst + panel * MR * kc;
     const float* s = A.p + (i0 + ir) * A.rs + p0 * A.cs;
-    if (rows == kMR && A.cs == 1) {
-      const float *r0 = s, *r1 = s + A.rs, *r2 = s + 2 * A.rs, *r3 = s + 3 * A.rs, *r4 = s + 4 * A.rs, *r5 = s + 5 * A.rs;
-      for (int64_t p = 0; p < kc; p++, d += kMR) {
-        d[0] = r0[p]; d[1] = r1[p]; d[2] = r2[p]; d[3] = r3[p]; d[4] = r4[p]; d[5] = r5[p];
+    if (rows == MR && A.cs == 1) {
+      // Row-major A: MR row streams, interleaved a few depths at a time.
+      int64_t p = 0;
+      for (; p + 4 <= kc; p += 4, d += 4 * MR) {
+        for (int r = 0; r < MR; r++) {
+          const float* src = s + r * A.rs + p;
+          d[r] = src[0]; d[MR + r] = src[1]; d[2 * MR + r] = src[2]; d[3 * MR + r] = src[3];
+        }
       }
-    } else if (rows == kMR && A.rs == 1) {
+      for (; p < kc; p++, d += MR) {
+        for (int r = 0; r < MR; r++) d[r] = s[r * A.rs + p];
+      }
+    } else if (rows == MR && A.rs == 1) {
       // Column-major A (a transposed operand): each k's MR values are contiguous.
-      for (int64_t p = 0; p < kc; p++, d += kMR) {
+      for (int64_t p = 0; p < kc; p++, d += MR) {
         const float* c = s + p * A.cs;
-        for (int r = 0; r < kMR; r++) d[r] = c[r];
+        for (int r = 0; r < MR; r++) d[r] = c[r];
       }
     } else {
-      for (int64_t p = 0; p < kc; p++, d += kMR) {
+      for (int64_t p = 0; p < kc; p++, d += MR) {
         const float* c = s + p * A.cs;
-        for (int r = 0; r < kMR; r++) d[r] = r < rows ? c[r * A.rs] : 0.0f;
+        for (int r = 0; r < MR; r++) d[r] = r < rows ? c[r * A.rs] : 0.0f;
       }
     }
   }
 }
 
 /** Depth [p0, p0+kc) × columns [j0, j0+nc) of B as NR-column panels (columns past nc zero). */
+template <int NR>
 void packB(const ConstMat& B, int64_t p0, int64_t kc, int64_t j0, int64_t nc, float* dst, int64_t panelBegin, int64_t panelEnd) {
   for (int64_t panel = panelBegin; panel < panelEnd; panel++) {
-    const int64_t jr = panel * kNR;
-    const int cols = static_cast<int>(std::min<int64_t>(kNR, nc - jr));
-    float* d = dst + panel * kNR * kc;
+    const int64_t jr = panel * NR;
+    const int cols = static_cast<int>(std::min<int64_t>(NR, nc - jr));
+    float* d = dst + panel * NR * kc;
     if (B.rowOff) {
       // Row p starts at its own offset (a shifted window of an image): contiguous along j.
-      for (int64_t p = 0; p < kc; p++, d += kNR) {
+      for (int64_t p = 0; p < kc; p++, d += NR) {
         const float* r = B.p + B.rowOff[p0 + p] + (j0 + jr) * B.cs;
-        if (cols == kNR && B.cs == 1) for (int c = 0; c < kNR; c++) d[c] = r[c];
-        else for (int c = 0; c < kNR; c++) d[c] = c < cols ? r[c * B.cs] : 0.0f;
+        if (cols == NR && B.cs == 1) for (int c = 0; c < NR; c++) d[c] = r[c];
+        else for (int c = 0; c < NR; c++) d[c] = c < cols ? r[c * B.cs] : 0.0f;
       }
       continue;
     }
@@ -88,37 +115,37 @@ void packB(const ConstMat& B, int64_t p0, int64_t kc, int64_t j0, int64_t nc, fl
       // Column j starts at its own offset: walk each column along p, in blocks of depth.
       for (int64_t pb = 0; pb < kc; pb += 64) {
         const int64_t pe = std::min<int64_t>(kc, pb + 64);
-        for (int c = 0; c < kNR; c++) {
+        for (int c = 0; c < NR; c++) {
           if (c >= cols) {
-            for (int64_t p = pb; p < pe; p++) d[p * kNR + c] = 0.0f;
+            for (int64_t p = pb; p < pe; p++) d[p * NR + c] = 0.0f;
             continue;
           }
           const float* col = B.p + B.colOff[j0 + jr + c] + p0 * B.rs;
-          for (int64_t p = pb; p < pe; p++) d[p * kNR + c] = col[p * B.rs];
+          for (int64_t p = pb; p < pe; p++) d[p * NR + c] = col[p * B.rs];
         }
       }
       continue;
     }
     const float* s = B.p + p0 * B.rs + (j0 + jr) * B.cs;
-    if (cols == kNR && B.cs == 1) {
-      for (int64_t p = 0; p < kc; p++, d += kNR) {
+    if (cols == NR && B.cs == 1) {
+      for (int64_t p = 0; p < kc; p++, d += NR) {
         const float* r = s + p * B.rs;
-        for (int c = 0; c < kNR; c++) d[c] = r[c];
+        for (int c = 0; c < NR; c++) d[c] = r[c];
       }
-    } else if (cols == kNR && B.rs == 1) {
+    } else if (cols == NR && B.rs == 1) {
       // Column-major B (e.g. a transposed weight): walk each column contiguously, in blocks of
       // depth so the NR column streams stay in cache.
       for (int64_t pb = 0; pb < kc; pb += 64) {
         const int64_t pe = std::min<int64_t>(kc, pb + 64);
-        for (int c = 0; c < kNR; c++) {
+        for (int c = 0; c < NR; c++) {
           const float* col = s + c * B.cs;
-          for (int64_t p = pb; p < pe; p++) d[p * kNR + c] = col[p];
+          for (int64_t p = pb; p < pe; p++) d[p * NR + c] = col[p];
         }
       }
     } else {
-      for (int64_t p = 0; p < kc; p++, d += kNR) {
+      for (int64_t p = 0; p < kc; p++, d += NR) {
         const float* r = s + p * B.rs;
-        for (int c = 0; c < kNR; c++) d[c] = c < cols ? r[c * B.cs] : 0.0f;
+        for (int c = 0; c < NR; c++) d[c] = c < cols ? r[c * B.cs] : 0.0f;
       }
     }
   }
@@ -166,17 +193,15 @@ void matrixTimesColumn(int64_t M, int64_t K, float alpha, ConstMat A, ConstMat B
 
 }  // namespace
 
-const char* gemmKernelName() { return selectKernel() == microKernelGeneric ? "generic" : "avx2-fma"; }
-
-void forceGenericGemm(bool generic) { forceGeneric.store(generic); }
+const char* gemmKernelName() { return chooseKernel().name; }
 
 namespace {
 
-/** A mid-sized product as one serial product per thread over column (or row) strips of C. */
-bool splitProduct(int64_t M, int64_t N, int64_t K, float alpha, ConstMat A, ConstMat B, float beta, MutMat C) {
+/** A mid-sized product as one serial product per thread over column (or row) strips of C, cut at tile multiples. */
+bool splitProduct(int64_t M, int64_t N, int64_t K, float alpha, ConstMat A, ConstMat B, float beta, MutMat C, int mr, int nr) {
   const int64_t T = numThreads();
   const bool byColumns = N >= M;
-  const int64_t len = byColumns ? N : M, align = byColumns ? kNR : kMR;
+  const int64_t len = byColumns ? N : M, align = byColumns ? nr : mr;
   const int64_t part = roundUp((len + T - 1) / T, align), parts = (len + part - 1) / part;
   std::atomic<bool> ok{true};
   parallelTasks(parts, [&](int64_t t, int) {
@@ -193,6 +218,67 @@ bool splitProduct(int64_t M, int64_t N, int64_t K, float alpha, ConstMat A, Cons
     if (!sgemm(byColumns ? M : n, byColumns ? n : N, K, alpha, a, b, beta, c, false)) ok = false;
   });
   return ok;
+}
+
+/** The packed, blocked product with micro-kernel `kernel` of tile G::MR×G::NR. */
+template <class G>
+bool blockedProduct(int64_t M, int64_t N, int64_t K, float alpha, const ConstMat& A, const ConstMat& B, float beta, const MutMat& C,
+                    bool par, MicroKernel kernel) {
+  constexpr int MR = G::MR, NR = G::NR;
+  constexpr int64_t KC = G::KC, MC = G::MC, NC = G::NC, MS = G::MS;
+  const int64_t kcMax = std::min(K, KC), ncMax = std::min(roundUp(N, NR), NC), msMax = std::min(roundUp(M, MR), MS);
+  float* packedB = threadScratch(kPackB).get<float>(kcMax * ncMax);
+  float* packedA = threadScratch(kPackA).get<float>(kcMax * msMax);
+  if (!packedA || !packedB) return false;
+  const int threads = par ? numThreads() : 1;
+
+  for (int64_t jc = 0; jc < N; jc += NC) {
+    const int64_t nc = std::min(NC, N - jc), nPanels = (nc + NR - 1) / NR;
+    for (int64_t pc = 0; pc < K; pc += KC) {
+      const int64_t kc = std::min(KC, K - pc);
+      const float betaSlice = pc == 0 ? beta : 1.0f;
+      if (par) parallelRanges(nPanels, 8, [&](int64_t b, int64_t e, int) { packB<NR>(B, pc, kc, jc, nc, packedB, b, e); });
+      else packB<NR>(B, pc, kc, jc, nc, packedB, 0, nPanels);
+
+      for (int64_t ms = 0; ms < M; ms += MS) {
+        const int64_t mlen = std::min(MS, M - ms), mPanels = (mlen + MR - 1) / MR;
+        if (par) parallelRanges(mPanels, 8, [&](int64_t b, int64_t e, int) { packA<MR>(A, ms, mlen, pc, kc, packedA, b, e); });
+        else packA<MR>(A, ms, mlen, pc, kc, packedA, 0, mPanels);
+
+        // Tiles: row blocks of at most MC rows × chunks of NR panels; enough of them to keep every
+        // thread busy, and as many row blocks as a multiple of the threads, of equal height (1024
+        // rows as 7 blocks of 144 and one of 16 leave a thread idle for a ninth of the product).
+        int64_t mBlocks = (mlen + MC - 1) / MC;
+        if (threads > 1) mBlocks = roundUp(mBlocks, threads);
+        const int64_t mc = std::min(MC, roundUp((mlen + mBlocks - 1) / mBlocks, MR));
+        mBlocks = (mlen + mc - 1) / mc;
+        int64_t nChunks = 1;
+        if (threads > 1 && mBlocks < 4 * threads) nChunks = std::min(nPanels, (4 * threads + mBlocks - 1) / mBlocks);
+        const int64_t chunkPanels = (nPanels + nChunks - 1) / nChunks;
+        nChunks = (nPanels + chunkPanels - 1) / chunkPanels;
+
+        auto tile = [&](int64_t task, int) {
+          const int64_t mb = task / nChunks, ch = task % nChunks;
+          const int64_t i0 = mb * mc, i1 = std::min(mlen, i0 + mc);
+          const int64_t p0 = ch * chunkPanels, p1 = std::min(nPanels, p0 + chunkPanels);
+          for (int64_t jp = p0; jp < p1; jp++) {
+            const int64_t jr = jp * NR;
+            const int nr = static_cast<int>(std::min<int64_t>(NR, nc - jr));
+            const float* bp = packedB + jp * NR * kc;
+            for (int64_t ir = i0; ir < i1; ir += MR) {
+              const int mr = static_cast<int>(std::min<int64_t>(MR, mlen - ir));
+              float* c = C.p + (ms + ir) * C.rs + (jc + jr) * C.cs;
+              kernel(kc, packedA + (ir / MR) * MR * kc, bp, c, C.rs, C.cs, mr, nr, alpha, betaSlice);
+            }
+          }
+        };
+        const int64_t tasks = mBlocks * nChunks;
+        if (par) parallelTasks(tasks, tile);
+        else for (int64_t t = 0; t < tasks; t++) tile(t, 0);
+      }
+    }
+  }
+  return true;
 }
 
 }  // namespace
@@ -217,62 +303,13 @@ bool sgemm(int64_t M, int64_t N, int64_t K, float alpha, ConstMat A, ConstMat B,
     return true;
   }
 
-  if (par && !tabled && static_cast<double>(M) * N * K <= kSplitWork) return splitProduct(M, N, K, alpha, A, B, beta, C);
-
-  const MicroKernel kernel = selectKernel();
-  const int64_t kcMax = std::min(K, KC), ncMax = std::min(roundUp(N, kNR), NC), msMax = std::min(roundUp(M, kMR), MS);
-  float* packedB = threadScratch(kPackB).get<float>(kcMax * ncMax);
-  float* packedA = threadScratch(kPackA).get<float>(kcMax * msMax);
-  if (!packedA || !packedB) return false;
-  const int threads = par ? numThreads() : 1;
-
-  for (int64_t jc = 0; jc < N; jc += NC) {
-    const int64_t nc = std::min(NC, N - jc), nPanels = (nc + kNR - 1) / kNR;
-    for (int64_t pc = 0; pc < K; pc += KC) {
-      const int64_t kc = std::min(KC, K - pc);
-      const float betaSlice = pc == 0 ? beta : 1.0f;
-      if (par) parallelRanges(nPanels, 8, [&](int64_t b, int64_t e, int) { packB(B, pc, kc, jc, nc, packedB, b, e); });
-      else packB(B, pc, kc, jc, nc, packedB, 0, nPanels);
-
-      for (int64_t ms = 0; ms < M; ms += MS) {
-        const int64_t mlen = std::min(MS, M - ms), mPanels = (mlen + kMR - 1) / kMR;
-        if (par) parallelRanges(mPanels, 8, [&](int64_t b, int64_t e, int) { packA(A, ms, mlen, pc, kc, packedA, b, e); });
-        else packA(A, ms, mlen, pc, kc, packedA, 0, mPanels);
-
-        // Tiles: row blocks of at most MC rows × chunks of NR panels; enough of them to keep every
-        // thread busy, and as many row blocks as a multiple of the threads, of equal height (1024
-        // rows as 7 blocks of 144 and one of 16 leave a thread idle for a ninth of the product).
-        int64_t mBlocks = (mlen + MC - 1) / MC;
-        if (threads > 1) mBlocks = roundUp(mBlocks, threads);
-        const int64_t mc = std::min(MC, roundUp((mlen + mBlocks - 1) / mBlocks, kMR));
-        mBlocks = (mlen + mc - 1) / mc;
-        int64_t nChunks = 1;
-        if (threads > 1 && mBlocks < 4 * threads) nChunks = std::min(nPanels, (4 * threads + mBlocks - 1) / mBlocks);
-        const int64_t chunkPanels = (nPanels + nChunks - 1) / nChunks;
-        nChunks = (nPanels + chunkPanels - 1) / chunkPanels;
-
-        auto tile = [&](int64_t task, int) {
-          const int64_t mb = task / nChunks, ch = task % nChunks;
-          const int64_t i0 = mb * mc, i1 = std::min(mlen, i0 + mc);
-          const int64_t p0 = ch * chunkPanels, p1 = std::min(nPanels, p0 + chunkPanels);
-          for (int64_t jp = p0; jp < p1; jp++) {
-            const int64_t jr = jp * kNR;
-            const int nr = static_cast<int>(std::min<int64_t>(kNR, nc - jr));
-            const float* bp = packedB + jp * kNR * kc;
-            for (int64_t ir = i0; ir < i1; ir += kMR) {
-              const int mr = static_cast<int>(std::min<int64_t>(kMR, mlen - ir));
-              float* c = C.p + (ms + ir) * C.rs + (jc + jr) * C.cs;
-              kernel(kc, packedA + (ir / kMR) * kMR * kc, bp, c, C.rs, C.cs, mr, nr, alpha, betaSlice);
-            }
-          }
-        };
-        const int64_t tasks = mBlocks * nChunks;
-        if (par) parallelTasks(tasks, tile);
-        else for (int64_t t = 0; t < tasks; t++) tile(t, 0);
-      }
-    }
+  const Choice choice = chooseKernel();
+  if (par && !tabled && static_cast<double>(M) * N * K <= kSplitWork) {
+    return choice.wide ? splitProduct(M, N, K, alpha, A, B, beta, C, Tiles12x32::MR, Tiles12x32::NR)
+                       : splitProduct(M, N, K, alpha, A, B, beta, C, Tiles6x16::MR, Tiles6x16::NR);
   }
-  return true;
+  return choice.wide ? blockedProduct<Tiles12x32>(M, N, K, alpha, A, B, beta, C, par, choice.kernel)
+                     : blockedProduct<Tiles6x16>(M, N, K, alpha, A, B, beta, C, par, choice.kernel);
 }
 
 }  // namespace nabla

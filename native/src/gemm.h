@@ -1,8 +1,8 @@
 // float32 general matrix multiply: C = alpha·A·B + beta·C on strided matrices.
 //
 // The Goto/BLIS scheme: B is packed in KC×NC slices into NR-wide column panels, A in MR-tall row
-// panels, and a register-blocked MR×NR micro-kernel (AVX2/FMA when the CPU has it, portable C++
-// otherwise; chosen at run time) multiplies panel pairs. Packing absorbs any layout — transposed,
+// panels, and a register-blocked MR×NR micro-kernel multiplies panel pairs: AVX-512F (12×32),
+// AVX2/FMA (6×16) or portable C++ (6×16), as activeIsa() (cpu_features.h) says at run time. Packing absorbs any layout — transposed,
 // strided or broadcast operands cost nothing extra. Large products split their tiles over the
 // thread pool; the packed B slice is shared, A is packed once per slice for all threads.
 
@@ -29,9 +29,12 @@ struct MutMat {
   int64_t rs, cs;
 };
 
-/** Micro-tile of the register kernels: MR rows of A by NR columns of B. */
+/** Micro-tile of the AVX2 and portable kernels: MR rows of A by NR columns of B (recurrent.cc packs for it too). */
 constexpr int kMR = 6;
 constexpr int kNR = 16;
+/** Micro-tile of the AVX-512 kernel: 12 rows by two 16-float vectors, 24 of the 32 zmm registers. */
+constexpr int kMR512 = 12;
+constexpr int kNR512 = 32;
 
 /**
  * C[M×N] = alpha·A[M×K]·B[K×N] + beta·C (beta = 0 never reads C). `parallel` lets a large
@@ -40,10 +43,8 @@ constexpr int kNR = 16;
  */
 bool sgemm(int64_t M, int64_t N, int64_t K, float alpha, ConstMat A, ConstMat B, float beta, MutMat C, bool parallel);
 
-/** Which micro-kernel runs: "avx2-fma" or "generic". */
+/** Which micro-kernel runs now: "avx512f", "avx2-fma" or "generic" (follows activeIsa()). */
 const char* gemmKernelName();
-/** Force the portable kernel (true) or go back to run-time detection (false). For tests/benchmarks. */
-void forceGenericGemm(bool generic);
 
 // ---- micro-kernels (gemm_kernel_*.cc) ---------------------------------------------------------
 
@@ -56,9 +57,9 @@ using MicroKernel = void (*)(int64_t kc, const float* a, const float* b, float* 
 
 void microKernelGeneric(int64_t kc, const float* a, const float* b, float* c, int64_t rsc, int64_t csc, int mr, int nr, float alpha,
                         float beta);
-/** Null when the addon was built for a CPU family without AVX2 code. */
+/** The 6×16 AVX2/FMA kernel; null when the addon was built for a CPU family without AVX2 code. */
 MicroKernel microKernelAvx2();
-/** Whether this CPU runs AVX2 and FMA instructions. */
-bool cpuHasAvx2Fma();
+/** The 12×32 (kMR512×kNR512) AVX-512F kernel; null when the addon was built without it. */
+MicroKernel microKernelAvx512();
 
 }  // namespace nabla

@@ -1,7 +1,7 @@
 // The AVX2/FMA micro-kernel: a 6×16 tile of C in twelve ymm registers, two 8-float loads of B and
 // six broadcasts of A per step of depth, twelve fused multiply-adds. This translation unit is the
 // only one compiled for AVX2 (through target attributes, so the rest of the addon stays portable);
-// gemm.cc calls it only after cpuHasAvx2Fma() says the CPU runs it.
+// gemm.cc calls it only when activeIsa() (cpu_features.h) is AVX2 or above.
 
 #include "gemm.h"
 
@@ -107,18 +107,12 @@ NABLA_AVX2 void kernel(int64_t kc, const float* a, const float* b, float* c, int
 
 MicroKernel microKernelAvx2() { return kernel; }
 
-bool cpuHasAvx2Fma() {
-  __builtin_cpu_init();
-  return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-}
-
 }  // namespace nabla
 
 #else
 
 namespace nabla {
 MicroKernel microKernelAvx2() { return nullptr; }
-bool cpuHasAvx2Fma() { return false; }
 }  // namespace nabla
 
 #endif

@@ -16,7 +16,7 @@
 #define NABLA_POOL_AVX2 1
 #endif
 
-#include "gemm.h"
+#include "cpu_features.h"
 
 namespace nabla {
 
@@ -86,7 +86,7 @@ __attribute__((target("avx2"))) void pool2x2Avx2(const Pool2x2Plane& p) {
 }
 
 /** Whether the AVX2 kernels run here: the CPU has AVX2 and portable kernels are not forced (as for GEMM). */
-bool useAvx2() { return gemmKernelName()[0] == 'a'; }
+bool useAvx2() { return activeIsa() >= Isa::avx2; }
 #endif
 
 #if defined(__SSE2__)

@@ -34,6 +34,7 @@
 #include <string>
 
 #include "checks.h"
+#include "cpu_features.h"
 #include "gemm.h"
 #include "kernels.h"
 #include "ops.h"
@@ -83,7 +84,7 @@ struct Activations {
 };
 
 MicroKernel microKernel() {
-  const MicroKernel avx2 = gemmKernelName()[0] == 'a' ? microKernelAvx2() : nullptr;
+  const MicroKernel avx2 = activeIsa() >= Isa::avx2 ? microKernelAvx2() : nullptr;
   return avx2 ? avx2 : microKernelGeneric;
 }
 

@@ -7,7 +7,7 @@
 
 #include "vmath.h"
 
-#include "gemm.h"
+#include "cpu_features.h"
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 #include <immintrin.h>
@@ -107,7 +107,7 @@ NABLA_AVX2 void row(const float* x, float* y, int64_t n, ScalarFn scalar) {
 }  // namespace
 
 VectorRow vectorRow(UnaryOp op) {
-  if (gemmKernelName()[0] != 'a') return nullptr;  // no AVX2/FMA here, or portable kernels forced
+  if (activeIsa() < Isa::avx2) return nullptr;  // no AVX2/FMA here, or portable kernels forced
   switch (op) {
     case UnaryOp::exp: return row<Exp>;
     case UnaryOp::sigmoid: return row<Sigmoid>;

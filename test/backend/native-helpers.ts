@@ -6,7 +6,7 @@ import type { Backend, ConvParams, View } from "../../src/backend/backend.js";
 import "../../src/backends.js";
 import { backendUnavailableReason } from "../../src/backend/registry.js";
 import { cpuBackend } from "../../src/backend/cpu/index.js";
-import { forceGenericGemm, nativeBackend, nativeInfo } from "../../src/backend/native/index.js";
+import { nativeBackend, nativeInfo, setNativeIsa } from "../../src/backend/native/index.js";
 import type { DType, TypedArray } from "../../src/core/dtype.js";
 import { arrayFor } from "../../src/core/dtype.js";
 
@@ -18,16 +18,16 @@ export const skipNative: string | false = reason ? `native backend unavailable: 
 export const native = (): Backend => nativeBackend(cpuBackend);
 export const cpu = cpuBackend;
 
-/** Run body once per micro-kernel (AVX2 where the CPU has it, then the portable one). */
+/** Run body once per instruction-set level this process may use (AVX-512 and AVX2 where the CPU has them, always the portable one). */
 export function forEachKernel(body: (name: string) => void): void {
-  const kernels = nativeInfo()!.avx2 ? [false, true] : [true];
+  const levels = [...nativeInfo()!.isas].reverse();
   try {
-    for (const generic of kernels) {
-      forceGenericGemm(generic);
-      body(generic ? "generic" : "avx2");
+    for (const isa of levels) {
+      setNativeIsa(isa);
+      body(isa);
     }
   } finally {
-    forceGenericGemm(false);
+    setNativeIsa(null);
   }
 }
 

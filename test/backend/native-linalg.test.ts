@@ -1,5 +1,5 @@
 // The native GEMM (matmul) and convolution kernels against the cpu backend on random shapes, with
-// both micro-kernels (AVX2/FMA and the portable one) and several thread counts.
+// every micro-kernel the CPU has (AVX-512, AVX2/FMA, the portable one) and several thread counts.
 //
 // Tolerance: the native kernels accumulate in float32 (FMA), the cpu backend in float64, so a dot
 // product of K standard-normal terms may differ by a few float32 ulps of its partial sums:
@@ -36,7 +36,8 @@ function matrix(batch: number[], rows: number, cols: number, rng: Rng, transpose
 }
 
 const SIZES: [number, number, number][] = [
-  [1, 1, 1], [1, 7, 5], [7, 1, 5], [3, 5, 0], [0, 4, 3], [5, 17, 9], [6, 16, 8], [13, 33, 70], [37, 300, 19], [150, 70, 300], [70, 150, 300], [300, 20, 7],
+  [1, 1, 1], [1, 7, 5], [7, 1, 5], [3, 5, 0], [0, 4, 3], [5, 17, 9], [6, 16, 8], [12, 32, 8], [13, 33, 70], [25, 47, 193], [37, 300, 19],
+  [150, 70, 300], [70, 150, 300], [161, 97, 200], [300, 20, 7],
 ];
 
 test("matmul: sizes around the micro-tile and the cache blocks, transposed and strided operands, both micro-kernels", { skip: skipNative }, () => {
@@ -210,7 +211,7 @@ test("results are bit-for-bit reproducible run to run (per-thread filter gradien
 
 test("the micro-kernel in use is reported, and forcing the portable one is undone", { skip: skipNative }, () => {
   const info = nativeInfo()!;
-  assert.equal(info.gemmKernel, info.avx2 ? "avx2-fma" : "generic");
+  assert.equal(info.gemmKernel, ({ avx512: "avx512f", avx2: "avx2-fma", generic: "generic" } as const)[info.isa]);
   forceGenericGemm(true);
   assert.equal(nativeInfo()!.gemmKernel, "generic");
   forceGenericGemm(false);

@@ -1,6 +1,6 @@
 // Stride-1 direct convolution kernels on a padded image (direct_kernels.inc; used by padded.cc),
-// in a portable and an AVX2/FMA build; directKernels() picks one at run time, following the GEMM's
-// choice (so forceGenericGemm(true) selects the portable ones too).
+// in a portable and an AVX2/FMA build; directKernels() picks one at run time from activeIsa()
+// (cpu_features.h), so forcing a level selects these too.
 
 #pragma once
 

@@ -1,7 +1,7 @@
 // The portable build of the stride-1 direct convolution kernels (see direct_kernels.inc).
 
 #include "direct_kernels.h"
-#include "../gemm.h"
+#include "../cpu_features.h"
 
 #define NABLA_TARGET
 #define NABLA_NAME(name) name##Generic
@@ -10,7 +10,7 @@
 namespace nabla {
 
 DirectKernels directKernels() {
-  if (gemmKernelName()[0] == 'a') {  // "avx2-fma": the CPU has it and portable kernels are not forced
+  if (activeIsa() >= Isa::avx2) {  // the CPU has AVX2/FMA and portable kernels are not forced
     const DirectKernels* k = directKernelsAvx2();
     if (k) return *k;
   }

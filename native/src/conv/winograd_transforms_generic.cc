@@ -1,7 +1,7 @@
 // The portable build of the Winograd transforms (see winograd_transforms.inc).
 
 #include "winograd_transforms.h"
-#include "../gemm.h"
+#include "../cpu_features.h"
 
 #define NABLA_TARGET
 #define NABLA_NAME(name) name##Generic
@@ -12,7 +12,7 @@ namespace nabla::conv {
 WinogradTransforms winogradTransformsGeneric() { return {winogradFiltersGeneric, winogradBlockGeneric, winogradInputsGeneric, winogradOutputsGeneric}; }
 
 WinogradTransforms winogradTransforms() {
-  if (gemmKernelName()[0] == 'a') {  // "avx2-fma": the CPU has it and portable kernels are not forced
+  if (activeIsa() >= Isa::avx2) {  // the CPU has AVX2/FMA and portable kernels are not forced (AVX-512 CPUs run these too)
     const WinogradTransforms* t = winogradTransformsAvx2();
     if (t) return *t;
   }

@@ -11,10 +11,28 @@ import { UNARY_CODES, PARAM_CODES, BINARY_CODES, REDUCE_CODES } from "../addon-a
 /** A kernel entry point: (call description, ...typed arrays) → void; throws on bad arguments. */
 export type NativeKernel = (meta: Float64Array, ...buffers: ArrayBufferView[]) => void;
 
+/** Instruction-set levels of the native kernels, lowest first (native/src/cpu_features.h). */
+export type NativeIsa = "generic" | "avx2" | "avx512";
+
 export interface NativeInfo {
   threads: number;
-  gemmKernel: "avx2-fma" | "generic";
+  /** The level the kernels use now (the best in `isas` unless setIsa/forceGenericGemm chose another). */
+  isa: NativeIsa;
+  /** The levels this process may use: up to the CPU's best, capped by NABLA_ISA. */
+  isas: NativeIsa[];
+  /** The best level the CPU (and its OS) runs. */
+  cpuIsa: NativeIsa;
+  /** The warning NABLA_ISA caused (an unknown level, or one the CPU lacks), "" when none. */
+  isaWarning: string;
+  gemmKernel: "avx512f" | "avx2-fma" | "generic";
+  /** The CPU runs AVX2 and FMA. */
   avx2: boolean;
+  /** The CPU (and its OS) runs AVX-512F. */
+  avx512: boolean;
+  /** CPUID's brand string ("" where there is none). */
+  cpuModel: string;
+  /** The SIMD features the kernels care about, as /proc/cpuinfo names them (avx2, fma, avx512f, avx512_bf16, …). */
+  cpuFlags: string[];
   asan: boolean;
   unaryOps: string[];
   paramOps: string[];
@@ -26,6 +44,8 @@ export interface NativeAddon {
   info(): NativeInfo;
   setNumThreads(n: number): void;
   forceGenericGemm(generic: boolean): void;
+  /** Run later kernels at this level (one of info().isas; throws otherwise), or at the best allowed (null). */
+  setIsa(isa: NativeIsa | null): void;
   copy: NativeKernel;
   fill: NativeKernel;
   unary: NativeKernel;
@@ -73,7 +93,7 @@ export interface NativeAddon {
 }
 
 const ENTRY_POINTS: readonly (keyof NativeAddon)[] = [
-  "info", "setNumThreads", "forceGenericGemm", "setConvBatchedMaxPlane", "forceConvAlgorithm", "convAlgorithmsUsed", "copy", "fill", "unary", "paramUnary", "binary", "where", "reduce", "matmul",
+  "info", "setNumThreads", "forceGenericGemm", "setIsa", "setConvBatchedMaxPlane", "forceConvAlgorithm", "convAlgorithmsUsed", "copy", "fill", "unary", "paramUnary", "binary", "where", "reduce", "matmul",
   "conv", "convReluMaxPool", "convBackwardData", "convBackwardFilter", "pool", "poolBackward", "maxPoolBackward", "softmax", "softmaxBackward",
   "moments", "channelMoments", "batchNormApply", "batchNormBackward", "random", "adamStep", "sgdStep", "crossEntropy", "crossEntropyBackward",
   "recurrentForward", "recurrentBackward", "argReduce", "indexSelect", "indexAdd", "gather", "scatterAdd",

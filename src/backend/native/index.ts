@@ -7,7 +7,7 @@
 // backendUnavailableReason("native") says why, and a one-time process warning does too.
 
 import type { Backend } from "../backend.js";
-import { loadAddon, type NativeAddon, type NativeInfo } from "./addon.js";
+import { loadAddon, type NativeAddon, type NativeInfo, type NativeIsa } from "./addon.js";
 import { nativeKernels } from "./kernels.js";
 
 let loaded: NativeAddon | null | undefined;
@@ -75,6 +75,11 @@ export function setNativeThreads(n: number): void {
 /** @internal Force the portable GEMM micro-kernel (tests compare it with the AVX2 one). */
 export function forceGenericGemm(generic: boolean): void {
   addon()?.forceGenericGemm(generic);
+}
+
+/** @internal Run the native kernels at one instruction-set level (one of nativeInfo().isas), or the best allowed (null). */
+export function setNativeIsa(isa: NativeIsa | null): void {
+  addon()?.setIsa(isa);
 }
 
 /** @internal Planes below `n` output positions take the batched conv path (tests force both ways); returns the previous threshold. */
