@@ -13,23 +13,13 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import type { ConvParams, View } from "../../src/backend/backend.js";
-import { convAlgorithmsUsed, forceConvAlgorithm, nativeInfo, setNativeThreads } from "../../src/backend/native/index.js";
-import { Rng, cloneView, compareKernel, convParams, cpu, forEachKernel, native, randomView, skipNative, type ConvCase } from "./native-helpers.js";
+import { convAlgorithmsUsed, forceConvAlgorithm } from "../../src/backend/native/index.js";
+import { Rng, cloneView, compareKernel, convParams, cpu, forEachKernel, native, randomView, skipNative, type ConvCase, withThreads } from "./native-helpers.js";
 
 const gemmTol = (k: number) => ({ rtol: 1e-4, atol: 2e-5 * Math.sqrt(Math.max(k, 1)) + 1e-6 });
 const winogradTol = (k: number) => ({ rtol: 1e-3, atol: 1e-4 * Math.sqrt(Math.max(k, 1)) + 1e-6 });
 
 type Pass = "forward" | "backwardData" | "backwardFilter";
-
-function withThreads(n: number, body: () => void): void {
-  const before = nativeInfo()!.threads;
-  setNativeThreads(n);
-  try {
-    body();
-  } finally {
-    setNativeThreads(before);
-  }
-}
 
 function forcing(name: string, body: () => void): void {
   const before = forceConvAlgorithm(name);

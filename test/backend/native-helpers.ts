@@ -6,7 +6,7 @@ import type { Backend, ConvParams, View } from "../../src/backend/backend.js";
 import "../../src/backends.js";
 import { backendUnavailableReason } from "../../src/backend/registry.js";
 import { cpuBackend } from "../../src/backend/cpu/index.js";
-import { nativeBackend, nativeInfo, setNativeIsa } from "../../src/backend/native/index.js";
+import { nativeBackend, nativeInfo, setNativeIsa, setNativeThreads } from "../../src/backend/native/index.js";
 import type { DType, TypedArray } from "../../src/core/dtype.js";
 import { arrayFor } from "../../src/core/dtype.js";
 
@@ -19,6 +19,17 @@ export const native = (): Backend => nativeBackend(cpuBackend);
 export const cpu = cpuBackend;
 
 /** Run body once per instruction-set level this process may use (AVX-512 and AVX2 where the CPU has them, always the portable one). */
+/** Run body with the addon's pool at n threads, restoring the previous count. */
+export function withThreads(n: number, body: () => void): void {
+  const before = nativeInfo()!.threads;
+  setNativeThreads(n);
+  try {
+    body();
+  } finally {
+    setNativeThreads(before);
+  }
+}
+
 export function forEachKernel(body: (name: string) => void): void {
   const levels = [...nativeInfo()!.isas].reverse();
   try {

@@ -8,21 +8,11 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import type { View } from "../../src/backend/backend.js";
-import { forceGenericGemm, nativeInfo, setConvBatchedMaxPlane, setNativeThreads } from "../../src/backend/native/index.js";
-import { Rng, broadcastDims, forEachKernel, cloneView, compareKernel, convParams, native, randomView, skipNative, type ConvCase, type Layout } from "./native-helpers.js";
+import { forceGenericGemm, nativeInfo, setConvBatchedMaxPlane } from "../../src/backend/native/index.js";
+import { Rng, broadcastDims, forEachKernel, cloneView, compareKernel, convParams, native, randomView, skipNative, type ConvCase, type Layout, withThreads } from "./native-helpers.js";
 
 const gemmTol = (k: number) => ({ rtol: 1e-4, atol: 2e-5 * Math.sqrt(Math.max(k, 1)) + 1e-6 });
 
-
-function withThreads(n: number, body: () => void): void {
-  const before = nativeInfo()!.threads;
-  setNativeThreads(n);
-  try {
-    body();
-  } finally {
-    setNativeThreads(before);
-  }
-}
 
 /** a [.., M, K] in the given layout ("t" stores it transposed: column-major). */
 function matrix(batch: number[], rows: number, cols: number, rng: Rng, transposed: boolean, layout: Layout): View {

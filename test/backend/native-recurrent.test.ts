@@ -16,10 +16,10 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import type { RecurrentParams, View } from "../../src/backend/backend.js";
-import { forceGenericGemm, nativeInfo, setNativeThreads } from "../../src/backend/native/index.js";
+import { forceGenericGemm } from "../../src/backend/native/index.js";
 import { loadAddon } from "../../src/backend/native/addon.js";
 import { begin, end, num, nums, view } from "../../src/backend/addon-abi/encode.js";
-import { Rng, forEachKernel, native, skipNative } from "./native-helpers.js";
+import { Rng, forEachKernel, native, skipNative, withThreads } from "./native-helpers.js";
 import { checkRecurrentCase, fixture } from "../helpers/recurrent-fixture.js";
 
 type Cell = RecurrentParams["cell"];
@@ -322,16 +322,6 @@ function check(s: Shape, seed: number, label: string): { fwd: number; bwd: numbe
     assertUntouchedOutside(v, `${msg}: ${key}`);
   }
   return { fwd, bwd };
-}
-
-function withThreads(n: number, body: () => void): void {
-  const before = nativeInfo()!.threads;
-  setNativeThreads(n);
-  try {
-    body();
-  } finally {
-    setNativeThreads(before);
-  }
 }
 
 
