@@ -279,7 +279,7 @@ export function buildProgram(): Command {
     });
   program.command("bench")
     .description("print the project's speed table (the same as npm run bench; needs a clone of the repository): all sections, or those named")
-    .argument("[sections...]", "gemm, conv, train, compile, char-lstm, detection, epoch (default: all)")
+    .argument("[sections...]", "gemm, sgemm, conv, train, compile, char-lstm, detection, epoch (default: all)")
     .option("--list", "list the sections and exit", false)
     .action(async (sections: string[], o) => {
       await benchCommand(o.list ? ["--list"] : sections);

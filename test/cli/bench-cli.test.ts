@@ -15,18 +15,18 @@ test("nabla bench --help names the sections and npm run bench", () => {
   const help = buildProgram().commands.find((c) => c.name() === "bench")!.helpInformation();
   assert.match(help, /Usage: nabla bench \[options\] \[sections\.\.\.\]/);
   assert.match(help, /the same as npm run bench/);
-  assert.match(help, /gemm, conv, train, compile, char-lstm, detection, epoch/);
+  assert.match(help, /gemm, sgemm, conv, train, compile, char-lstm, detection, epoch/);
   assert.match(help, /--list/);
 });
 
 test("nabla bench --list prints bench/index.ts's sections; an unknown section is one line, exit 2", async () => {
   let out = "";
   await benchCommand(["--list"], (s) => void (out += s));
-  assert.deepEqual(out.trim().split("\n").map((l) => l.split(/\s+/)[0]), ["gemm", "conv", "train", "compile", "char-lstm", "detection", "epoch"]);
+  assert.deepEqual(out.trim().split("\n").map((l) => l.split(/\s+/)[0]), ["gemm", "sgemm", "conv", "train", "compile", "char-lstm", "detection", "epoch"]);
   assert.match(out, /^conv\s+Convolution$/m);
   const r = await runCli("bench", "convolution");
   assert.equal(r.code, 2);
-  assert.equal(r.err.trim(), "nabla: bench: unknown section convolution; choose from gemm, conv, train, compile, char-lstm, detection, epoch");
+  assert.equal(r.err.trim(), "nabla: bench: unknown section convolution; choose from gemm, sgemm, conv, train, compile, char-lstm, detection, epoch");
 });
 
 test("without bench/ (an installed package) nabla bench says where the benchmarks are", () => {
