@@ -37,8 +37,11 @@ function makeModel(c: Case): nb.nn.Module {
   return nb.nn.fuse(c.model === "resnet18" ? nb.models.resnet18({ numClasses: 10 }) : nb.models[c.model]());
 }
 
-/** Images per second over `steps` training steps on random data after 3·steps warm-up steps, best of 5 runs (as PyTorch's). */
-function nablaImagesPerSecond(c: Case): number {
+/**
+ * Images per second over `steps` training steps on random data after 3·steps warm-up steps, best of 5 runs (as PyTorch's).
+ * `compiled`: the step (forward, backward, optimizer) runs through nb.compile, replayed as a kernel plan.
+ */
+function nablaImagesPerSecond(c: Case, compiled = false): number {
   nb.manualSeed(0);
   const model = makeModel(c);
   const opt = c.optimizer === "adam"
@@ -46,13 +49,16 @@ function nablaImagesPerSecond(c: Case): number {
     : new nb.optim.SGD(model.parameters(), { lr: 0.01, momentum: 0.9 });
   const x = nb.rand([c.batch, ...c.input]);
   const y = nb.randint(0, 10, [c.batch]);
-  const step = () => nb.tidy(() => {
+  const trainStep = (xs: nb.Tensor, ys: nb.Tensor) => {
     opt.zeroGrad();
-    const loss = nb.nn.functional.crossEntropy(model.forward(x) as nb.Tensor, y);
+    const loss = nb.nn.functional.crossEntropy(model.forward(xs) as nb.Tensor, ys);
     loss.backward();
     opt.step();
-    return loss.item();
-  });
+    return loss;
+  };
+  const run = compiled ? nb.compile(trainStep) : trainStep;
+  // The loss read on the host every step, as a training loop reads it.
+  const step = () => nb.tidy(() => run(x, y).item());
   for (let i = 0; i < WARMUP_RUNS * c.steps; i++) step();
   let best = 0;
   for (let r = 0; r < TIMED_RUNS; r++) {
@@ -110,6 +116,7 @@ export async function benchTrain(only?: readonly string[]): Promise<BenchResult[
     nb.setBackend(backend);
     // ResNet-18 on the pure-TypeScript backend takes minutes per step: left out.
     ours.set(backend, cases.map((c) => (backend === "cpu" && c.model === "resnet18" ? NaN : nablaImagesPerSecond(c))));
+    if (backend === "native") ours.set("native compiled", cases.map((c) => nablaImagesPerSecond(c, true)));
   }
   const env = { ...process.env, OPENBLAS_NUM_THREADS: "1" };
   const torch = runPython(TORCH_SCRIPT, [JSON.stringify(cases)], env) as number[] | null;
