@@ -149,13 +149,30 @@ bool im2colGemmBackwardFilter(const Geometry& g, const float* X, const float* GY
   });
 }
 
+// The three products of a 1×1 convolution on one group of one image. The input side is cinG
+// channel rows of outPlane positions, `ld` apart: the image itself at stride 1 (ld = inPlane), or
+// the strided gather's copy (ld = outPlane). For a 1×1 kernel taps == cinG.
+static bool pointwiseProduct(const Geometry& g, const float* w, const float* x, int64_t ld, float* o, bool nested) {
+  return sgemm(g.coutG, g.outPlane, g.cinG, 1.0f, {w, g.taps, 1}, {x, ld, 1}, 0.0f, {o, g.outPlane, 1}, nested);
+}
+
+// gx = wᵀ·gy, every element written (beta 0): no zeroing first.
+static bool pointwiseDataProduct(const Geometry& g, const float* w, const float* gy, float* gx, int64_t ld, bool nested) {
+  return sgemm(g.cinG, g.outPlane, g.coutG, 1.0f, {w, 1, g.taps}, {gy, g.outPlane, 1}, 0.0f, {gx, ld, 1}, nested);
+}
+
+// gw[co, ci] += Σ_p gy[co, p]·x[ci, p]: B is x read transposed.
+static bool pointwiseFilterProduct(const Geometry& g, const float* gy, const float* x, int64_t ld, float* gw, bool nested) {
+  return sgemm(g.coutG, g.cinG, g.outPlane, 1.0f, {gy, g.outPlane, 1}, {x, 1, ld}, 1.0f, {gw, g.taps, 1}, nested);
+}
+
 bool pointwiseGemmForward(const Geometry& g, const float* X, const float* W, float* O, const Bias& bias) {
   std::atomic<bool> ok{true};
   forEachImage(g, [&](int64_t n, bool nested) {
     for (int64_t grp = 0; grp < g.groups; grp++) {
       const float* x = X + (n * g.cin + grp * g.cinG) * g.inPlane;
       float* o = O + (n * g.cout + grp * g.coutG) * g.outPlane;
-      if (!sgemm(g.coutG, g.outPlane, g.taps, 1.0f, {W + grp * g.coutG * g.taps, g.taps, 1}, {x, g.inPlane, 1}, 0.0f, {o, g.outPlane, 1}, nested))
+      if (!pointwiseProduct(g, W + grp * g.coutG * g.taps, x, g.inPlane, o, nested))
         ok = false;
       addBias(o, g.coutG, g.outPlane, bias.from(grp * g.coutG));
     }
@@ -169,8 +186,7 @@ bool pointwiseGemmBackwardData(const Geometry& g, const float* GY, const float* 
     for (int64_t grp = 0; grp < g.groups; grp++) {
       const float* gy = GY + (n * g.cout + grp * g.coutG) * g.outPlane;
       float* gx = GX + (n * g.cin + grp * g.cinG) * g.inPlane;
-      // gx = wᵀ·gy, every element written (beta 0): no zeroing first.
-      if (!sgemm(g.taps, g.outPlane, g.coutG, 1.0f, {W + grp * g.coutG * g.taps, 1, g.taps}, {gy, g.outPlane, 1}, 0.0f, {gx, g.inPlane, 1}, nested))
+      if (!pointwiseDataProduct(g, W + grp * g.coutG * g.taps, gy, gx, g.inPlane, nested))
         ok = false;
     }
   });
@@ -183,8 +199,7 @@ bool pointwiseGemmBackwardFilter(const Geometry& g, const float* X, const float*
     for (int64_t grp = 0; grp < g.groups; grp++) {
       const float* x = X + (n * g.cin + grp * g.cinG) * g.inPlane;
       const float* gy = GY + (n * g.cout + grp * g.coutG) * g.outPlane;
-      // gw[co, ci] += Σ_p gy[co, p]·x[ci, p]: B is x read transposed.
-      if (!sgemm(g.coutG, g.taps, g.outPlane, 1.0f, {gy, g.outPlane, 1}, {x, 1, g.inPlane}, 1.0f, {acc + grp * g.coutG * g.taps, g.taps, 1}, nested))
+      if (!pointwiseFilterProduct(g, gy, x, g.inPlane, acc + grp * g.coutG * g.taps, nested))
         ok = false;
     }
     return ok;
@@ -202,7 +217,7 @@ bool stridedPointwiseForward(const Geometry& g, const float* X, const float* W, 
     for (int64_t grp = 0; grp < g.groups; grp++) {
       stridedGather(g, X + (n * g.cin + grp * g.cinG) * g.inPlane, col, nested);
       float* o = O + (n * g.cout + grp * g.coutG) * g.outPlane;
-      if (!sgemm(g.coutG, g.outPlane, g.cinG, 1.0f, {W + grp * g.coutG * g.taps, g.taps, 1}, {col, g.outPlane, 1}, 0.0f, {o, g.outPlane, 1}, nested))
+      if (!pointwiseProduct(g, W + grp * g.coutG * g.taps, col, g.outPlane, o, nested))
         ok = false;
       addBias(o, g.coutG, g.outPlane, bias.from(grp * g.coutG));
     }
@@ -222,7 +237,7 @@ bool stridedPointwiseBackwardData(const Geometry& g, const float* GY, const floa
     std::memset(gxImage, 0, g.cin * g.inPlane * sizeof(float));  // the positions no output reads
     for (int64_t grp = 0; grp < g.groups; grp++) {
       const float* gy = GY + (n * g.cout + grp * g.coutG) * g.outPlane;
-      if (!sgemm(g.cinG, g.outPlane, g.coutG, 1.0f, {W + grp * g.coutG * g.taps, 1, g.taps}, {gy, g.outPlane, 1}, 0.0f, {col, g.outPlane, 1}, nested))
+      if (!pointwiseDataProduct(g, W + grp * g.coutG * g.taps, gy, col, g.outPlane, nested))
         ok = false;
       stridedScatter(g, col, gxImage + grp * g.cinG * g.inPlane, nested);
     }
@@ -238,7 +253,7 @@ bool stridedPointwiseBackwardFilter(const Geometry& g, const float* X, const flo
     for (int64_t grp = 0; grp < g.groups; grp++) {
       stridedGather(g, X + (n * g.cin + grp * g.cinG) * g.inPlane, col, nested);
       const float* gy = GY + (n * g.cout + grp * g.coutG) * g.outPlane;
-      if (!sgemm(g.coutG, g.cinG, g.outPlane, 1.0f, {gy, g.outPlane, 1}, {col, 1, g.outPlane}, 1.0f, {acc + grp * g.coutG * g.taps, g.taps, 1}, nested))
+      if (!pointwiseFilterProduct(g, gy, col, g.outPlane, acc + grp * g.coutG * g.taps, nested))
         ok = false;
     }
     return ok;
